@@ -1,0 +1,4 @@
+// GNU readline (Debian: libreadline-dev). stdio.h first: readline.h uses FILE without including it.
+#include <stdio.h>
+#include <readline/readline.h>
+#include <readline/history.h>

@@ -1,0 +1,1 @@
+/// NN: modules with named parameters, layers, losses, optimizers, schedulers and safetensors checkpoints.

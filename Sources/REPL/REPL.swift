@@ -1,0 +1,1 @@
+/// REPL: line reader (readline or plain stdin), history, completion, :commands and Ctrl-C handling.

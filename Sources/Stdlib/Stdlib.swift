@@ -1,0 +1,1 @@
+/// Stdlib: the builtin tables that expose the numeric libraries to the language.

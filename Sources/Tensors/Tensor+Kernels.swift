@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Fused kernels over the last axis: each row is read once and written once.
+extension Tensor {
+    /// Applies `body` to every row of the last axis of a contiguous copy, in parallel.
+    func mapRows(_ body: (_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) -> Void) -> Tensor {
+        let src = contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let n = shape.last ?? 1
+        let rows = n == 0 ? 0 : count / n
+        let s = src.basePointer, d = out.storage.pointer
+        withoutActuallyEscaping(body) { body in
+            parallelChunks(rows, minimumPerChunk: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
+                for row in r { body(s + row * n, d + row * n, n) }
+            }
+        }
+        return withExtendedLifetime(src) { out }
+    }
+
+    /// Softmax over the last axis (max-subtracted).
+    public func softmax() -> Tensor {
+        mapRows { s, d, n in
+            var m = -Float.infinity
+            for i in 0..<n where s[i] > m { m = s[i] }
+            if !m.isFinite { m = 0 }
+            var total: Float = 0
+            for i in 0..<n { let e = expf(s[i] - m); d[i] = e; total += e }
+            let inv = 1 / total
+            for i in 0..<n { d[i] *= inv }
+        }
+    }
+
+    /// Log-softmax over the last axis.
+    public func logSoftmax() -> Tensor {
+        mapRows { s, d, n in
+            var m = -Float.infinity
+            for i in 0..<n where s[i] > m { m = s[i] }
+            if !m.isFinite { m = 0 }
+            var total: Float = 0
+            for i in 0..<n { total += expf(s[i] - m) }
+            let lse = m + logf(total)
+            for i in 0..<n { d[i] = s[i] - lse }
+        }
+    }
+
+    /// Softmax along any axis.
+    public func softmax(axis: Int) -> Tensor {
+        let a = normalizedAxis(axis)
+        if a == rank - 1 { return softmax() }
+        return transposed(a, -1).softmax().transposed(a, -1).contiguous()
+    }
+
+    /// Layer normalisation over the last axis (no affine): (x - mean) / sqrt(var + eps), biased var.
+    /// Also returns the per-row reciprocal standard deviation, which the backward pass needs.
+    public func layerNormalized(eps: Float) -> (normalized: Tensor, inverseStd: Tensor) {
+        let rowsCount = count / Swift.max(shape.last ?? 1, 1)
+        let inv = Tensor(uninitializedShape: Array(shape.dropLast()) + [1])
+        let ip = inv.storage.pointer
+        let base = contiguous().basePointer
+        let out = mapRows { s, d, n in
+            var mean: Double = 0
+            for i in 0..<n { mean += Double(s[i]) }
+            mean /= Double(n)
+            var v: Double = 0
+            for i in 0..<n { let c = Double(s[i]) - mean; v += c * c }
+            v /= Double(n)
+            let r = Float(1 / (v + Double(eps)).squareRoot())
+            let m = Float(mean)
+            for i in 0..<n { d[i] = (s[i] - m) * r }
+            ip[(s - base) / n] = r
+        }
+        _ = rowsCount
+        return (out, inv)
+    }
+
+    /// RMS normalisation over the last axis (no affine): x / sqrt(mean(x^2) + eps).
+    /// Also returns the per-row reciprocal RMS.
+    public func rmsNormalized(eps: Float) -> (normalized: Tensor, inverseRMS: Tensor) {
+        let inv = Tensor(uninitializedShape: Array(shape.dropLast()) + [1])
+        let ip = inv.storage.pointer
+        let src = contiguous()
+        let base = src.basePointer
+        let out = src.mapRows { s, d, n in
+            var ms: Double = 0
+            for i in 0..<n { ms += Double(s[i]) * Double(s[i]) }
+            let r = Float(1 / (ms / Double(n) + Double(eps)).squareRoot())
+            for i in 0..<n { d[i] = s[i] * r }
+            ip[(s - base) / n] = r
+        }
+        return (out, inv)
+    }
+}
