@@ -1,63 +1,85 @@
 // swift-tools-version:5.9
 // dprm: a Swift toolkit and scripting REPL for process reward models trained with bi-level
-// instance reweighting. One package; one target per layer (see docs/DESIGN notes in README).
+// instance reweighting. One package; one target per layer, dependencies point downwards.
 import PackageDescription
 import Foundation
 
-/// A test target is declared once its folder holds Swift sources, so a layer can land before its tests.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+/// Layer targets and what each depends on (system shims and the argument parser included).
+let layers: [(name: String, deps: [String])] = [
+    ("Tensors", ["CBLAS"]),
+    ("Autodiff", ["Tensors"]),
+    ("NN", ["Tensors", "Autodiff"]),
+    ("Datasets", ["Tensors", "CPNG"]),
+    ("Reweight", ["Tensors", "Autodiff", "NN", "Datasets"]),
+    ("Plotting", ["CPNG"]),
+    ("Lang", []),
+    ("Stdlib", ["Lang", "Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting"]),
+    ("REPL", ["Lang", "Stdlib", "CReadline"]),
+]
+
+/// Test targets: one per layer, next to the layer they test.
+let tests: [(name: String, deps: [String])] = [
+    ("TensorsTests", ["Tensors"]),
+    ("AutodiffTests", ["Tensors", "Autodiff"]),
+    ("NNTests", ["Tensors", "Autodiff", "NN"]),
+    ("DatasetsTests", ["Tensors", "Datasets"]),
+    ("ReweightTests", ["Tensors", "Autodiff", "NN", "Datasets", "Reweight"]),
+    ("PlottingTests", ["Plotting", "CPNG"]),
+    ("LangTests", ["Lang"]),
+    ("StdlibTests", ["Lang", "Stdlib"]),
+    ("REPLTests", ["Lang", "Stdlib", "REPL"]),
+]
+
+/// True when the folder holds Swift sources: a test target is declared once it has tests.
 func hasSources(_ dir: String) -> Bool {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(dir).path
     guard let walker = FileManager.default.enumerator(atPath: root) else { return false }
     return walker.contains { ($0 as? String)?.hasSuffix(".swift") == true }
 }
 
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+/// `DPRM_TEST_TARGETS=LangTests,PlottingTests swift test` declares only those test targets and
+/// the layers they need, so one layer can be built and tested while another is mid-change.
+let selected = ProcessInfo.processInfo.environment["DPRM_TEST_TARGETS"].map { Set($0.split(separator: ",").map(String.init)) }
+let activeTests = tests.filter { hasSources("Tests/\($0.name)") && (selected?.contains($0.name) ?? true) }
+let needed: Set<String>? = selected.map { _ in
+    var closure = Set(activeTests.flatMap(\.deps))
+    var changed = true
+    while changed {
+        changed = false
+        for layer in layers where closure.contains(layer.name) {
+            for d in layer.deps where !closure.contains(d) { closure.insert(d); changed = true }
+        }
+    }
+    return closure
+}
+func isNeeded(_ name: String) -> Bool { needed?.contains(name) ?? true }
 
-// Tests sit next to the layer they test.
-let testTargets: [Target] = [
-    .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-    .testTarget(name: "AutodiffTests", dependencies: ["Tensors", "Autodiff"]),
-    .testTarget(name: "NNTests", dependencies: ["Tensors", "Autodiff", "NN"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Tensors", "Datasets"]),
-    .testTarget(name: "ReweightTests", dependencies: ["Tensors", "Autodiff", "NN", "Datasets", "Reweight"]),
-    .testTarget(name: "PlottingTests", dependencies: ["Plotting", "CPNG"]),
-    .testTarget(name: "LangTests", dependencies: ["Lang"]),
-    .testTarget(name: "StdlibTests", dependencies: ["Lang", "Stdlib"]),
-    .testTarget(name: "REPLTests", dependencies: ["Lang", "Stdlib", "REPL"]),
-].filter { hasSources("Tests/\($0.name)") }
+let systemLibraries: [Target] = ["CBLAS", "CReadline", "CPNG"].filter(isNeeded).map {
+    .systemLibrary(name: $0, path: "Sources/\($0)")
+}
+let layerTargets: [Target] = layers.filter { isNeeded($0.name) }.map {
+    .target(name: $0.name, dependencies: $0.deps.map { .target(name: $0) }, swiftSettings: optimized)
+}
+let testTargets: [Target] = activeTests.map {
+    .testTarget(name: $0.name, dependencies: $0.deps.map { .target(name: $0) })
+}
+let executable: [Target] = needed == nil ? [
+    .executableTarget(name: "dprm", dependencies: [
+        "REPL", "Stdlib", "Lang",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ], swiftSettings: optimized),
+] : []
 
 let package = Package(
     name: "dprm",
-    products: [
+    products: needed == nil ? [
         .executable(name: "dprm", targets: ["dprm"]),
-        .library(name: "DPRMKit", targets: ["Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting", "Lang", "Stdlib", "REPL"]),
-    ],
+        .library(name: "DPRMKit", targets: layers.map(\.name)),
+    ] : [],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
-    targets: [
-        // System-library shims (Debian packages installed by scripts/setup).
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
-
-        // Numeric layers.
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: optimized),
-        .target(name: "Autodiff", dependencies: ["Tensors"], swiftSettings: optimized),
-        .target(name: "NN", dependencies: ["Tensors", "Autodiff"], swiftSettings: optimized),
-        .target(name: "Datasets", dependencies: ["Tensors", "CPNG"], swiftSettings: optimized),
-        .target(name: "Reweight", dependencies: ["Tensors", "Autodiff", "NN", "Datasets"], swiftSettings: optimized),
-        .target(name: "Plotting", dependencies: ["CPNG"], swiftSettings: optimized),
-
-        // Language layers.
-        .target(name: "Lang", swiftSettings: optimized),
-        .target(name: "Stdlib", dependencies: ["Lang", "Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting"], swiftSettings: optimized),
-        .target(name: "REPL", dependencies: ["Lang", "Stdlib", "CReadline"], swiftSettings: optimized),
-        .executableTarget(name: "dprm", dependencies: [
-            "REPL", "Stdlib", "Lang",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: optimized),
-
-    ] + testTargets
+    targets: systemLibraries + layerTargets + executable + testTargets
 )
-

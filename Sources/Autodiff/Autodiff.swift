@@ -1,1 +1,0 @@
-/// Autodiff: reverse-mode automatic differentiation over `Tensor`. One gradient rule per primitive, beside its forward.

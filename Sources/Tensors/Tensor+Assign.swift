@@ -1,0 +1,77 @@
+extension Tensor {
+    /// Writes `source` (broadcast to this view's shape) into this view's elements, in place.
+    /// The view must not overlap itself (no stride-0 dims); used to scatter gradients of slices.
+    public func assign(_ source: Tensor) {
+        let src = source.expanded(to: shape)
+        let dst = storage.pointer
+        // Walk this view's positions in row-major order alongside the source.
+        let positions = Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+        var k = 0
+        var linear = [Int](repeating: 0, count: count)
+        positions.forEachPosition { linear[k] = $0; k += 1 }
+        let values = src.toArray()
+        for (i, p) in linear.enumerated() { dst[p] = values[i] }
+    }
+
+    /// Calls `body` with the storage index of every element in row-major order.
+    func forEachPosition(_ body: (Int) -> Void) {
+        let n = count
+        if n == 0 { return }
+        if rank == 0 { body(offset); return }
+        var index = [Int](repeating: 0, count: rank)
+        var position = offset
+        let inner = shape[rank - 1], innerStride = strides[rank - 1]
+        var visited = 0
+        while visited < n {
+            var p = position
+            for _ in 0..<inner { body(p); p += innerStride }
+            visited += inner
+            var axis = rank - 2
+            while axis >= 0 {
+                index[axis] += 1
+                position += strides[axis]
+                if index[axis] < shape[axis] { break }
+                position -= strides[axis] * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+    }
+
+    /// Zeros of `shape` with the slices of `source` along `axis` added at `indices`
+    /// (the adjoint of `indexSelect`; repeated indices accumulate).
+    public static func indexAdd(shape: [Int], axis: Int, indices: [Int], source: Tensor) -> Tensor {
+        let out = zeros(shape)
+        let a = axis < 0 ? axis + shape.count : axis
+        let src = source.contiguous()
+        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *), n = shape[a]
+        let s = src.basePointer, d = out.storage.pointer
+        for o in 0..<outer {
+            for (j, i) in indices.enumerated() {
+                let from = s + (o * indices.count + j) * inner, to = d + (o * n + i) * inner
+                for k in 0..<inner { to[k] += from[k] }
+            }
+        }
+        return withExtendedLifetime(src) { out }
+    }
+
+    /// Zeros of `shape` with `source` added at the positions `index` names along `axis`
+    /// (the adjoint of `gather`).
+    public static func scatterAdd(shape: [Int], axis: Int, index: Tensor, source: Tensor) -> Tensor {
+        let out = zeros(shape)
+        let a = axis < 0 ? axis + shape.count : axis
+        let src = source.contiguous(), idx = index.contiguous()
+        let outer = index.shape[..<a].reduce(1, *), inner = index.shape[(a + 1)...].reduce(1, *)
+        let m = index.shape[a], n = shape[a], outInner = shape[(a + 1)...].reduce(1, *)
+        let s = src.basePointer, ip = idx.basePointer, d = out.storage.pointer
+        for o in 0..<outer {
+            for j in 0..<m {
+                for k in 0..<inner {
+                    let pos = (o * m + j) * inner + k
+                    d[(o * n + Int(ip[pos])) * outInner + k] += s[pos]
+                }
+            }
+        }
+        return withExtendedLifetime((src, idx)) { out }
+    }
+}
