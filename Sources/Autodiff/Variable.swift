@@ -12,7 +12,9 @@ public final class Variable {
     /// Accumulated gradient (same shape as `value`), filled by `backward()`; nil until then.
     public var grad: Tensor?
     /// True for parameters and for every result computed from one while recording.
-    public let requiresGrad: Bool
+    /// An engine may switch it off on parameters for a while (`frozen`) so that ops on them
+    /// record nothing: the bi-level darts probes differentiate the weights, never the PRM.
+    public var requiresGrad: Bool
     /// Optional name (dotted parameter names like `encoder.layer.0.attention.self.query.weight`).
     public var name: String
 
@@ -57,6 +59,15 @@ public final class Variable {
 
     /// Clears the accumulated gradient.
     public func zeroGrad() { grad = nil }
+}
+
+/// Runs `body` with `parameters` treated as constants (no graph through them), then restores them.
+@discardableResult
+public func frozen<R>(_ parameters: [Variable], _ body: () throws -> R) rethrows -> R {
+    let saved = parameters.map(\.requiresGrad)
+    for p in parameters { p.requiresGrad = false }
+    defer { for (p, s) in zip(parameters, saved) { p.requiresGrad = s } }
+    return try body()
 }
 
 /// Whether ops record the graph. Off inside `noGrad { }`.
