@@ -1,0 +1,25 @@
+import CPNG
+import Foundation
+
+/// Writes 8-bit RGB pixels as a PNG file through libpng's simplified API (`png_image`), which
+/// reports errors in a message instead of a longjmp Swift could not survive.
+enum PNGWriter {
+    static func write(rgb pixels: [UInt8], width: Int, height: Int, to path: String) throws {
+        precondition(pixels.count == width * height * 3, "pixel buffer does not match \(width)x\(height) RGB")
+        var image = png_image()
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        image.width = png_uint_32(width)
+        image.height = png_uint_32(height)
+        image.format = png_uint_32(PNG_FORMAT_RGB)
+        let ok = pixels.withUnsafeBytes { buffer in
+            png_image_write_to_file(&image, path, 0, buffer.baseAddress, png_int_32(width * 3), nil)
+        }
+        defer { png_image_free(&image) }
+        guard ok != 0 else {
+            let message = withUnsafeBytes(of: image.message) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            throw PlotError.io(path: path, message: "libpng could not write the image: \(message)")
+        }
+    }
+}
