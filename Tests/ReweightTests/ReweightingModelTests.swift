@@ -1,0 +1,84 @@
+import XCTest
+import Tensors
+import Autodiff
+import Datasets
+@testable import Reweight
+
+/// The weighting models and the meta loss, checked against hand computations.
+final class ReweightingModelTests: XCTestCase {
+    func instances(_ n: Int, domains: [String]? = nil) -> [PRMInstance] {
+        (0..<n).map { i in
+            PRMInstance(id: "id\(i)", domain: domains?[i % domains!.count], question: "q\(i)", steps: ["a", "b"], labels: [1, 0])
+        }
+    }
+
+    func testInstanceTableClipForwardAndZeroGradientOutsideRange() throws {
+        let data = instances(4)
+        let table = try InstanceTable(instances: data, activation: .clip, initialization: 1.0)
+        table.raw.value = Tensor([-2, 0.5, 2.5, 4])
+        let w = table.weights(for: [data[3], data[1], data[2], data[0]], labelLogits: [], plusID: 0, minusID: 1)
+        XCTAssertEqual(w.value.toArray(), [3, 0.5, 2.5, -1])
+        let g = gradients(of: (w * Variable(Tensor([1, 2, 3, 4]))).sum(), wrt: [table.raw])[0]
+        XCTAssertEqual(g.toArray(), [0, 2, 3, 0], "Clip passes no gradient outside (-1, 3)")
+    }
+
+    func testInstanceTableRejectsDuplicateIdsAndUnknownActivation() {
+        var data = instances(3)
+        data[2].id = "id0"
+        XCTAssertThrowsError(try InstanceTable(instances: data)) { XCTAssertTrue("\($0)".contains("'id0' appears twice")) }
+        XCTAssertThrowsError(try WeightActivation(name: "tanh")) { XCTAssertTrue("\($0)".contains("Clip, ReLU, LeakyReLU, No, sigmoid")) }
+        XCTAssertEqual(try WeightActivation(name: "leakyrelu"), .leakyRelu)
+    }
+
+    func testDomainTableSoftplusOverMean() throws {
+        let data = instances(4, domains: ["b", "a"])
+        let table = try DomainTable(instances: data)
+        table.raw.value = Tensor([0, 2])  // domains sorted: a, b
+        let sp = [Float(log(2.0)), Float(log(1 + exp(2.0)))]
+        let mean = (sp[0] + sp[1]) / 2
+        let w = table.weights(for: data, labelLogits: [], plusID: 0, minusID: 1).value.toArray()
+        XCTAssertEqual(w[0], sp[1] / mean, accuracy: 1e-5)  // data[0] is domain b
+        XCTAssertEqual(w[1], sp[0] / mean, accuracy: 1e-5)
+        XCTAssertEqual(table.currentWeights()["a"]!, sp[0] / mean, accuracy: 1e-5)
+        var bad = data
+        bad[1].domain = nil
+        XCTAssertThrowsError(try DomainTable(instances: bad)) { XCTAssertTrue("\($0)".contains("'id1' (record 1) has no domain")) }
+    }
+
+    func testInstanceNetReadsPlusMinusPairAndOptionallyDetaches() {
+        let logits = Variable(Tensor(shape: [3, 4], scalars: [0.1, 2, -1, 0.3, 1, 0, 0.5, -0.2, -1, 1, 0, 2]), requiresGrad: true)
+        for detach in [false, true] {
+            let net = InstanceNet(hiddenDim: 5, activation: .sigmoid, detachInput: detach, seed: 3)
+            let w = net.weights(for: [instances(1)[0]], labelLogits: [logits], plusID: 1, minusID: 3)
+            XCTAssertEqual(w.shape, [1])
+            // Manual: softmax over (z+, z-) per row, MLP, mean, sigmoid.
+            let rows = (0..<3).map { r -> [Float] in
+                let zp = logits.value[element: r, 1], zm = logits.value[element: r, 3]
+                let m = max(zp, zm), ep = exp(zp - m), em = exp(zm - m)
+                return [ep / (ep + em), em / (ep + em)]
+            }
+            let manual = noGrad { net.weight(pairs: Variable(Tensor(shape: [3, 2], scalars: rows.flatMap { $0 }))) }
+            XCTAssertEqual(w.value.item, manual.value.item, accuracy: 1e-6)
+            let g = gradients(of: w.sum(), wrt: [logits] + net.parameters)
+            let logitGradNorm = g[0].abs().sumValue
+            if detach { XCTAssertEqual(logitGradNorm, 0) } else { XCTAssertGreaterThan(logitGradNorm, 0) }
+            XCTAssertGreaterThan(g[1].abs().sumValue, 0, "the MLP gets a gradient")
+        }
+    }
+
+    func testMetaLossBothAndPlusTargets() {
+        // Two solutions, two steps each, vocab of 3: + is id 1, - is id 2.
+        let a = Tensor(shape: [2, 3], scalars: [0, 1, 0, 0.5, 0, 1])
+        let b = Tensor(shape: [2, 3], scalars: [1, 0, 2, 0, 0, 0])
+        func probs(_ t: Tensor) -> [[Float]] { let s = t.softmax(); return (0..<2).map { r in (0..<3).map { s[element: r, $0] } } }
+        let pa = probs(a), pb = probs(b)
+        let mean: (Variable) -> Variable = { $0.mean() }
+        let both = metaLoss(labelLogits: [Variable(a), Variable(b)], labels: [true, false], plusID: 1, minusID: 2, target: .both, aggregate: mean)
+        let predA = (pa[0][1] + pa[1][1]) / 2, predB = (pb[0][2] + pb[1][2]) / 2
+        XCTAssertEqual(both.value.item, ((predA - 1) * (predA - 1) + (predB - 1) * (predB - 1)) / 2, accuracy: 1e-6)
+        let plus = metaLoss(labelLogits: [Variable(a), Variable(b)], labels: [true, false], plusID: 1, minusID: 2, target: .plus, aggregate: mean)
+        let plusB = (pb[0][1] + pb[1][1]) / 2
+        XCTAssertEqual(plus.value.item, ((predA - 1) * (predA - 1) + plusB * plusB) / 2, accuracy: 1e-6)
+        XCTAssertThrowsError(try LossTarget(name: "minus")) { XCTAssertTrue("\($0)".contains("'+' or 'both'")) }
+    }
+}
