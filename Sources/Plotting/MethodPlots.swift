@@ -74,8 +74,8 @@ public enum MethodPlots {
         return figure
     }
 
-    /// The weight distribution at the end: one histogram per domain over shared bin edges (so
-    /// the bars line up), or one histogram when no domains are given.
+    /// The weight distribution at the end: one histogram per domain over shared bin edges, the
+    /// domains' bars side by side within each bin; one histogram when no domains are given.
     public static func weightHistograms(weights: [Double], domains: [String]? = nil, bins: Int = 30,
                                         title: String = "final instance weights") throws -> Figure {
         var figure = Figure(title: title, xLabel: "weight", yLabel: "instances")
@@ -88,9 +88,16 @@ public enum MethodPlots {
         guard domains.count == weights.count else {
             throw PlotError.invalid("weight histogram: \(weights.count) weights but \(domains.count) domains")
         }
-        for (index, domain) in Set(domains).sorted().enumerated() {
+        // Domains side by side within each bin, so no bar hides another.
+        let names = Set(domains).sorted()
+        let slots = Double(names.count)
+        for (index, domain) in names.enumerated() {
             let values = weights.indices.filter { domains[$0] == domain }.map { weights[$0] }
-            figure.add(try Histogram(values, edges: shared.edges), label: domain, style: Style(color: Color.cycle(index)))
+            let histogram = try Histogram(values, edges: shared.edges)
+            let widths = histogram.widths.map { $0 / slots }
+            let centers = zip(histogram.edges.dropLast(), widths).map { left, width in left + (Double(index) + 0.5) * width }
+            figure.add(try Series(kind: .bars, x: centers, y: histogram.counts.map(Double.init), widths: widths,
+                                  label: domain, style: Style(color: Color.cycle(index))))
         }
         return figure
     }
