@@ -56,20 +56,32 @@ extension Tensor {
     }
 
     /// Zeros of `shape` with `source` added at the positions `index` names along `axis`
-    /// (the adjoint of `gather`).
+    /// (the adjoint of `gather`; `index` may be smaller than `shape` outside `axis`).
     public static func scatterAdd(shape: [Int], axis: Int, index: Tensor, source: Tensor) -> Tensor {
         let out = zeros(shape)
-        let a = axis < 0 ? axis + shape.count : axis
+        let rank = shape.count
+        let a = axis < 0 ? axis + rank : axis
+        precondition(index.shape == source.shape && index.rank == rank,
+                     "scatterAdd: index \(describe(index.shape)) and source \(describe(source.shape)) must agree with rank \(rank)")
         let src = source.contiguous(), idx = index.contiguous()
-        let outer = index.shape[..<a].reduce(1, *), inner = index.shape[(a + 1)...].reduce(1, *)
-        let m = index.shape[a], n = shape[a], outInner = shape[(a + 1)...].reduce(1, *)
+        let n = idx.count
+        if n == 0 { return out }
+        let strides = contiguousStrides(for: shape)
         let s = src.basePointer, ip = idx.basePointer, d = out.storage.pointer
-        for o in 0..<outer {
-            for j in 0..<m {
-                for k in 0..<inner {
-                    let pos = (o * m + j) * inner + k
-                    d[(o * n + Int(ip[pos])) * outInner + k] += s[pos]
-                }
+        var position = [Int](repeating: 0, count: rank)
+        var base = 0
+        for pos in 0..<n {
+            let i = Int(ip[pos])
+            precondition(i >= 0 && i < shape[a], "scatterAdd index \(i) out of range for axis \(axis) of size \(shape[a])")
+            d[base + i * strides[a]] += s[pos]
+            var dim = rank - 1
+            while dim >= 0 {
+                position[dim] += 1
+                if dim != a { base += strides[dim] }
+                if position[dim] < index.shape[dim] { break }
+                if dim != a { base -= strides[dim] * index.shape[dim] }
+                position[dim] = 0
+                dim -= 1
             }
         }
         return withExtendedLifetime((src, idx)) { out }

@@ -21,28 +21,39 @@ extension Tensor {
     }
 
     /// `out[..., j, ...] = self[..., index[..., j, ...], ...]` along `axis` (torch.gather);
-    /// `index` holds integer values and has the result's shape.
+    /// `index` holds integer values and has the result's shape, which may be smaller than this
+    /// tensor's outside `axis` (as torch allows). Reads this tensor through its strides.
     public func gather(axis: Int, index: Tensor) -> Tensor {
         let a = normalizedAxis(axis)
         precondition(index.rank == rank, "gather: index rank \(index.rank) differs from tensor rank \(rank)")
-        let src = contiguous(), idx = index.contiguous()
+        for d in 0..<rank where d != a {
+            precondition(index.shape[d] <= shape[d],
+                         "gather: index shape \(Tensor.describe(index.shape)) exceeds \(Tensor.describe(shape)) outside axis \(axis)")
+        }
+        let idx = index.contiguous()
         let out = Tensor(uninitializedShape: index.shape)
-        let outer = index.shape[..<a].reduce(1, *)
-        let inner = index.shape[(a + 1)...].reduce(1, *)
-        let srcInner = shape[(a + 1)...].reduce(1, *)
-        let m = index.shape[a], n = shape[a]
-        let s = src.basePointer, ip = idx.basePointer, d = out.storage.pointer
-        for o in 0..<outer {
-            for j in 0..<m {
-                for k in 0..<inner {
-                    let pos = (o * m + j) * inner + k
-                    let i = Int(ip[pos])
-                    precondition(i >= 0 && i < n, "gather index \(i) out of range for axis \(axis) of size \(n)")
-                    d[pos] = s[(o * n + i) * srcInner + k]
-                }
+        let n = out.count
+        if n == 0 { return out }
+        let s = storage.pointer, ip = idx.basePointer, d = out.storage.pointer
+        let size = shape[a], axisStride = strides[a]
+        // Odometer over the index positions; `base` is the source offset without the axis term.
+        var position = [Int](repeating: 0, count: rank)
+        var base = offset
+        for pos in 0..<n {
+            let i = Int(ip[pos])
+            precondition(i >= 0 && i < size, "gather index \(i) out of range for axis \(axis) of size \(size)")
+            d[pos] = s[base + i * axisStride]
+            var dim = rank - 1
+            while dim >= 0 {
+                position[dim] += 1
+                if dim != a { base += strides[dim] }
+                if position[dim] < index.shape[dim] { break }
+                if dim != a { base -= strides[dim] * index.shape[dim] }
+                position[dim] = 0
+                dim -= 1
             }
         }
-        return withExtendedLifetime((src, idx)) { out }
+        return withExtendedLifetime(idx) { out }
     }
 
     /// One-hot rows: `[indices.count, classes]`.

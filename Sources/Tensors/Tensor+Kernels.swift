@@ -55,11 +55,13 @@ extension Tensor {
     /// Layer normalisation over the last axis (no affine): (x - mean) / sqrt(var + eps), biased var.
     /// Also returns the per-row reciprocal standard deviation, which the backward pass needs.
     public func layerNormalized(eps: Float) -> (normalized: Tensor, inverseStd: Tensor) {
-        let rowsCount = count / Swift.max(shape.last ?? 1, 1)
         let inv = Tensor(uninitializedShape: Array(shape.dropLast()) + [1])
         let ip = inv.storage.pointer
-        let base = contiguous().basePointer
-        let out = mapRows { s, d, n in
+        // One contiguous source for both the row kernel and the row index (a second
+        // `contiguous()` of a view would be a different buffer).
+        let src = contiguous()
+        let base = src.basePointer
+        let out = src.mapRows { s, d, n in
             var mean: Double = 0
             for i in 0..<n { mean += Double(s[i]) }
             mean /= Double(n)
@@ -71,8 +73,7 @@ extension Tensor {
             for i in 0..<n { d[i] = (s[i] - m) * r }
             ip[(s - base) / n] = r
         }
-        _ = rowsCount
-        return (out, inv)
+        return withExtendedLifetime(src) { (out, inv) }
     }
 
     /// RMS normalisation over the last axis (no affine): x / sqrt(mean(x^2) + eps).

@@ -19,13 +19,21 @@ extension Tensor {
     }
 
     /// How BLAS can read the last two dims of `t` without a copy: the transpose flag and the
-    /// leading dimension, or nil when the layout needs a copy.
+    /// leading dimension, or nil when the layout needs a copy. Row-major `NoTrans` reads element
+    /// (i, j) at i*ld + j, `Trans` at j*ld + i, and BLAS needs ld >= the stored row length, so a
+    /// broadcast (stride-0) or overlapping layout is not readable in place.
     static func blasLayout(_ t: Tensor) -> (trans: CBLAS_TRANSPOSE, ld: Int)? {
         let r = t.rank
         let rows = t.shape[r - 2], cols = t.shape[r - 1]
         let rs = t.strides[r - 2], cs = t.strides[r - 1]
-        if cs == 1 || cols == 1 { return (CblasNoTrans, Swift.max(rows == 1 ? cols : rs, cols, 1)) }
-        if rs == 1 || rows == 1 { return (CblasTrans, Swift.max(cols == 1 ? rows : cs, rows, 1)) }
+        if cs == 1 || cols == 1 {
+            if rows == 1 { return (CblasNoTrans, Swift.max(cols, 1)) }
+            if rs >= Swift.max(cols, 1) { return (CblasNoTrans, rs) }
+        }
+        if rs == 1 || rows == 1 {
+            if cols == 1 { return (CblasTrans, Swift.max(rows, 1)) }
+            if cs >= Swift.max(rows, 1) { return (CblasTrans, cs) }
+        }
         return nil
     }
 
@@ -38,6 +46,7 @@ extension Tensor {
         var b = other.rank == 1 ? other.unsqueezed(1) : other
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
         let batchShape = (try? Tensor.broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))) ?? []
+        if m == 0 || n == 0 || k == 0 { return Tensor.zeros(outShape) }
         a = a.expanded(to: batchShape + [m, k])
         b = b.expanded(to: batchShape + [k, n])
         if Tensor.blasLayout(a) == nil { a = a.contiguous() }
