@@ -1,7 +1,7 @@
 /// A problem with a data file that the user can fix: names the file, the 0-based record index
 /// (when the problem is in one record) and what is wrong.
 public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Problem: Equatable, Sendable {
+    public enum Problem: Error, Equatable, Sendable {
         /// The file could not be read.
         case unreadable(String)
         /// The text is not JSON (or a JSONL line is not).

@@ -216,7 +216,8 @@ public enum DatasetIO {
     /// (`original_process`, all `+`) and `<idx>/modified` (`modified_process`, `+` before the first
     /// of the 1-based `error_steps`, `-` from it on; all `+` when `error_steps` is empty).
     /// `domain` is `classification`; the question is `original_question` / `modified_question`
-    /// (falling back to `question`).
+    /// (falling back to `question`). Entries of `error_steps` past the last step are ignored;
+    /// a record whose entries all lie past it is invalid (16 records of the shipped files).
     public static func readPRMBench(_ path: String, options: ReadOptions = ReadOptions()) throws -> ReadResult<PRMInstance> {
         try FileLoading.records(path, options: options, jsonl: true) { record, ctx in
             let original = try ctx.stringArray(record, "original_process")
@@ -230,8 +231,14 @@ public enum DatasetIO {
             }
             let modifiedQuestion = try ctx.optionalString(record, "modified_question") ?? originalQuestion
             if original.isEmpty || modified.isEmpty { throw ctx.fail(.emptySteps) }
-            if let bad = errorSteps.first(where: { $0 < 1 || $0 > modified.count }) {
-                throw ctx.fail(.invalid("error step \(bad) is outside 1...\(modified.count) (error_steps are 1-based)"))
+            if let bad = errorSteps.first(where: { $0 < 1 }) {
+                throw ctx.fail(.invalid("error step \(bad) is below 1 (error_steps are 1-based)"))
+            }
+            // Some shipped records list steps past the end of modified_process (100 of 6,216);
+            // only the first error matters for the labels, so those entries are ignored unless
+            // no listed step lies inside the process (16 records), which cannot be labelled.
+            if let first = errorSteps.min(), first > modified.count {
+                throw ctx.fail(.invalid("error_steps \(errorSteps) all lie past the last step (\(modified.count)) of modified_process"))
             }
             let firstError = errorSteps.min().map { $0 - 1 } ?? modified.count
             let meta = ctx.extras(record, known: ["original_process", "modified_process", "original_question",
@@ -280,13 +287,16 @@ public enum DatasetIO {
         try FileLoading.records(path, options: options, jsonl: true) { record, _ in [record] }
     }
 
-    /// Reads a JSON-lines file and converts each record with `convert`; an error thrown by
-    /// `convert` becomes a `DatasetError` for that record (`.invalid` with its description).
+    /// Reads a JSON-lines file and converts each record with `convert`. `convert` may throw a
+    /// `DatasetError.Problem` (it is attributed to the file and record) or any error (it becomes
+    /// `.invalid` with its description).
     public static func readJSONL<T>(_ path: String, options: ReadOptions = ReadOptions(),
                                     convert: (JSONValue) throws -> T) throws -> ReadResult<T> {
         try FileLoading.records(path, options: options, jsonl: true) { record, ctx in
             do { return [try convert(record)] } catch let e as DatasetError {
                 throw e
+            } catch let p as DatasetError.Problem {
+                throw ctx.fail(p)
             } catch {
                 throw ctx.fail(.invalid("\(error)"))
             }
