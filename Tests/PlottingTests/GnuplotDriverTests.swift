@@ -102,8 +102,8 @@ final class GnuplotDriverTests: XCTestCase {
 
     func testDumbTextPlotHasTitleAndSize() throws {
         let gnuplot = try Support.gnuplot()
-        let text = try Plotter(gnuplot: gnuplot).render(try Self.sampleFigure(title: "weights_of \"run\" #1"), width: 70, height: 20)
-        XCTAssertTrue(text.contains("weights_of \"run\" #1"), text)
+        let text = try Plotter(gnuplot: gnuplot).render(try Self.sampleFigure(title: "weights_of \"run\" #1 \\ @home $x"), width: 70, height: 20)
+        XCTAssertTrue(text.contains("weights_of \"run\" #1 \\ @home $x"), text)
         XCTAssertFalse(text.hasPrefix("\u{0C}"))
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         XCTAssertGreaterThanOrEqual(lines.count, 20)
