@@ -284,7 +284,7 @@ public enum DatasetIO {
     /// Reads a JSON-lines file as raw records (blank lines ignored; a line that is not JSON is a
     /// record error).
     public static func readJSONL(_ path: String, options: ReadOptions = ReadOptions()) throws -> ReadResult<JSONValue> {
-        try FileLoading.records(path, options: options, jsonl: true) { record, _ in [record] }
+        try FileLoading.records(path, options: options, jsonl: true, requireObject: false) { record, _ in [record] }
     }
 
     /// Reads a JSON-lines file and converts each record with `convert`. `convert` may throw a
@@ -292,7 +292,7 @@ public enum DatasetIO {
     /// `.invalid` with its description).
     public static func readJSONL<T>(_ path: String, options: ReadOptions = ReadOptions(),
                                     convert: (JSONValue) throws -> T) throws -> ReadResult<T> {
-        try FileLoading.records(path, options: options, jsonl: true) { record, ctx in
+        try FileLoading.records(path, options: options, jsonl: true, requireObject: false) { record, ctx in
             do { return [try convert(record)] } catch let e as DatasetError {
                 throw e
             } catch let p as DatasetError.Problem {

@@ -105,7 +105,7 @@ enum FileLoading {
         let bytes = try bytes(path)
         let value: JSONValue
         do { value = try JSONValue.parse(bytes: bytes) } catch let e as JSONParseError {
-            throw DatasetError(file: path, problem: .invalidJSON(e.description))
+            throw DatasetError(file: path, problem: .invalidJSON("line \(e.line), byte \(e.offset): \(e.message)"))
         }
         guard let list = value.arrayValue else {
             throw DatasetError(file: path, problem: .wrongType(key: "<top level>", expected: "a list of records", found: value.typeName))
@@ -126,7 +126,7 @@ enum FileLoading {
             do {
                 out.append(.success(try JSONValue.parse(bytes: Array(slice))))
             } catch let e as JSONParseError {
-                out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON(e.message))))
+                out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON("byte \(e.offset) of the line: \(e.message)"))))
             } catch {
                 out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON("\(error)"))))
             }
@@ -141,8 +141,9 @@ enum FileLoading {
     }
 
     /// Reads records (a JSON list, or JSON lines when the file name ends in `.jsonl`) and converts
-    /// each with `convert`, throwing or skipping per `options`.
-    static func records<T>(_ path: String, options: ReadOptions, jsonl: Bool? = nil,
+    /// each with `convert`, throwing or skipping per `options`. Records must be objects unless
+    /// `requireObject` is false (generic JSONL).
+    static func records<T>(_ path: String, options: ReadOptions, jsonl: Bool? = nil, requireObject: Bool = true,
                            convert: (JSONValue, RecordContext) throws -> [T]) throws -> ReadResult<T> {
         let asLines = jsonl ?? path.hasSuffix(".jsonl")
         let raw: [Result<JSONValue, DatasetError>] = asLines ? try jsonLines(path) : try jsonList(path).map { .success($0) }
@@ -152,7 +153,7 @@ enum FileLoading {
             do {
                 let record = try entry.get()
                 let ctx = RecordContext(file: path, index: i)
-                result.items.append(contentsOf: try convert(try ctx.object(record), ctx))
+                result.items.append(contentsOf: try convert(requireObject ? try ctx.object(record) : record, ctx))
             } catch let e as DatasetError {
                 if options.skipInvalid { result.errors.append(e) } else { throw e }
             }
