@@ -1,0 +1,31 @@
+import Tensors
+import Autodiff
+
+/// Inverted dropout: in training, each element is zeroed with probability `p` and the rest are
+/// scaled by 1/(1-p); in eval mode (or with p = 0) the identity.
+///
+/// The mask comes from the module's own seeded generator, so a run is a function of its seed.
+/// The mask multiply is a composite op (a constant tensor times the input), needing no new rule.
+public final class Dropout: Module {
+    public let p: Float
+    /// The generator masks are drawn from; advance or reseed it to control the masks.
+    public var rng: RandomGenerator
+
+    public init(_ p: Float, seed: UInt64 = 0) {
+        precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
+        self.p = p
+        self.rng = RandomGenerator(seed: seed)
+        super.init()
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        if !isTraining || p == 0 { return x }
+        let mask = Tensor(uninitializedShape: x.shape)
+        let scale = 1 / (1 - p)
+        let keep = Double(1 - p)
+        mask.withMutablePointer { m in
+            for i in 0..<mask.count { m[i] = rng.uniform() < keep ? scale : 0 }
+        }
+        return x * Variable(mask)
+    }
+}

@@ -1,0 +1,42 @@
+import Tensors
+import Autodiff
+
+/// y = x W^T + b with `weight` of shape [out, in] (torch's layout) and `bias` of shape [out].
+///
+/// The product reads W^T as a transposed view, which `cblas_sgemm` takes as a transpose flag:
+/// no copy of the weight. Leading dims of `x` are flattened into one GEMM.
+public final class Linear: Module {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let weight: Variable
+    public let bias: Variable?
+
+    /// A layer initialised with `initialization` (see `Initialization`; torch's default unless told).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
+                initialization: Initialization = .torchDefault, rng: inout RandomGenerator) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        switch initialization {
+        case .torchDefault:
+            let bound = 1 / Float(inFeatures).squareRoot()
+            weight = Module.makeParameter(.uniform([outFeatures, inFeatures], bound: bound, rng: &rng))
+            self.bias = bias ? Module.makeParameter(.uniform([outFeatures], bound: bound, rng: &rng)) : nil
+        case .normal(let std):
+            weight = Module.makeParameter(.randn([outFeatures, inFeatures], std: std, rng: &rng))
+            self.bias = bias ? Module.makeParameter(.zeros([outFeatures])) : nil
+        }
+        super.init()
+        parameter("weight", weight)
+        if let b = self.bias { parameter("bias", b) }
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(x.shape.last == inFeatures,
+                     "Linear(\(inFeatures), \(outFeatures)): input shape \(Tensor.describe(x.shape)) does not end in \(inFeatures)")
+        let lead = Array(x.shape.dropLast())
+        let flat = x.shape.count == 2 ? x : x.reshaped([-1, inFeatures])
+        var y = flat.matmul(weight.transposed())
+        if let b = bias { y = y + b }
+        return x.shape.count == 2 ? y : y.reshaped(lead + [outFeatures])
+    }
+}

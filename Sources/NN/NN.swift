@@ -1,1 +1,0 @@
-/// NN: modules with named parameters, layers, losses, optimizers, schedulers and safetensors checkpoints.
