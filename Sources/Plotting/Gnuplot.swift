@@ -31,8 +31,10 @@ public struct Gnuplot: Sendable, Equatable {
 
     /// What a finished script produced.
     public struct Output: Equatable, Sendable {
-        /// gnuplot's stdout (the text of a `dumb` plot).
-        public var stdout: String
+        /// gnuplot's stdout as bytes (a `dumb` plot, or an image when no output file was set).
+        public var data: Data
+        /// gnuplot's stdout as text.
+        public var stdout: String { String(decoding: data, as: UTF8.self) }
         /// gnuplot's warnings (`line N: warning: ...`), which do not fail the figure.
         public var warnings: [String]
     }
@@ -46,7 +48,7 @@ public struct Gnuplot: Sendable, Equatable {
     public func terminals() throws -> Set<String> {
         if let cached = Gnuplot.terminalCache.get(executable) { return cached }
         let result = try launch(arguments: ["-e", "set terminal"], input: nil)
-        let names = Gnuplot.parseTerminals(result.stdout + "\n" + result.stderr)
+        let names = Gnuplot.parseTerminals(String(decoding: result.stdout, as: UTF8.self) + "\n" + result.stderr)
         guard !names.isEmpty else {
             throw PlotError.gnuplotFailed(status: result.status, stderr: "could not list terminals: \(result.stderr)")
         }
@@ -77,7 +79,7 @@ public struct Gnuplot: Sendable, Equatable {
         let report = Gnuplot.parseDiagnostics(result.stderr, lines: lines)
         if let error = report.error { throw error }
         guard result.status == 0 else { throw PlotError.gnuplotFailed(status: result.status, stderr: result.stderr) }
-        return Output(stdout: result.stdout, warnings: report.warnings)
+        return Output(data: result.stdout, warnings: report.warnings)
     }
 
     /// The marker printed (on stderr) after command line `n` ran, so errors can be matched to lines.
@@ -139,7 +141,7 @@ public struct Gnuplot: Sendable, Equatable {
 
     struct Launch {
         var status: Int32
-        var stdout: String
+        var stdout: Data
         var stderr: String
     }
 
@@ -196,7 +198,7 @@ public struct Gnuplot: Sendable, Equatable {
             readers.wait()
         }
         process.waitUntilExit()
-        let stdout = String(decoding: collected.get(\.stdout), as: UTF8.self)
+        let stdout = collected.get(\.stdout)
         let stderr = String(decoding: collected.get(\.stderr), as: UTF8.self)
         if timedOut {
             throw PlotError.gnuplotFailed(status: -1, stderr: "killed after \(timeout) s without finishing. \(stderr)")

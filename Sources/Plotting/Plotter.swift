@@ -49,7 +49,7 @@ public struct Plotter: Sendable {
         try AtomicFile.write(to: absolute) { temporary in
             if terminal.isText {
                 let text = try run(figure, terminal: terminal, output: nil, gnuplot, &warnings)
-                try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+                try text.write(to: URL(fileURLWithPath: temporary))
             } else {
                 _ = try run(figure, terminal: terminal, output: temporary, gnuplot, &warnings)
             }
@@ -60,10 +60,32 @@ public struct Plotter: Sendable {
     /// The figure as a text plot (gnuplot's `dumb` terminal), what the REPL prints when there is
     /// no file and no display.
     public func render(_ figure: Figure, width: Int = 80, height: Int = 25) throws -> String {
-        guard let gnuplot = gnuplot else { throw PlotError.gnuplotMissing(needed: "text plots") }
-        guard width >= 10, height >= 5 else { throw PlotError.invalid("text plot size \(width)x\(height) is too small (at least 10x5)") }
+        try render(figure, .dumb(width: width, height: height))
+    }
+
+    /// The figure in a text format: `.dumb(width:height:)` (a text plot) or `.svg` (markup to
+    /// embed in a notebook report). Binary formats go through `renderData`.
+    public func render(_ figure: Figure, _ format: OutputFormat) throws -> String {
+        switch format {
+        case .dumb, .svg: return String(decoding: try renderData(figure, format), as: UTF8.self)
+        case .png, .pdf: throw PlotError.invalid("render: \(format) is binary; use renderData (or savefig)")
+        }
+    }
+
+    /// The bytes of the figure in `format`, without a file (gnuplot writes to its stdout): what
+    /// a notebook embeds. PNG falls back to the built-in writer when gnuplot is missing.
+    public func renderData(_ figure: Figure, _ format: OutputFormat) throws -> Data {
+        if case let .dumb(width, height) = format, width < 10 || height < 5 {
+            throw PlotError.invalid("text plot size \(width)x\(height) is too small (at least 10x5)")
+        }
+        guard let gnuplot = gnuplot else {
+            guard format == .png else { throw PlotError.gnuplotMissing(needed: format.isText ? "text plots" : "\(format) output") }
+            let canvas = try Rasterizer.draw(figure)
+            return try PNGWriter.encode(rgb: canvas.pixels, width: canvas.width, height: canvas.height)
+        }
         var warnings: [String] = []
-        return try run(figure, terminal: .dumb(width: width, height: height), output: nil, gnuplot, &warnings)
+        let data = try run(figure, terminal: try resolve(format, gnuplot), output: nil, gnuplot, &warnings)
+        return data
     }
 
     /// The exact gnuplot commands `savefig(figure, path)` would send (for `:script` and debugging).
@@ -82,12 +104,13 @@ public struct Plotter: Sendable {
         return terminal
     }
 
-    func run(_ figure: Figure, terminal: Terminal, output: String?, _ gnuplot: Gnuplot, _ warnings: inout [String]) throws -> String {
+    /// Runs the figure's script; returns gnuplot's stdout (empty when `output` is a file).
+    func run(_ figure: Figure, terminal: Terminal, output: String?, _ gnuplot: Gnuplot, _ warnings: inout [String]) throws -> Data {
         let script = try GnuplotScript.make(figure, terminal: terminal, output: output)
         let result = try gnuplot.run(script)
         warnings += result.warnings
         // The dumb terminal starts each page with a form feed.
-        return String(result.stdout.drop { $0 == "\u{0C}" })
+        return terminal.isText ? Data(result.data.drop { $0 == 0x0C }) : result.data
     }
 }
 
@@ -100,4 +123,9 @@ public func savefig(_ figure: Figure, _ path: String) throws -> SavedFigure {
 /// `render(figure)`: the figure as a text plot of `width x height` characters.
 public func render(_ figure: Figure, width: Int = 80, height: Int = 25) throws -> String {
     try Plotter().render(figure, width: width, height: height)
+}
+
+/// `render(figure, .svg)` / `render(figure, .dumb(width: 100, height: 30))` with the default `Plotter`.
+public func render(_ figure: Figure, _ format: OutputFormat) throws -> String {
+    try Plotter().render(figure, format)
 }

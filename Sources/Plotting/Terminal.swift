@@ -20,6 +20,12 @@ public enum OutputFormat: Equatable, Sendable {
         }
     }
 
+    /// True for `.dumb`.
+    public var isText: Bool {
+        if case .dumb = self { return true }
+        return false
+    }
+
     /// gnuplot terminals that can produce this format, best first.
     public var candidateTerminals: [String] {
         switch self {

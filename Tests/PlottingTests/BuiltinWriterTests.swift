@@ -88,6 +88,18 @@ final class BuiltinWriterTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [])
     }
 
+    func testInMemoryPNGForEmbedding() throws {
+        var figure = try plot([0, 1, 2], [0, 1, 0], label: "a")
+        figure.size = FigureSize(width: 200, height: 100)
+        let data = try noGnuplot.renderData(figure, .png)
+        XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        let png = try DecodedPNG(data: data)
+        XCTAssertEqual(png.width, 200)
+        XCTAssertEqual(png.height, 100)
+        XCTAssertGreaterThan(png.count(0x1f77b4), 20)
+        XCTAssertThrowsError(try noGnuplot.renderData(figure, .svg))
+    }
+
     func testCanvasLinePrimitives() {
         var canvas = Canvas(width: 20, height: 10)
         let red = Color(red: 255, green: 0, blue: 0)

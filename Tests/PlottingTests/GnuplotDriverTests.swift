@@ -111,6 +111,19 @@ final class GnuplotDriverTests: XCTestCase {
         XCTAssertTrue(text.contains("*") || text.contains("+") || text.contains("#"), text)
     }
 
+    func testRenderToMemory() throws {
+        let gnuplot = try Support.gnuplot()
+        let plotter = Plotter(gnuplot: gnuplot)
+        let figure = try Self.sampleFigure()
+        let svg = try plotter.render(figure, .svg)
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("</svg>"), svg)
+        let png = try DecodedPNG(data: try plotter.renderData(figure, .png))
+        XCTAssertEqual(png.width, 640)
+        XCTAssertEqual(png.height, 480)
+        XCTAssertGreaterThan(png.colors.count, 5)
+        XCTAssertThrowsError(try plotter.render(figure, .png))
+    }
+
     func testMultiplotRenders() throws {
         let gnuplot = try Support.gnuplot()
         let a = try plot([1, 2, 3], [1, 4, 9], label: "a", title: "left panel")

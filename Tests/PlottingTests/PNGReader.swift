@@ -27,6 +27,14 @@ struct DecodedPNG {
         rgb = buffer
     }
 
+    /// Decodes PNG bytes held in memory.
+    init(data: Data) throws {
+        let directory = NSTemporaryDirectory() + "dprm-png-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).png"
+        try data.write(to: URL(fileURLWithPath: directory))
+        defer { unlink(directory) }
+        try self.init(path: directory)
+    }
+
     static func message(_ image: png_image) -> String {
         withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
