@@ -166,7 +166,7 @@ public struct ArithmeticBenchmark: Sendable {
             }
             test.append(CandidateSet(
                 id: paddedID(k, prefix: "test-"), question: problem.question,
-                candidates: solutions.map { $0.steps.joined(separator: "\n") },
+                candidates: solutions.map { $0.steps.joined(separator: "\n\n") },
                 candidateSteps: solutions.map(\.steps), correct: solutions.map(\.isCorrect),
                 finalAnswers: solutions.map { String($0.finalAnswer) }, systemPrompt: config.systemPrompt,
                 metadata: ["answer": .number(Double(problem.answer)),
@@ -198,7 +198,7 @@ public struct ArithmeticBenchmark: Sendable {
         }
     }
 
-    /// A random problem whose every intermediate value stays in 0...999 and non-negative.
+    /// A random problem whose correct intermediate values stay positive and below about 400.
     public static func makeProblem(operations: ClosedRange<Int>, maxOperand: Int, rng: inout RandomGenerator) -> Problem {
         let n = operations.lowerBound + rng.int(below: operations.count)
         var value = 1 + rng.int(below: maxOperand)
@@ -220,20 +220,27 @@ public struct ArithmeticBenchmark: Sendable {
         return Problem(start: start, operations: ops)
     }
 
-    /// The noisy solver: each operation is wrong with probability `errorRate` (off by 1...3 or
-    /// by 10, never negative); later steps compute correctly from the wrong value.
+    /// The noisy solver: each operation is wrong with probability `errorRate` (off by 1, 2, 3 or
+    /// 10 either way, never back onto the correct value); later steps compute correctly from the
+    /// wrong value, so an error propagates and the final answer is right exactly when every step
+    /// is. Values of a wrong solution may become negative ("3 - 5 = -2").
     public static func solve(_ problem: Problem, errorRate: Double, rng: inout RandomGenerator) -> Solution {
         var value = problem.start
+        var trueValue = problem.start  // the correct solution's value at this point
         var steps: [String] = []
         var correct: [Bool] = []
         var stillCorrect = true
         for o in problem.operations {
             let right = apply(o.op, value, o.operand)
+            trueValue = apply(o.op, trueValue, o.operand)
             var result = right
             if rng.uniform() < errorRate {
                 let deltas = [1, 2, 3, 10]
                 let d = deltas[rng.int(below: deltas.count)]
-                result = rng.int(below: 2) == 0 || right - d < 0 ? right + d : right - d
+                // Never land back on the correct value (a second error must not cancel the first),
+                // so the final answer is right exactly when every step is.
+                let options = [right + d, right - d].filter { $0 != trueValue }
+                result = options[rng.int(below: options.count)]
                 stillCorrect = false
             }
             steps.append("\(value) \(o.op) \(o.operand) = \(result)")

@@ -5,8 +5,8 @@
 ///    (after optional markdown `#`, `*`, `-`) — and everything after it becomes the final step,
 ///    unless it is the whole text.
 /// 2. Top-level markers at line starts (no indentation; a markdown `#`/`**` prefix is allowed):
-///    "Step 3:" / "Step 3." (one marker suffices), then "3." / "3)" and circled numbers ①…⑳
-///    (at least two markers). Each marker line opens a step; text before the first marker (a
+///    "Step 3:" / "Step 3.", then "3." / "3)", then circled numbers ①…⑳ — the first kind with
+///    at least two markers is used. Each marker line opens a step; text before the first marker (a
 ///    preamble such as "Let's think step by step:") is kept at the start of the first step.
 /// 3. Otherwise blank-line-separated blocks, when there are at least two.
 /// 4. Otherwise inline enumerations inside the text: "Step 1: … Step 2: …", "(1) … (2) …" or
@@ -75,7 +75,9 @@ public enum StepSplitter {
 
     enum MarkerKind {
         case step, number, circled
-        var minimumCount: Int { self == .step ? 1 : 2 }
+        /// One marker alone splits nothing, so every kind needs two (a lone "Step 1:" line with
+        /// inline "Step 2: ..." after it is left to the inline rule).
+        var minimumCount: Int { 2 }
     }
 
     /// Strips a markdown heading / bold prefix ("### ", "**") from the start of a line.

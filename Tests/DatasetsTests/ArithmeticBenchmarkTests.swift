@@ -1,0 +1,127 @@
+import XCTest
+@testable import Datasets
+
+final class ArithmeticBenchmarkTests: XCTestCase {
+    static let bench = ArithmeticBenchmark()
+
+    func testSizesAndDefaults() {
+        let b = Self.bench
+        XCTAssertEqual(b.train.count, 2000)
+        XCTAssertEqual(b.meta.count, 200)
+        XCTAssertEqual(b.test.count, 200)
+        XCTAssertTrue(b.test.allSatisfy { $0.candidates.count == 8 })
+        XCTAssertEqual(Dictionary(grouping: b.train, by: { $0.domain! }).mapValues(\.count),
+                       ["clean": 500, "noisy": 500, "easy": 500, "shifted": 500])
+    }
+
+    func testDeterministic() {
+        let again = ArithmeticBenchmark()
+        XCTAssertEqual(again.train, Self.bench.train)
+        XCTAssertEqual(again.meta, Self.bench.meta)
+        XCTAssertEqual(again.test, Self.bench.test)
+        let other = ArithmeticBenchmark(config: .init(seed: 1))
+        XCTAssertNotEqual(other.train.map(\.question), Self.bench.train.map(\.question))
+        // A split's content does not depend on another split's size.
+        var config = ArithmeticBenchmark.Config()
+        config.metaCount = 10
+        XCTAssertEqual(ArithmeticBenchmark(config: config).test, Self.bench.test)
+    }
+
+    func cleanLabels(_ i: PRMInstance) -> [Float] {
+        i.metadata["clean_labels"]!.arrayValue!.map { Float($0.numberValue!) }
+    }
+
+    func testExampleAndStepCorrectness() {
+        for i in Self.bench.train {
+            XCTAssertTrue(i.question.hasPrefix("Compute ") && i.question.hasSuffix("."))
+            XCTAssertTrue(i.steps.last!.hasPrefix("Final answer: "))
+            // Clean labels: '+' exactly while every step so far is arithmetically right.
+            var ok = true
+            for (k, step) in i.steps.dropLast().enumerated() {
+                let parts = step.split(separator: " ")
+                let (a, op, b, c) = (Int(parts[0])!, parts[1], Int(parts[2])!, Int(parts[4])!)
+                let right = op == "+" ? a + b : op == "-" ? a - b : a * b
+                ok = ok && right == c
+                XCTAssertEqual(cleanLabels(i)[k], ok ? 1 : 0, "\(i.id) step \(k)")
+            }
+            XCTAssertEqual(cleanLabels(i).last, ok ? 1 : 0)
+            XCTAssertEqual(i.metadata["final_answer"] == i.metadata["answer"], ok)
+        }
+    }
+
+    func testDomainLabelStatistics() {
+        let byDomain = Dictionary(grouping: Self.bench.train, by: { $0.domain! })
+        for i in byDomain["clean"]! { XCTAssertEqual(i.labels, cleanLabels(i)) }
+        // Noisy: about 35% of step labels flipped.
+        var flipped = 0, total = 0
+        for i in byDomain["noisy"]! {
+            for (l, c) in zip(i.labels, cleanLabels(i)) { total += 1; if l != c { flipped += 1 } }
+        }
+        XCTAssertEqual(Double(flipped) / Double(total), 0.35, accuracy: 0.03)
+        // Easy: one operation.
+        XCTAssertTrue(byDomain["easy"]!.allSatisfy { $0.steps.count == 2 && $0.labels == cleanLabels($0) })
+        // Shifted: the '-' starts one step late.
+        var shiftedSome = 0
+        for i in byDomain["shifted"]! {
+            let clean = cleanLabels(i)
+            if let e = clean.firstIndex(of: 0) {
+                var want = clean
+                want[e] = 1
+                XCTAssertEqual(i.labels, want)
+                shiftedSome += 1
+            } else {
+                XCTAssertEqual(i.labels, clean)
+            }
+        }
+        XCTAssertGreaterThan(shiftedSome, 100)
+        // Labels are mixed: a healthy share of wrong solutions in every domain.
+        for (name, items) in byDomain {
+            let wrong = items.filter { cleanLabels($0).contains(0) }.count
+            XCTAssertTrue((0.15...0.75).contains(Double(wrong) / Double(items.count)), "\(name): \(wrong) wrong")
+        }
+    }
+
+    func testNothingInTheTextRevealsTheDomain() {
+        let b = Self.bench
+        XCTAssertEqual(Set(b.train.map(\.systemPrompt)).count, 1)
+        for i in b.train {
+            let text = ([i.systemPrompt, i.question, i.id] + i.steps).joined(separator: " ")
+            for name in ["clean", "noisy", "easy", "shifted"] { XCTAssertFalse(text.contains(name)) }
+        }
+        // Domains are interleaved, not in blocks.
+        XCTAssertGreaterThan(Set(b.train.prefix(20).map(\.domain)).count, 1)
+    }
+
+    func testMetaAndTestSets() {
+        let b = Self.bench
+        let metaCorrect = b.meta.filter(\.label).count
+        XCTAssertTrue((40...160).contains(metaCorrect), "meta correct: \(metaCorrect)")
+        for m in b.meta {
+            XCTAssertEqual(m.label, FinalAnswer.extract(m.steps.last!) == String(Int(m.metadata["answer"]!.numberValue!)))
+        }
+        var first = 0, oracle = 0, vote = 0
+        for set in b.test {
+            let answer = String(Int(set.metadata["answer"]!.numberValue!))
+            XCTAssertEqual(set.correct, set.finalAnswers.map { $0 == answer })
+            XCTAssertEqual(set.candidates.map { FinalAnswer.extract($0) }, set.finalAnswers)
+            XCTAssertEqual(set.candidates.map { StepSplitter.split($0) }, set.candidateSteps)
+            if set.correct[0] { first += 1 }
+            if set.anyCorrect { oracle += 1 }
+            var counts: [String: Int] = [:]
+            for a in set.finalAnswers { counts[a!, default: 0] += 1 }
+            if counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })!.key == answer { vote += 1 }
+        }
+        // Room for a PRM: no-selection well below the oracle.
+        XCTAssertLessThan(first, 140)
+        XCTAssertGreaterThan(oracle, 180)
+        XCTAssertGreaterThan(vote, first)
+    }
+
+    func testSequencesAreShort() {
+        let tok = Self.bench.makeTokenizer()
+        let template = ChatTemplate(tokenizer: tok)
+        let lengths = Self.bench.train.map { template.encode($0).tokens.count }
+        XCTAssertLessThan(lengths.max()!, 200)
+        XCTAssertLessThan(tok.vocabularySize, 150)
+    }
+}

@@ -1,0 +1,95 @@
+import XCTest
+@testable import Datasets
+
+final class TokenizerTemplateTests: XCTestCase {
+    let bench = ArithmeticBenchmark(config: .init(seed: 3, trainPerDomain: 40))
+
+    func testTokenizerRoundTripAndSpecials() throws {
+        let tok = bench.makeTokenizer()
+        for text in bench.corpus.prefix(200) { XCTAssertEqual(tok.decode(tok.encode(text)), text) }
+        XCTAssertEqual(tok.encode("<|im_start|>user\n"), [tok.imStartID] + tok.encode("user\n"))
+        XCTAssertEqual(tok.encode("+"), [tok.plusID])
+        XCTAssertEqual(tok.encode("-"), [tok.minusID])
+        XCTAssertEqual(Set([tok.padID, tok.unkID, tok.imStartID, tok.imEndID, tok.plusID, tok.minusID]).count, 6)
+        XCTAssertEqual(tok.encode("\u{1F600}"), [tok.unkID])
+        XCTAssertLessThan(tok.vocabularySize, 200)  // a small vocabulary for the built-in data
+        // Words are single tokens; numbers are spelled digit by digit.
+        XCTAssertEqual(tok.encode("Compute 17").count, 1 + 1 + 2)
+    }
+
+    func testTokenizerTrainingIsDeterministicAndSaves() throws {
+        var corpus = try realCorpus()
+        let a = WordTokenizer.train(corpus: corpus, maxVocabulary: 3000)
+        corpus.reverse()
+        let b = WordTokenizer.train(corpus: corpus, maxVocabulary: 3000)
+        XCTAssertEqual(a, b, "vocabulary order must not depend on corpus order")
+        for text in corpus.prefix(100) where text.unicodeScalars.allSatisfy({ a.id(of: String($0)) != nil }) {
+            XCTAssertEqual(a.decode(a.encode(text)), text)
+        }
+        let path = try TestPaths.scratch() + "/tokenizer.json"
+        try a.save(to: path)
+        let loaded = try WordTokenizer.load(from: path)
+        XCTAssertEqual(loaded, a)
+        XCTAssertEqual(loaded.encode(corpus[0]), a.encode(corpus[0]))
+    }
+
+    func realCorpus() throws -> [String] {
+        guard let path = try? TestPaths.sharedFile("bbm/multistep_arithmetic.jsonl") else { return bench.corpus }
+        return try DatasetIO.readBBM(path).items.flatMap { [$0.question] + $0.steps }
+    }
+
+    func testTemplateLabelPositionsTrainingMode() throws {
+        let tok = bench.makeTokenizer()
+        let template = ChatTemplate(tokenizer: tok)
+        let instance = PRMInstance(id: "x", systemPrompt: "Check.", question: "Compute (2 + 3) * 4.",
+                                   steps: ["2 + 3 = 5", "5 * 4 = 21", "Final answer: 21"], labels: [1, 0, 0.3])
+        let t = template.encode(instance)
+        XCTAssertEqual(t.labelPositions.count, 3)
+        XCTAssertEqual(t.labels, [1, 0, 0.3])
+        XCTAssertEqual(t.labelPositions.map { t.tokens[$0 + 1] }, [tok.plusID, tok.minusID, tok.minusID])
+        for p in t.labelPositions { XCTAssertEqual(tok.decode(Array(t.tokens[(p - 1)...(p + 3)])), "assistant\n\(tok.decode([t.tokens[p + 1]]))<|im_end|>\n") }
+        let expected = "<|im_start|>system\nCheck.<|im_end|>\n<|im_start|>user\nCompute (2 + 3) * 4.<|im_end|>\n"
+            + "<|im_start|>user\n2 + 3 = 5<|im_end|>\n<|im_start|>assistant\n+<|im_end|>\n"
+            + "<|im_start|>user\n5 * 4 = 21<|im_end|>\n<|im_start|>assistant\n-<|im_end|>\n"
+            + "<|im_start|>user\nFinal answer: 21<|im_end|>\n<|im_start|>assistant\n-<|im_end|>\n"
+        XCTAssertEqual(tok.decode(t.tokens), expected)
+        XCTAssertEqual(t.tokens, tok.encode(expected))
+    }
+
+    func testScoringModeUsesPlaceholderAndPrefixesDoNotDependOnLaterSteps() throws {
+        let tok = bench.makeTokenizer()
+        let template = ChatTemplate(tokenizer: tok)
+        let set = bench.test[0]
+        let a = template.encode(set, candidate: 0)
+        XCTAssertTrue(a.labelPositions.allSatisfy { a.tokens[$0 + 1] == tok.plusID })
+        XCTAssertEqual(a.labels, Array(repeating: 1, count: set.candidateSteps[0].count))
+        // Editing the last step leaves every earlier label position's prefix unchanged.
+        var steps = set.candidateSteps[0]
+        steps[steps.count - 1] = "Final answer: 999"
+        let b = template.encode(systemPrompt: set.systemPrompt, question: set.question, steps: steps, labels: nil)
+        for p in a.labelPositions.dropLast() { XCTAssertEqual(Array(a.tokens[...p]), Array(b.tokens[...p])) }
+        let meta = template.encode(bench.meta[0])
+        XCTAssertEqual(meta.labelPositions.count, bench.meta[0].steps.count)
+    }
+
+    func testTruncationKeepsWholeSteps() throws {
+        let tok = bench.makeTokenizer()
+        let full = ChatTemplate(tokenizer: tok).encode(bench.train[0])
+        XCTAssertGreaterThan(full.labelPositions.count, 1)
+        // A limit that ends inside the second step keeps exactly the first.
+        let limit = full.labelPositions[1]
+        let cut = ChatTemplate(tokenizer: tok, maxLength: limit).encode(bench.train[0])
+        XCTAssertEqual(cut.labelPositions, [full.labelPositions[0]])
+        XCTAssertEqual(cut.labels, [full.labels[0]])
+        XCTAssertEqual(cut.truncatedSteps, full.labelPositions.count - 1)
+        XCTAssertEqual(cut.tokens, Array(full.tokens.prefix(full.labelPositions[0] + 4)))  // label, <|im_end|>, \n
+        XCTAssertLessThanOrEqual(cut.tokens.count, limit)
+        // Not even one step fits: the header, cut to the limit, and no label position.
+        let tiny = ChatTemplate(tokenizer: tok, maxLength: 5).encode(bench.train[0])
+        XCTAssertEqual(tiny.tokens.count, 5)
+        XCTAssertEqual(tiny.labelPositions, [])
+        XCTAssertEqual(tiny.truncatedSteps, bench.train[0].steps.count)
+        // Exactly the full length keeps everything.
+        XCTAssertEqual(ChatTemplate(tokenizer: tok, maxLength: full.tokens.count).encode(bench.train[0]), full)
+    }
+}
