@@ -27,13 +27,16 @@ public func clipGradNorm(_ parameters: [Variable], maxNorm: Float) -> Float {
     let totalNorm = Float(total.squareRoot())
     let coefficient = maxNorm / (totalNorm + 1e-6)
     if coefficient < 1 {
+        // Unshare first (before anything is scaled), then scale each gradient once.
         var seen = Set<ObjectIdentifier>()
         for p in parameters {
-            guard var g = p.grad else { continue }
-            if !g.isContiguous || !seen.insert(ObjectIdentifier(g.storage)).inserted { g = g.copy() }
+            guard let g = p.grad else { continue }
+            if !g.isContiguous || !seen.insert(ObjectIdentifier(g.storage)).inserted { p.grad = g.copy() }
+        }
+        for p in parameters {
+            guard let g = p.grad else { continue }
             let n = g.count
             g.withMutablePointer { ptr in for i in 0..<n { ptr[i] *= coefficient } }
-            p.grad = g
         }
     }
     return totalNorm
