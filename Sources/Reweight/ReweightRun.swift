@@ -1,0 +1,341 @@
+import Foundation
+import Tensors
+import Autodiff
+import NN
+import Datasets
+
+/// A bi-level reweighting run of DreamPRM-1.5: the PRM is the lower level (weighted
+/// cross-entropy on the training instances), the weighting model the upper level (meta loss on
+/// whole-solution labels), wired through `BilevelEngine` exactly as the reference.
+public final class ReweightRun {
+    public let prm: ProcessRewardModel
+    public let weighting: InstanceWeighting
+    public let train: [PRMInstance]
+    public let meta: [MetaInstance]
+    public let options: ReweightOptions
+    public let engine: BilevelEngine<Int, Int>
+    /// One record per lower micro-step.
+    public private(set) var history: [ReweightRecord] = []
+    /// Weight snapshots for curves: iteration and one weight per tracked instance (`snapshotIDs`).
+    public private(set) var snapshots: [(iteration: Int, weights: [Float])] = []
+    /// Instances whose weights the snapshots hold (all for tables; a fixed sample for Instance Net).
+    public let snapshotIDs: [String]
+
+    private let templatedTrain: [TemplatedInstance]
+    private let templatedMeta: [TemplatedInstance]
+    private let lowerOptimizer: Optimizer
+    private let upperOptimizer: Optimizer
+    private var lastUnweighted: Float = 0
+    private var lastBatchWeights: [Float] = []
+    private var elapsed: Double = 0
+    private let snapshotSample: [Int]
+
+    /// Builds the run: optimizers and schedulers of both levels from `options`, the engine, and
+    /// the templated data. Bad flags and empty data are errors naming the problem.
+    public init(prm: ProcessRewardModel, weighting: InstanceWeighting, train: [PRMInstance], meta: [MetaInstance],
+                options: ReweightOptions) throws {
+        try options.validate()
+        guard !train.isEmpty else { throw BilevelError.invalidConfiguration("reweight: the training set is empty") }
+        guard !meta.isEmpty || options.baseline || options.retrain else {
+            throw BilevelError.invalidConfiguration("reweight: the meta set is empty")
+        }
+        self.prm = prm
+        self.weighting = weighting
+        self.train = train
+        self.meta = meta
+        self.options = options
+        templatedTrain = train.map { prm.template($0) }
+        templatedMeta = meta.map { prm.template($0) }
+
+        func optimizer(_ named: [(String, Variable)], lr: Double, momentum: Double, decay: Float) -> Optimizer {
+            options.optimizer.lowercased() == "sgd"
+                ? SGD(named, lr: lr, momentum: Float(momentum), weightDecay: decay)
+                : AdamW(named, lr: lr, eps: options.adamEpsilon, weightDecay: decay, variant: .huggingFace)
+        }
+        lowerOptimizer = optimizer(prm.namedParameters, lr: options.lr, momentum: options.momentum, decay: options.weightDecay)
+        upperOptimizer = optimizer(weighting.namedParameters, lr: options.metaLr, momentum: options.metaMomentum, decay: options.metaWeightDecay)
+        let warmup = Int(Double(options.iterations) * options.warmupRatio)
+        let lowerSchedule = try makeSchedule(type: options.schedulerType, warmup: warmup, total: options.iterations,
+                                             stepSize: options.schedulerStepSize, gamma: options.schedulerGamma)
+        let upperTotal = options.iterations / (options.unrollSteps * options.gradientAccumulation)
+        let upperSchedule = try makeSchedule(type: options.schedulerType, warmup: Int(Double(upperTotal) * options.warmupRatio),
+                                             total: upperTotal, stepSize: options.metaSchedulerStepSize, gamma: options.metaSchedulerGamma)
+
+        var config = BilevelConfig()
+        config.iterations = options.iterations
+        config.unrollSteps = options.unrollSteps
+        config.gradientAccumulation = options.gradientAccumulation
+        config.lowerClipping = options.gradientClipping
+        config.upperClipping = options.gradientClipping
+        config.rollback = options.rollback
+        config.saveEvery = options.saveEvery
+        config.method = options.hypergradient
+        config.lowerOnly = options.baseline || options.retrain
+
+        // Instance Net snapshots evaluate the net on a fixed sample (it has no per-instance table).
+        let sampleSize = weighting.readsLogits ? min(64, train.count) : train.count
+        var rng = RandomGenerator(seed: options.seed &+ 17)
+        var indices = Array(train.indices)
+        if sampleSize < train.count { rng.shuffle(&indices) }
+        snapshotSample = Array(indices.prefix(sampleSize)).sorted()
+        snapshotIDs = snapshotSample.map { train[$0].id }
+
+        // The closures capture the run weakly-by-value through `box`, set right after init.
+        let box = Box()
+        engine = try BilevelEngine(
+            config: config,
+            lower: Level(parameters: prm.parameters, optimizer: OptimizerLevel(lowerOptimizer),
+                         scheduler: SchedulerLevel(LRScheduler(lowerOptimizer, schedule: lowerSchedule))),
+            upper: Level(parameters: weighting.parameters, optimizer: OptimizerLevel(upperOptimizer),
+                         scheduler: SchedulerLevel(LRScheduler(upperOptimizer, schedule: upperSchedule))),
+            lowerData: BatchLoader(Array(train.indices), batchSize: options.batchSize, seed: options.seed),
+            upperData: BatchLoader(meta.isEmpty ? [0] : Array(meta.indices), batchSize: options.metaBatchSize, seed: options.seed &+ 1),
+            lowerLoss: { box.run!.lowerLoss($0) },
+            upperLoss: { box.run!.upperLoss($0) })
+        box.run = self
+        installHooks()
+    }
+
+    private final class Box { weak var run: ReweightRun? }
+
+    // MARK: losses
+
+    /// mean_i(w_i * CE_i) over the batch. With baseline every w_i is 1.
+    func lowerLoss(_ batch: [Int]) -> Variable {
+        let templated = batch.map { templatedTrain[$0] }
+        let (stacked, counts) = prm.stackedLabelLogits(templated)
+        let losses = prm.perInstanceLoss(templated, stacked: stacked, counts: counts)
+        let ce = Variable.stack(losses)
+        lastUnweighted = ce.value.mean(axes: nil).item
+        if options.baseline {
+            lastBatchWeights = Array(repeating: 1, count: batch.count)
+            return ce.mean()
+        }
+        let logits = weighting.readsLogits ? prm.splitLabelLogits(stacked, counts) : []
+        let w = weighting.weights(for: batch.map { train[$0] }, labelLogits: logits,
+                                  plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID)
+        lastBatchWeights = w.value.toArray()
+        return (w * ce).mean()
+    }
+
+    /// The meta loss on a meta batch at the PRM's current parameters.
+    func upperLoss(_ batch: [Int]) -> Variable {
+        let labels = batch.map { meta[$0].label }
+        return metaLoss(labelLogits: prm.labelLogits(batch.map { templatedMeta[$0] }), labels: labels,
+                        plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID,
+                        target: options.lossTarget, aggregate: { self.options.aggregation($0) })
+    }
+
+    // MARK: running
+
+    private func installHooks() {
+        engine.hooks.afterLowerStep = { [unowned self] iteration, weighted in
+            let stats = weightStatistics()
+            history.append(ReweightRecord(iteration: iteration, lowerLoss: lastUnweighted, weightedLoss: weighted, metaLoss: nil,
+                                          lr: Float(lowerOptimizer.learningRate), metaLr: Float(upperOptimizer.learningRate),
+                                          weightMean: stats.mean, weightStd: stats.std, weightMin: stats.min, weightMax: stats.max,
+                                          seconds: elapsed))
+        }
+        engine.hooks.afterUpperStep = { [unowned self] _, metaLoss in
+            history[history.count - 1].metaLoss = metaLoss
+        }
+        engine.hooks.validate = { [unowned self] iteration in
+            if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir) }
+            _ = iteration
+        }
+    }
+
+    /// Snapshot period actually used.
+    public var snapshotPeriod: Int { options.snapshotEvery > 0 ? options.snapshotEvery : max(1, options.iterations / 100) }
+
+    /// Runs the remaining iterations. `shouldStop` is checked once per iteration (Ctrl-C);
+    /// `progress` is called after every iteration with the newest record.
+    public func run(shouldStop: (() -> Bool)? = nil, progress: ((ReweightRecord) -> Void)? = nil) throws {
+        if snapshots.isEmpty { snapshots.append((engine.iteration, currentSnapshot())) }
+        engine.hooks.shouldStop = shouldStop
+        let start = Date()
+        let offset = elapsed
+        while engine.iteration < options.iterations {
+            if shouldStop?() == true { throw BilevelError.interrupted(iteration: engine.iteration) }
+            try engine.runIteration()
+            elapsed = offset + Date().timeIntervalSince(start)
+            history[history.count - 1].seconds = elapsed
+            if engine.iteration % snapshotPeriod == 0 { snapshots.append((engine.iteration, currentSnapshot())) }
+            progress?(history[history.count - 1])
+        }
+        // The lower level has moved after the final upper step; a checkpoint at the end keeps it all.
+        if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir) }
+    }
+
+    // MARK: weights
+
+    private func weightStatistics() -> (mean: Float, std: Float, min: Float, max: Float) {
+        let w: [Float]
+        if let table = weighting as? InstanceTable { w = table.currentWeights() }
+        else if let domains = weighting as? DomainTable { w = domains.domains.map { domains.currentWeights()[$0]! } }
+        else { w = lastBatchWeights }
+        guard !w.isEmpty else { return (0, 0, 0, 0) }
+        let mean = w.reduce(0, +) / Float(w.count)
+        let variance = w.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(w.count)
+        return (mean, variance.squareRoot(), w.min()!, w.max()!)
+    }
+
+    private func currentSnapshot() -> [Float] {
+        let all = weights(of: snapshotSample)
+        return all
+    }
+
+    /// Current weight of the training instances at `indices` (Instance Net runs the PRM forward).
+    public func weights(of indices: [Int]) -> [Float] {
+        if let table = weighting as? InstanceTable {
+            let w = table.currentWeights()
+            return indices.map { w[$0] }
+        }
+        return noGrad {
+            var out: [Float] = []
+            let chunk = 16
+            var k = 0
+            while k < indices.count {
+                let part = Array(indices[k..<min(k + chunk, indices.count)])
+                let templated = part.map { templatedTrain[$0] }
+                let logits = weighting.readsLogits ? prm.labelLogits(templated) : []
+                out += weighting.weights(for: part.map { train[$0] }, labelLogits: logits,
+                                         plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID).value.toArray()
+                k += chunk
+            }
+            return out
+        }
+    }
+
+    /// Every training instance's current weight, in training order.
+    public func allWeights() -> [Float] { weights(of: Array(train.indices)) }
+
+    /// Mean weight per training domain (instances without a domain count as "(none)").
+    public func meanWeightByDomain() -> [(domain: String, meanWeight: Float, count: Int)] {
+        let w = allWeights()
+        var sums: [String: (Float, Int)] = [:]
+        for (inst, x) in zip(train, w) {
+            let d = inst.domain ?? "(none)"
+            let s = sums[d] ?? (0, 0)
+            sums[d] = (s.0 + x, s.1 + 1)
+        }
+        return sums.keys.sorted().map { ($0, sums[$0]!.0 / Float(sums[$0]!.1), sums[$0]!.1) }
+    }
+
+    /// The `k` heaviest and `k` lightest instances with their weights.
+    public func extremes(_ k: Int) -> (heaviest: [(PRMInstance, Float)], lightest: [(PRMInstance, Float)]) {
+        let w = allWeights()
+        let order = w.indices.sorted { w[$0] > w[$1] || (w[$0] == w[$1] && $0 < $1) }
+        return (order.prefix(k).map { (train[$0], w[$0]) }, order.suffix(k).reversed().map { (train[$0], w[$0]) })
+    }
+
+    // MARK: files
+
+    /// The history as CSV text (header + one row per iteration).
+    public func historyCSV() -> String {
+        ([ReweightRecord.csvHeader] + history.map(\.csvRow)).joined(separator: "\n") + "\n"
+    }
+
+    /// The weight snapshots as CSV: `iteration` then one column per tracked instance id.
+    public func snapshotsCSV() -> String {
+        let header = (["iteration"] + snapshotIDs.map(Self.csvField)).joined(separator: ",")
+        let rows = snapshots.map { ([String($0.iteration)] + $0.weights.map { "\($0)" }).joined(separator: ",") }
+        return ([header] + rows).joined(separator: "\n") + "\n"
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// Saves the PRM, the weighting model, both optimizers' and schedulers' state, the engine
+    /// counters, the history and the weight snapshots as one checkpoint directory (atomic).
+    public func saveCheckpoint(to directory: String) throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, p) in prm.namedParameters { tensors["prm." + name] = p.value }
+        for (name, t) in weighting.stateDict() { tensors["weighting." + name] = t }
+        for (name, t) in lowerOptimizer.stateDict() { tensors["lower_optimizer." + name] = t }
+        for (name, t) in upperOptimizer.stateDict() { tensors["upper_optimizer." + name] = t }
+        var counters = engine.counters
+        counters["snapshots"] = snapshots.count
+        let state = CheckpointState(kind: weighting.kind, counters: counters, elapsed: elapsed,
+                                    snapshotIterations: snapshots.map(\.iteration))
+        try Checkpoint.save(directory: directory, tensors: tensors, config: state,
+                            extraFiles: ["history.csv": Data(historyCSV().utf8), "weights.csv": Data(snapshotsCSV().utf8)])
+    }
+
+    struct CheckpointState: Codable {
+        var kind: String
+        var counters: [String: Int]
+        var elapsed: Double
+        var snapshotIterations: [Int]
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint` into this run (built with the same
+    /// options and data), so `run()` continues exactly where the saved run was.
+    public func loadCheckpoint(from directory: String) throws {
+        let (file, state) = try Checkpoint.load(directory: directory, configType: CheckpointState.self)
+        guard state.kind == weighting.kind else {
+            throw BilevelError.checkpoint("\(directory): checkpoint holds a \(state.kind), this run uses a \(weighting.kind)")
+        }
+        let all = try file.allTensors()
+        func part(_ prefix: String) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: all.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        }
+        try prm.network.load(stateDict: part("prm."))
+        try weighting.load(stateDict: part("weighting."))
+        try lowerOptimizer.load(stateDict: part("lower_optimizer."))
+        try upperOptimizer.load(stateDict: part("upper_optimizer."))
+        try engine.restoreCounters(state.counters)
+        elapsed = state.elapsed
+        history = try Self.parseHistory(String(decoding: FileManager.default.contents(atPath: directory + "/history.csv") ?? Data(), as: UTF8.self), path: directory + "/history.csv")
+        snapshots = try Self.parseSnapshots(String(decoding: FileManager.default.contents(atPath: directory + "/weights.csv") ?? Data(), as: UTF8.self), path: directory + "/weights.csv")
+    }
+
+    static func parseHistory(_ text: String, path: String) throws -> [ReweightRecord] {
+        var out: [ReweightRecord] = []
+        for (n, line) in text.split(separator: "\n").enumerated().dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 11, let it = Int(f[0]), let l = Float(f[1]), let wl = Float(f[2]), let lr = Float(f[4]),
+                  let mlr = Float(f[5]), let wm = Float(f[6]), let ws = Float(f[7]), let wmin = Float(f[8]),
+                  let wmax = Float(f[9]), let s = Double(f[10]) else {
+                throw BilevelError.checkpoint("\(path): line \(n + 1) is not a history row")
+            }
+            out.append(ReweightRecord(iteration: it, lowerLoss: l, weightedLoss: wl, metaLoss: Float(f[3]), lr: lr, metaLr: mlr,
+                                      weightMean: wm, weightStd: ws, weightMin: wmin, weightMax: wmax, seconds: s))
+        }
+        return out
+    }
+
+    static func parseSnapshots(_ text: String, path: String) throws -> [(iteration: Int, weights: [Float])] {
+        try text.split(separator: "\n").enumerated().dropFirst().map { n, line in
+            let f = line.split(separator: ",").map(String.init)
+            guard let it = f.first.flatMap({ Int($0) }) else { throw BilevelError.checkpoint("\(path): line \(n + 1) is not a snapshot row") }
+            return (it, try f.dropFirst().map { guard let x = Float($0) else { throw BilevelError.checkpoint("\(path): line \(n + 1): bad weight '\($0)'") }; return x })
+        }
+    }
+}
+
+extension ProcessRewardModel {
+    /// Splits stacked label logits [total, vocab] into one Variable per instance.
+    func splitLabelLogits(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
+        var start = 0
+        return counts.map { n in
+            defer { start += n }
+            if n == 0 { return Variable(Tensor.zeros([0, vocabularySize])) }
+            return stacked.sliced(axis: 0, start: start, end: start + n)
+        }
+    }
+
+    /// Per-instance cross-entropy from label logits already computed (one forward serves both
+    /// the loss and Instance Net's input). Same formula as `perInstanceLoss(_:)`.
+    func perInstanceLoss(_ batch: [TemplatedInstance], stacked: Variable, counts: [Int]) -> [Variable] {
+        if stacked.shape[0] == 0 { return counts.map { _ in Variable(Tensor(0)) } }
+        let logp = stacked.logSoftmax().indexSelect(axis: 1, indices: [tokenizer.plusID, tokenizer.minusID])
+        var coefficients: [Float] = []
+        for (inst, n) in zip(batch, counts) {
+            for y in inst.labels { coefficients += [-y / Float(n), -(1 - y) / Float(n)] }
+        }
+        let perRow = (logp * Variable(Tensor(shape: [stacked.shape[0], 2], scalars: coefficients))).sum(axes: [1])
+        return splitLabelLogits(perRow.unsqueezed(1), counts).map { $0.shape[0] == 0 ? Variable(Tensor(0)) : $0.sum() }
+    }
+}
