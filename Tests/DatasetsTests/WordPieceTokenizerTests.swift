@@ -71,7 +71,7 @@ final class WordPieceTokenizerTests: XCTestCase {
     /// A small vocabulary exercising each rule without the real model.
     func tiny() throws -> WordPieceTokenizer {
         try WordPieceTokenizer(vocabulary: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "un", "##aff", "##able",
-                                            "cafe", "!", "+", "-", "中", "$", "a", "##a"], maxInputCharsPerWord: 5)
+                                            "cafe", "!", "+", "-", "中", "$", "a", "##a"], maxInputCharsPerWord: 9)
     }
 
     func testRulesOnTinyVocabulary() throws {
@@ -80,7 +80,7 @@ final class WordPieceTokenizerTests: XCTestCase {
         XCTAssertEqual(t.tokens("Café", addSpecialTokens: false), ["cafe"])
         XCTAssertEqual(t.tokens("x中$", addSpecialTokens: false), ["[UNK]", "中", "$"])   // 中 split off, $ is punctuation
         XCTAssertEqual(t.tokens("unaffx", addSpecialTokens: false), ["[UNK]"])             // a part matches nothing
-        XCTAssertEqual(t.tokens("aaaaaa aaaaa", addSpecialTokens: false), ["[UNK]", "a", "##a", "##a", "##a", "##a"])
+        XCTAssertEqual(t.tokens("aaaaaaaaaa aaaaa", addSpecialTokens: false), ["[UNK]", "a", "##a", "##a", "##a", "##a"])
         XCTAssertEqual(t.tokens("a[MASK]a\u{0}\t", addSpecialTokens: true), ["[CLS]", "a", "[MASK]", "a", "[SEP]"])
         XCTAssertEqual(t.tokenize(""), [2, 3])
         XCTAssertEqual(t.decode([2, 5, 6, 7, 9, 0, 0]), "[CLS] unaffable!")
