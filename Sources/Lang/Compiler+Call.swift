@@ -1,0 +1,118 @@
+import Foundation
+
+extension Compiler {
+    /// Calls. Positional calls of .dprm functions with exactly their parameter count evaluate the
+    /// arguments straight into the new frame's slots; everything else goes through `Interpreter.callValue`.
+    func compileCall(_ calleeExpr: Expr, _ args: [Arg], _ span: Span) throws -> Code {
+        let callee = try compileExpr(calleeExpr)
+        let codes = try args.map { try compileExpr($0.value) }
+        let labels = args.map { $0.label }
+        let src = self.src
+        let callerName = scope.name
+        unowned let interp = self.interp
+        unowned let rt = self.rt
+        let positionalOnly = labels.allSatisfy { $0 == nil }
+        let argc = codes.count
+
+        func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
+            var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
+            for (k, c) in codes.enumerated() {
+                let v = try c(f)
+                if let l = labels[k] { kw.append((l, v)) } else { pos.append(v) }
+            }
+            do { return try interp.callValue(cv, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
+        }
+
+        if positionalOnly && argc == 1 {
+            let a0 = codes[0]
+            return { f in
+                let cv = try callee(f)
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == 1 {
+                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    frame.slots[0] = try a0(f)
+                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                }
+                return try slowPath(f, cv)
+            }
+        }
+        if positionalOnly && argc == 2 {
+            let a0 = codes[0], a1 = codes[1]
+            return { f in
+                let cv = try callee(f)
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == 2 {
+                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    frame.slots[0] = try a0(f)
+                    frame.slots[1] = try a1(f)
+                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                }
+                return try slowPath(f, cv)
+            }
+        }
+        if positionalOnly {
+            return { f in
+                let cv = try callee(f)
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == argc {
+                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    for k in 0..<argc { frame.slots[k] = try codes[k](f) }
+                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                }
+                return try slowPath(f, cv)
+            }
+        }
+        return { f in try slowPath(f, try callee(f)) }
+    }
+
+    /// `recv.name(args)`: a native object's method, a function stored in a dict under `name`, a
+    /// builtin called with the receiver first (`xs.push(1)` is `push(xs, 1)`), or a global .dprm
+    /// function called the same way.
+    func compileMethodCall(_ recvExpr: Expr, _ name: String, _ args: [Arg], _ span: Span, _ nameSpan: Span) throws -> Code {
+        let recv = try compileExpr(recvExpr)
+        let codes = try args.map { try compileExpr($0.value) }
+        let labels = args.map { $0.label }
+        let src = self.src
+        let callerName = scope.name
+        unowned let interp = self.interp
+        let method = interp.methodBox(name)
+        let global = interp.globalBox(name)
+        return { f in
+            let r = try recv(f)
+            var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
+            pos.reserveCapacity(codes.count + 1)
+            var callee: Value
+            switch r {
+            case .native(let n):
+                do {
+                    guard let m = try n.member(name) else { throw interp.noMember(r, name) }
+                    callee = m
+                } catch { throw located(error, src, nameSpan) }
+            case .dict(let d) where d[name] != nil:
+                callee = d[name]!
+            default:
+                if method.defined {
+                    callee = method.value; pos.append(r)
+                } else if global.defined, case .function = global.value {
+                    callee = global.value; pos.append(r)
+                } else {
+                    throw located(interp.noMember(r, name), src, nameSpan)
+                }
+            }
+            for (k, c) in codes.enumerated() {
+                let v = try c(f)
+                if let l = labels[k] { kw.append((l, v)) } else { pos.append(v) }
+            }
+            do { return try interp.callValue(callee, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
+        }
+    }
+}
+
+/// On the way out of a call: locate errors from builtins at the call site; for errors from inside
+/// .dprm functions, record the caller's frame in the stack trace.
+func callerFrame(_ error: Error, _ caller: String, _ src: SourceFile, _ span: Span) -> Error {
+    guard var d = error as? DprmError else { return located(error, src, span) }
+    if d.location == nil {
+        d.location = src.location(span)
+    } else if !d.trace.isEmpty {
+        d.trace.insert(TraceFrame(function: caller, location: src.location(span)), at: 0)
+    }
+    return d
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// Numbers print like integers when they are whole (`3`, not `3.0`), else in shortest round-trip form.
+public func formatNumber(_ x: Double) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == x.rounded(), abs(x) < 1e16 { return x == 0 ? "0" : String(Int64(x)) }
+    return x.description
+}
+
+extension Value: CustomStringConvertible {
+    /// What `print` shows: strings without quotes, containers with their items in `repr` form.
+    public var description: String {
+        switch self {
+        case .string(let s): return s
+        case .native(let n): return n.description
+        default: return repr
+        }
+    }
+
+    /// Source-like form: strings quoted, natives as their one-line summary.
+    public var repr: String {
+        var seen = Set<ObjectIdentifier>()
+        return repr(&seen)
+    }
+
+    func repr(_ seen: inout Set<ObjectIdentifier>) -> String {
+        switch self {
+        case .nil: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let x): return formatNumber(x)
+        case .string(let s): return quoteString(s)
+        case .list(let l):
+            let id = ObjectIdentifier(l)
+            if seen.contains(id) { return "[...]" }
+            seen.insert(id); defer { seen.remove(id) }
+            return "[" + l.items.map { $0.repr(&seen) }.joined(separator: ", ") + "]"
+        case .dict(let d):
+            let id = ObjectIdentifier(d)
+            if seen.contains(id) { return "{...}" }
+            seen.insert(id); defer { seen.remove(id) }
+            return "{" + d.pairs.map { quoteString($0.0) + ": " + $0.1.repr(&seen) }.joined(separator: ", ") + "}"
+        case .range(let a, let b): return "\(a)..\(b)"
+        case .function(let f):
+            if f.builtin != nil || f.native != nil { return "<builtin \(f.name)>" }
+            return "<fn \(f.name)(\(f.parameterNames.joined(separator: ", ")))>"
+        case .native(let n): return n.summary
+        }
+    }
+}
+
+func quoteString(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case "{": out += "\\{"
+        case "}": out += "\\}"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out + "\""
+}
+
+/// Formats a value with a Python-like spec: `[[fill]align][sign][width][,][.precision][type]`,
+/// type one of `f`, `e`, `g`, `%`, `d`, `s`. `format(3.14159, ".2f") == "3.14"`.
+public func formatValue(_ v: Value, spec: String) throws -> String {
+    var chars = Array(spec)
+    var fill: Character = " ", align: Character? = nil
+    if chars.count >= 2, "<>^".contains(chars[1]) { fill = chars[0]; align = chars[1]; chars.removeFirst(2) }
+    else if let c = chars.first, "<>^".contains(c) { align = c; chars.removeFirst() }
+    var plus = false
+    if chars.first == "+" { plus = true; chars.removeFirst() }
+    var zero = false
+    if chars.first == "0" { zero = true }
+    var width = 0
+    while let c = chars.first, let d = c.wholeNumberValue { width = width * 10 + d; chars.removeFirst() }
+    var grouping = false
+    if chars.first == "," { grouping = true; chars.removeFirst() }
+    var precision: Int? = nil
+    if chars.first == "." {
+        chars.removeFirst(); var p = 0
+        while let c = chars.first, let d = c.wholeNumberValue { p = p * 10 + d; chars.removeFirst() }
+        precision = p
+    }
+    let type: Character? = chars.first
+    if chars.count > 1 { throw DprmError.runtime("bad format spec '\(spec)'") }
+    var body: String
+    switch v {
+    case .number(let x):
+        switch type {
+        case "f": body = String(format: "%.\(precision ?? 6)f", x)
+        case "e": body = String(format: "%.\(precision ?? 6)e", x)
+        case "g": body = String(format: "%.\(precision ?? 6)g", x)
+        case "%": body = String(format: "%.\(precision ?? 6)f%%", x * 100)
+        case "d":
+            guard x == x.rounded() else { throw DprmError.runtime("format 'd' needs a whole number, got \(formatNumber(x))") }
+            body = formatNumber(x)
+        case nil, "s": body = precision.map { String(format: "%.\($0)g", x) } ?? formatNumber(x)
+        default: throw DprmError.runtime("bad format type '\(type!)' in '\(spec)'")
+        }
+        if grouping {
+            let neg = body.hasPrefix("-")
+            let digits = neg ? String(body.dropFirst()) : body
+            let parts = digits.split(separator: ".", maxSplits: 1)
+            var intPart = Array(parts[0]); var grouped = ""
+            while intPart.count > 3 { grouped = "," + String(intPart.suffix(3)) + grouped; intPart.removeLast(3) }
+            body = (neg ? "-" : "") + String(intPart) + grouped + (parts.count > 1 ? "." + parts[1] : "")
+        }
+        if plus && x >= 0 { body = "+" + body }
+        if zero && align == nil && body.count < width {
+            let neg = body.hasPrefix("-") || body.hasPrefix("+")
+            let sign = neg ? String(body.first!) : ""
+            let rest = neg ? String(body.dropFirst()) : body
+            body = sign + String(repeating: "0", count: width - body.count) + rest
+        }
+        if align == nil { align = ">" }
+    default:
+        guard type == nil || type == "s" else { throw DprmError.type("format '\(spec)' needs a number, got \(v.typeName)") }
+        body = v.description
+        if let p = precision { body = String(body.prefix(p)) }
+        if align == nil { align = "<" }
+    }
+    let pad = max(0, width - body.count)
+    switch align {
+    case ">": return String(repeating: fill, count: pad) + body
+    case "^": return String(repeating: fill, count: pad / 2) + body + String(repeating: fill, count: pad - pad / 2)
+    default: return body + String(repeating: fill, count: pad)
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count), cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&prev, &cur)
+    }
+    return prev[b.count]
+}
+
+/// The closest candidate within a distance proportional to the name's length, if any.
+func closestName(_ name: String, in candidates: [String]) -> String? {
+    let limit = max(1, min(3, name.count / 3 + 1))
+    var best: (String, Int)? = nil
+    for c in candidates where c != name {
+        let d = editDistance(name.lowercased(), c.lowercased())
+        if d <= limit && (best == nil || d < best!.1 || (d == best!.1 && c < best!.0)) { best = (c, d) }
+    }
+    return best?.0
+}

@@ -1,0 +1,501 @@
+import Foundation
+
+/// Runs .dprm code. One interpreter holds one set of globals: the REPL feeds it input after input,
+/// the CLI feeds it a file or a range of notebook cells.
+///
+/// Not thread-safe: use it from one thread (with a large stack: the main thread, or a `Thread`
+/// with `stackSize` >= 8 MB). Only `requestInterrupt()` may be called from another thread.
+public final class Interpreter {
+    /// Construction options.
+    public struct Options {
+        /// Folders searched by `import "name"` for `name.dprm`. Default: `$DPRM_STDLIB` if set, else
+        /// `<executable dir>/../../stdlib` and `./stdlib`.
+        public var searchPaths: [String]
+        /// Receives everything `print` writes (including the trailing newline). Default: stdout.
+        public var output: ((String) -> Void)?
+        /// Maximum depth of nested .dprm calls before a "recursion too deep" error.
+        public var maxCallDepth: Int
+        /// Whether to register the `core` builtins.
+        public var coreBuiltins: Bool
+
+        public init(searchPaths: [String]? = nil, output: ((String) -> Void)? = nil,
+                    maxCallDepth: Int = 2000, coreBuiltins: Bool = true) {
+            self.searchPaths = searchPaths ?? Interpreter.defaultSearchPaths()
+            self.output = output; self.maxCallDepth = maxCallDepth; self.coreBuiltins = coreBuiltins
+        }
+    }
+
+    /// The default import search path (see `Options.searchPaths`).
+    public static func defaultSearchPaths() -> [String] {
+        if let env = ProcessInfo.processInfo.environment["DPRM_STDLIB"], !env.isEmpty {
+            return env.split(separator: ":").map(String.init)
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        let fromExe = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("stdlib").path
+        return [fromExe, FileManager.default.currentDirectoryPath + "/stdlib"]
+    }
+
+    public var options: Options
+    /// Where `print` output goes. Replace it to capture output (notebooks, tests).
+    public var output: (String) -> Void
+    /// Seeded generator behind `random`, `randint`, `shuffle`, `choice`.
+    public var random = SeededRandom(seed: 0)
+
+    var rt: Runtime!
+    var globalsTable: [String: Box] = [:]
+    /// Builtins by name, for method calls on core values (not shadowed by user globals).
+    var methods: [String: Box] = [:]
+    var userGlobals: Set<String> = []
+    var builtinTable: [String: Builtin] = [:]
+    var constantTable: [String: Value] = [:]
+    /// Registered modules in registration order.
+    public private(set) var registries: [BuiltinRegistry] = []
+    var imported: Set<String> = []
+    var replCounter = 0
+
+    public init(options: Options = Options()) {
+        self.options = options
+        self.output = options.output ?? { s in FileHandle.standardOutput.write(s.data(using: .utf8)!) }
+        self.rt = Runtime(interp: self, maxDepth: options.maxCallDepth)
+        if options.coreBuiltins { register(coreRegistry()) }
+    }
+
+    // MARK: builtins
+
+    /// Adds a module's builtins as globals (and as methods on core values). Later registrations
+    /// replace earlier builtins of the same name.
+    public func register(_ registry: BuiltinRegistry) {
+        registries.removeAll { $0.module == registry.module }
+        registries.append(registry)
+        for b in registry.builtins {
+            builtinTable[b.name] = b
+            let fn = Value.function(Function(name: b.name, builtin: b, b.implementation))
+            let g = globalBox(b.name)
+            if !userGlobals.contains(b.name) { g.ref.pointee = Box.Storage(value: fn, defined: true) }
+            methodBox(b.name).ref.pointee = Box.Storage(value: fn, defined: true)
+        }
+        for c in registry.constants where !userGlobals.contains(c.name) {
+            globalBox(c.name).ref.pointee = Box.Storage(value: c.value, defined: true)
+            constantTable[c.name] = c.value
+        }
+    }
+
+    /// All registered builtins, module by module.
+    public var builtins: [Builtin] { registries.flatMap { $0.builtins } }
+
+    /// The builtin named `name`, if any.
+    public func builtin(named name: String) -> Builtin? { builtinTable[name] }
+
+    /// `help(name)` text for a builtin or a .dprm function; nil if unknown.
+    public func help(_ name: String) -> String? {
+        if let b = builtinTable[name] { return b.helpText }
+        if let g = globalsTable[name], g.defined, case .function(let f) = g.value, f.proto != nil {
+            return "\(name)(\(f.parameterNames.joined(separator: ", ")))\n  function defined in \(f.proto!.src.name)"
+        }
+        return nil
+    }
+
+    func globalBox(_ name: String) -> Box {
+        if let b = globalsTable[name] { return b }
+        let b = Box(.nil, defined: false); globalsTable[name] = b; return b
+    }
+    func methodBox(_ name: String) -> Box {
+        if let b = methods[name] { return b }
+        let b = Box(.nil, defined: false); methods[name] = b; return b
+    }
+
+    // MARK: globals
+
+    /// Defines or replaces a global variable (the CLI sets `args` this way).
+    public func setGlobal(_ name: String, _ value: Value) {
+        globalBox(name).ref.pointee = Box.Storage(value: value, defined: true)
+        userGlobals.insert(name)
+    }
+
+    /// The value of a global (user variable or builtin), if defined.
+    public func global(_ name: String) -> Value? {
+        guard let b = globalsTable[name], b.defined else { return nil }
+        return b.value
+    }
+
+    /// User-defined globals (not builtins), sorted by name, for `:who`.
+    public var globals: [(name: String, value: Value)] {
+        userGlobals.sorted().compactMap { n in global(n).map { (n, $0) } }
+    }
+
+    /// Forgets user globals and imports; builtins stay.
+    public func reset() {
+        for n in userGlobals {
+            if let b = builtinTable[n] {
+                globalsTable[n]!.ref.pointee = Box.Storage(value: .function(Function(name: n, builtin: b, b.implementation)), defined: true)
+            } else if let c = constantTable[n] {
+                globalsTable[n]!.ref.pointee = Box.Storage(value: c, defined: true)
+            } else { globalsTable[n]!.ref.pointee = Box.Storage(value: .nil, defined: false) }
+        }
+        userGlobals = []; imported = []
+    }
+
+    // MARK: interrupts
+
+    /// Asks running code to stop at the next safe point (loop back-edge, function call, or a
+    /// builtin's `checkInterrupt()`). Safe to call from any thread or a signal-handling thread.
+    public func requestInterrupt() { rt.interrupt.set() }
+
+    /// Throws the "interrupted" error if an interrupt was requested (and clears the request).
+    /// Long-running builtins call this at safe points.
+    public func checkInterrupt() throws {
+        if rt.interrupt.isSet { throw rt.interruptedError() }
+    }
+
+    /// Drops a pending interrupt request (e.g. one that arrived while idle at the prompt).
+    public func clearInterrupt() { rt.interrupt.clear() }
+
+    // MARK: running code
+
+    /// Parses, compiles and runs `source`; returns the value of the last statement.
+    /// Globals persist across calls. `name` names the source in diagnostics (a path, `repl:5`, `-e`);
+    /// `firstLine` and `cell` place a notebook cell inside its file.
+    @discardableResult
+    public func evaluate(_ source: String, name: String = "<input>", path: String? = nil,
+                         firstLine: Int = 1, cell: Int? = nil) throws -> Value {
+        let src = SourceFile(text: source, name: name, path: path, firstLine: firstLine, cell: cell)
+        return try run(src)
+    }
+
+    /// Runs one notebook cell of the file at `path` (diagnostics name the file, its line and the cell).
+    @discardableResult
+    public func evaluate(cell: NotebookCell, file: String) throws -> Value {
+        try evaluate(cell.source, name: file, path: file, firstLine: cell.firstLine, cell: cell.index)
+    }
+
+    /// Runs a script file.
+    @discardableResult
+    public func run(file path: String) throws -> Value {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw DprmError.runtime("cannot read file '\(path)'")
+        }
+        imported.insert(URL(fileURLWithPath: path).standardizedFileURL.path)
+        return try evaluate(text, name: path, path: path)
+    }
+
+    func parse(_ src: SourceFile) throws -> [Stmt] {
+        do {
+            var p = try Parser(src)
+            return try p.program()
+        } catch is IncompleteInput {
+            let end = src.bytes.count
+            throw DprmError(.syntax, "unexpected end of input (unclosed brace, bracket, parenthesis or string)",
+                            location: src.location(Span(start: max(0, end - 1), end: end)))
+        }
+    }
+
+    func run(_ src: SourceFile) throws -> Value {
+        let program = try parse(src)
+        let compiler = Compiler(interp: self, src: src, program: program)
+        let code = try compiler.compileMain(program)
+        let frame = Frame(slotCount: compiler.scope.slotCount, boxCount: compiler.scope.boxCount, captures: [])
+        rt.ctl.pointee = Unwind.none
+        do {
+            return try code(frame)
+        } catch {
+            rt.ctl.pointee = Unwind.none
+            rt.depth.pointee = 0
+            guard var d = error as? DprmError else { throw error }
+            if !d.trace.isEmpty, d.trace.first?.function != "<main>" || d.trace.first?.location.file != src.name {
+                // Error from a function called by a builtin at top level: its caller frame is main.
+            }
+            if d.kind == .interrupt { d.message = "interrupted" }
+            throw d
+        }
+    }
+
+    /// Whether `source` is a complete input, needs more lines (open brace, bracket, parenthesis or
+    /// string, or a dangling binary operator), or has a syntax error.
+    public static func parseStatus(_ source: String, name: String = "<input>") -> ParseStatus {
+        let src = SourceFile(text: source, name: name)
+        do {
+            var p = try Parser(src)
+            _ = try p.program()
+            return .complete
+        } catch is IncompleteInput {
+            return .incomplete
+        } catch let e as DprmError {
+            return .error(e)
+        } catch {
+            return .error(DprmError(.syntax, "\(error)"))
+        }
+    }
+
+    /// Parses and resolves `source` without running it (`dprm check`): syntax errors, and names
+    /// used but never defined (not a builtin, not a global, not declared at top level of the file).
+    public func check(_ source: String, name: String = "<input>", path: String? = nil) -> [DprmError] {
+        let src = SourceFile(text: source, name: name, path: path)
+        let program: [Stmt]
+        do { program = try parse(src) } catch let e as DprmError { return [e] } catch { return [DprmError(.syntax, "\(error)")] }
+        // Compile into a scratch interpreter so our globals do not change.
+        let scratch = Interpreter(options: Options(searchPaths: options.searchPaths, output: { _ in }, coreBuiltins: false))
+        for r in registries { scratch.register(r) }
+        for (n, v) in globals { scratch.setGlobal(n, v) }
+        let compiler = Compiler(interp: scratch, src: src, program: program)
+        do { _ = try compiler.compileMain(program) } catch let e as DprmError { return [e] } catch { return [] }
+        var declared = Set<String>()
+        for s in program {
+            switch s.kind {
+            case .letDecl(let n, _, _): declared.insert(n)
+            case .fnDecl(let d): declared.insert(d.name!)
+            case .importStmt: return [] // imported files may define anything
+            default: break
+            }
+        }
+        var errors: [DprmError] = []
+        let known = Array(scratch.globalsTable.filter { $0.value.defined }.keys) + Array(declared)
+        for (n, b) in scratch.globalsTable where !b.defined && !declared.contains(n) {
+            var e = DprmError(.name, "undefined name '\(n)'")
+            if let span = firstUse(of: n, in: program) { e.location = src.location(span) }
+            if let s = closestName(n, in: known) { e.notes.append("did you mean `\(s)`?") }
+            errors.append(e)
+        }
+        return errors.sorted { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
+    }
+
+    private func firstUse(of name: String, in program: [Stmt]) -> Span? {
+        var found: Span? = nil
+        func visit(_ e: Expr) {
+            if found != nil { return }
+            if case .name(let n) = e.kind, n == name { found = e.span; return }
+            switch e.kind {
+            case .string(let ps): for p in ps { if case .expr(let x, _) = p { visit(x) } }
+            case .list(let es): es.forEach(visit)
+            case .dict(let kvs): kvs.forEach { visit($0.key); visit($0.value) }
+            case .unary(_, let x), .member(let x, _): visit(x)
+            case .binary(_, let a, let b), .logical(_, let a, let b), .range(let a, let b): visit(a); visit(b)
+            case .call(let c, let args): visit(c); args.forEach { visit($0.value) }
+            case .method(let r, _, let args, _): visit(r); args.forEach { visit($0.value) }
+            case .index(let r, let items):
+                visit(r)
+                for it in items {
+                    switch it { case .value(let x): visit(x); case .slice(let a, let b, let c): [a, b, c].compactMap { $0 }.forEach(visit) }
+                }
+            case .function(let d): d.params.compactMap { $0.defaultValue }.forEach(visit); d.body.forEach(visitS)
+            case .ifElse(let c, let t, let el): visit(c); t.forEach(visitS); el?.forEach(visitS)
+            case .block(let ss): ss.forEach(visitS)
+            case .literal, .name: break
+            }
+        }
+        func visitS(_ s: Stmt) {
+            switch s.kind {
+            case .expr(let e), .letDecl(_, let e, _): visit(e)
+            case .fnDecl(let d): d.params.compactMap { $0.defaultValue }.forEach(visit); d.body.forEach(visitS)
+            case .assign(let t, _, let v): visit(t); visit(v)
+            case .whileLoop(let c, let b): visit(c); b.forEach(visitS)
+            case .forLoop(_, _, let i, let b): visit(i); b.forEach(visitS)
+            case .returnStmt(let e): if let e { visit(e) }
+            default: break
+            }
+        }
+        program.forEach(visitS)
+        return found
+    }
+
+    // MARK: calling
+
+    /// Calls a function value (a .dprm function, lambda, builtin or bound method) from Swift.
+    @discardableResult
+    public func call(_ function: Value, _ args: [Value] = [], _ kwargs: [(name: String, value: Value)] = []) throws -> Value {
+        try callValue(function, args, kwargs)
+    }
+
+    func callValue(_ callee: Value, _ pos: [Value], _ kw: [(name: String, value: Value)]) throws -> Value {
+        guard case .function(let fn) = callee else {
+            throw DprmError.type("\(callee.typeName) is not callable")
+        }
+        if let native = fn.native {
+            var args = Arguments(callee: fn.name, positional: fn.receiver.map { [$0] + pos } ?? pos, keywords: kw, interpreter: self)
+            return try native(&args)
+        }
+        let proto = fn.proto!
+        let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+        try bind(proto, frame, pos, kw)
+        return try rt.run(proto, frame)
+    }
+
+    func bind(_ proto: FunctionProto, _ frame: Frame, _ pos: [Value], _ kw: [(name: String, value: Value)]) throws {
+        let n = proto.paramNames.count
+        let fixed = proto.variadic ?? n
+        var given = [Bool](repeating: false, count: n)
+        if pos.count > fixed && proto.variadic == nil {
+            throw DprmError.type("\(proto.name)() takes \(describeCount(proto)) but \(pos.count) \(pos.count == 1 ? "was" : "were") given")
+        }
+        for k in 0..<min(pos.count, fixed) { frame.slots[k] = pos[k]; given[k] = true }
+        if let v = proto.variadic {
+            frame.slots[v] = .list(ListRef(pos.count > fixed ? Array(pos[fixed...]) : []))
+            given[v] = true
+        }
+        for (name, value) in kw {
+            guard let k = proto.paramNames.firstIndex(of: name), k != proto.variadic else {
+                var e = DprmError.type("\(proto.name)() got an unexpected keyword argument '\(name)'")
+                if let s = closestName(name, in: proto.paramNames) { e.notes.append("did you mean `\(s)`?") }
+                throw e
+            }
+            if given[k] { throw DprmError.type("\(proto.name)() got multiple values for argument '\(name)'") }
+            frame.slots[k] = value; given[k] = true
+        }
+        for k in 0..<n where !given[k] {
+            guard let d = proto.defaults[k] else {
+                throw DprmError.type("\(proto.name)() missing argument '\(proto.paramNames[k])'")
+            }
+            // Defaults may read earlier parameters, which may already be boxed.
+            frame.slots[k] = try d(frame)
+            if let b = proto.paramBox[k] { frame.boxes![b] = Box(frame.slots[k]) }
+        }
+        for k in 0..<n { if let b = proto.paramBox[k], frame.boxes![b] == nil { frame.boxes![b] = Box(frame.slots[k]) } }
+    }
+
+    func describeCount(_ p: FunctionProto) -> String {
+        let n = p.paramNames.count
+        let s = p.requiredCount == n ? "\(n)" : "\(p.requiredCount) to \(n)"
+        return "\(s) argument\(n == 1 ? "" : "s")"
+    }
+
+    // MARK: members
+
+    /// `value.name`: native fields and methods, dict keys, builtins bound as methods.
+    public func member(_ v: Value, _ name: String) throws -> Value {
+        switch v {
+        case .native(let n):
+            if let m = try n.member(name) { return m }
+            throw noMember(v, name)
+        case .dict(let d):
+            if let x = d[name] { return x }
+        default: break
+        }
+        if let b = methods[name], b.defined, case .function(let f) = b.value, let bi = f.builtin {
+            return .function(Function(name: name, builtin: bi, receiver: v, bi.implementation))
+        }
+        throw noMember(v, name)
+    }
+
+    func setMember(_ v: Value, _ name: String, _ value: Value) throws {
+        switch v {
+        case .dict(let d): d[name] = value
+        case .native(let n):
+            if try !n.setMember(name, value) { throw DprmError.type("cannot set field '\(name)' of \(n.typeName)") }
+        default: throw DprmError.type("cannot set field '\(name)' of \(v.typeName)")
+        }
+    }
+
+    func noMember(_ v: Value, _ name: String) -> DprmError {
+        if case .dict(let d) = v {
+            var e = DprmError.runtime("dict has no key or method '\(name)'")
+            if let s = closestName(name, in: d.keys + Array(builtinTable.keys)) { e.notes.append("did you mean `\(s)`?") }
+            return e
+        }
+        var e = DprmError.type("\(v.typeName) has no member '\(name)'")
+        let candidates: [String]
+        if case .native(let n) = v { candidates = n.memberNames } else { candidates = Array(builtinTable.keys) }
+        if let s = closestName(name, in: candidates) { e.notes.append("did you mean `\(s)`?") }
+        return e
+    }
+
+    /// Names visible for completion after `value.`: native members, dict keys, or builtin names usable as methods.
+    public func memberNames(of v: Value) -> [String] {
+        switch v {
+        case .native(let n): return n.memberNames.sorted()
+        case .dict(let d): return d.keys + builtinTable.keys.sorted()
+        default: return builtinTable.keys.sorted()
+        }
+    }
+
+    /// Completion candidates for `prefix`: after `expr.` pass the value of `expr` as `context`
+    /// (members); otherwise globals, builtins and keywords.
+    public func completions(prefix: String, context: Value? = nil) -> [String] {
+        let pool: [String]
+        if let c = context { pool = memberNames(of: c) } else {
+            pool = Array(Set(globalsTable.filter { $0.value.defined }.keys).union(keywords))
+        }
+        return Array(Set(pool.filter { $0.hasPrefix(prefix) })).sorted()
+    }
+
+    func undefinedName(_ name: String, visible: [String], src: SourceFile, span: Span) -> DprmError {
+        var e = DprmError(.name, "undefined name '\(name)'", location: src.location(span))
+        let candidates = visible + globalsTable.filter { $0.value.defined }.keys
+        if let s = closestName(name, in: candidates) { e.notes.append("did you mean `\(s)`?") }
+        return e
+    }
+
+    // MARK: iteration
+
+    /// The elements of an iterable value (list, range, dict keys, string characters, native iterable).
+    public func iterate(_ v: Value, what: String = "value") throws -> [Value] {
+        switch v {
+        case .list(let l): return l.items
+        case .range(let a, let b): return a < b ? (a..<b).map { .int($0) } : []
+        case .dict(let d): return d.keys.map { .string($0) }
+        case .string(let s): return s.map { .string(String($0)) }
+        case .native(let n):
+            if let next = try n.makeIterator() {
+                var out: [Value] = []
+                while let x = try next() { out.append(x) }
+                return out
+            }
+        default: break
+        }
+        throw DprmError.type("\(what) must be iterable (list, range, dict, string), got \(v.typeName)")
+    }
+
+    // MARK: imports
+
+    /// Loads `name` once: a path relative to the importing file (or the working directory), else
+    /// `<search path>/name.dprm`.
+    func importModule(_ name: String, from src: SourceFile) throws {
+        let file = name.hasSuffix(".dprm") ? name : name + ".dprm"
+        var candidates: [String] = []
+        let base = src.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
+        if name.hasPrefix("/") { candidates.append(file) } else {
+            candidates.append(base + "/" + file)
+            for p in options.searchPaths { candidates.append(p + "/" + file) }
+        }
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            var e = DprmError.runtime("import \"\(name)\": module not found")
+            e.notes.append("looked in: " + candidates.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: ", "))
+            throw e
+        }
+        let key = URL(fileURLWithPath: found).standardizedFileURL.path
+        if imported.contains(key) { return }
+        imported.insert(key)
+        guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
+            throw DprmError.runtime("import \"\(name)\": cannot read \(key)")
+        }
+        let saved = rt.ctl.pointee
+        defer { rt.ctl.pointee = saved }
+        _ = try run(SourceFile(text: text, name: key, path: key))
+    }
+}
+
+extension Runtime {
+    /// Runs a bound frame: depth and interrupt checks, the body, then the `return` value if any.
+    @inline(__always)
+    func run(_ proto: FunctionProto, _ frame: Frame) throws -> Value {
+        let d = depth.pointee + 1
+        depth.pointee = d
+        defer { depth.pointee = d - 1 }
+        if d > maxDepth || interrupt.isSet {
+            if interrupt.isSet { throw interruptedError() }
+            throw DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(proto.name)()")
+        }
+        do {
+            let r = try proto.body(frame)
+            if ctl.pointee == Unwind.returning {
+                ctl.pointee = Unwind.none
+                let v = ret.move(); ret.initialize(to: .nil)
+                return v
+            }
+            return r
+        } catch {
+            guard var e = error as? DprmError else { throw error }
+            if e.trace.isEmpty, let loc = e.location { e.trace = [TraceFrame(function: proto.name, location: loc)] }
+            throw e
+        }
+    }
+}

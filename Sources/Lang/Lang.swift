@@ -1,1 +1,0 @@
-/// Lang: the .dprm language (lexer, parser, resolver, interpreter, values, diagnostics, notebook cells). Knows nothing numeric.

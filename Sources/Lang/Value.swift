@@ -1,0 +1,160 @@
+/// Lang: the .dprm language (lexer, parser, resolver, interpreter, values, diagnostics, notebook cells).
+/// Knows nothing numeric: tensors and models reach it as `NativeObject`s registered by `Stdlib`.
+import Foundation
+
+/// A .dprm value. Numbers and bools are stored inline (no allocation per arithmetic result);
+/// lists and dicts are references (`ListRef`, `DictRef`), so `let b = a; b.push(1)` changes `a`.
+public enum Value {
+    case `nil`
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case list(ListRef)
+    case dict(DictRef)
+    /// Half-open integer range `lo..hi` (exclusive end), iterable and usable as a list slice.
+    case range(Int, Int)
+    case function(Function)
+    case native(NativeObject)
+
+    /// The name of the value's type as the language spells it: `nil`, `bool`, `number`, `string`,
+    /// `list`, `dict`, `range`, `function`, or the native object's `typeName`.
+    public var typeName: String {
+        switch self {
+        case .nil: return "nil"
+        case .bool: return "bool"
+        case .number: return "number"
+        case .string: return "string"
+        case .list: return "list"
+        case .dict: return "dict"
+        case .range: return "range"
+        case .function: return "function"
+        case .native(let n): return n.typeName
+        }
+    }
+
+    /// Truthiness: `nil`, `false`, `0`, `""`, `[]`, `{}` and empty ranges are false; everything else is true.
+    @inline(__always)
+    public var isTruthy: Bool {
+        switch self {
+        case .bool(let b): return b
+        case .nil: return false
+        case .number(let x): return x != 0
+        case .string(let s): return !s.isEmpty
+        case .list(let l): return !l.items.isEmpty
+        case .dict(let d): return d.count > 0
+        case .range(let lo, let hi): return hi > lo
+        case .function, .native: return true
+        }
+    }
+
+    /// Convenience constructors used by builtins.
+    public static func list(_ items: [Value]) -> Value { .list(ListRef(items)) }
+    public static func int(_ i: Int) -> Value { .number(Double(i)) }
+
+    /// The number, if this is a number.
+    public var asNumber: Double? { if case .number(let x) = self { return x }; return nil }
+    /// The string, if this is a string.
+    public var asString: String? { if case .string(let s) = self { return s }; return nil }
+    /// The items, if this is a list (a copy of the array; mutate through `ListRef`).
+    public var asList: [Value]? { if case .list(let l) = self { return l.items }; return nil }
+}
+
+/// A mutable list shared by reference.
+public final class ListRef {
+    public var items: [Value]
+    public init(_ items: [Value] = []) { self.items = items }
+}
+
+/// A mutable dictionary with string keys that remembers insertion order.
+public final class DictRef {
+    public private(set) var keys: [String] = []
+    private var values: [Value] = []
+    private var index: [String: Int] = [:]
+
+    public init() {}
+    public init(_ pairs: [(String, Value)]) { for (k, v) in pairs { self[k] = v } }
+
+    public var count: Int { keys.count }
+    /// Values in key order.
+    public var orderedValues: [Value] { values }
+    /// (key, value) pairs in insertion order.
+    public var pairs: [(String, Value)] { Array(zip(keys, values)) }
+
+    public subscript(key: String) -> Value? {
+        get { index[key].map { values[$0] } }
+        set {
+            if let v = newValue {
+                if let i = index[key] { values[i] = v } else {
+                    index[key] = keys.count; keys.append(key); values.append(v)
+                }
+            } else if let i = index.removeValue(forKey: key) {
+                keys.remove(at: i); values.remove(at: i)
+                for j in i..<keys.count { index[keys[j]] = j }
+            }
+        }
+    }
+    public func contains(_ key: String) -> Bool { index[key] != nil }
+}
+
+/// A mutable cell holding one value: a global variable, or a local captured by a closure.
+/// Storage sits behind a pointer so reads and writes need no exclusivity bookkeeping.
+public final class Box {
+    @usableFromInline struct Storage { @usableFromInline var value: Value; @usableFromInline var defined: Bool
+        @usableFromInline init(value: Value, defined: Bool) { self.value = value; self.defined = defined } }
+    @usableFromInline let ref: UnsafeMutablePointer<Storage>
+    public init(_ value: Value, defined: Bool = true) {
+        ref = .allocate(capacity: 1); ref.initialize(to: Storage(value: value, defined: defined))
+    }
+    deinit { ref.deinitialize(count: 1); ref.deallocate() }
+    @inlinable public var value: Value {
+        get { ref.pointee.value }
+        set { ref.pointee.value = newValue }
+    }
+    /// False for a global that is referenced (for example by a function body) but not yet defined.
+    @inlinable public var defined: Bool {
+        get { ref.pointee.defined }
+        set { ref.pointee.defined = newValue }
+    }
+}
+
+/// A callable value: a function or lambda written in .dprm (a closure over its captured variables),
+/// a builtin, or a method bound to its receiver. Call it from Swift with `Interpreter.call`.
+public final class Function {
+    /// The name shown in stack traces and by `print` (`<lambda>` for anonymous functions).
+    public let name: String
+    /// The builtin's entry, when this is a builtin or a method bound from one.
+    public let builtin: Builtin?
+    let proto: FunctionProto?
+    let captures: ContiguousArray<Box>
+    let native: ((inout Arguments) throws -> Value)?
+    let receiver: Value?
+
+    init(proto: FunctionProto, captures: ContiguousArray<Box>) {
+        self.name = proto.name; self.proto = proto; self.captures = captures
+        self.native = nil; self.builtin = nil; self.receiver = nil
+    }
+
+    /// A function implemented in Swift. `receiver`, when given, is passed as the first positional
+    /// argument (a bound method such as `xs.push`).
+    public init(name: String, builtin: Builtin? = nil, receiver: Value? = nil,
+                _ implementation: @escaping (inout Arguments) throws -> Value) {
+        self.name = name; self.builtin = builtin; self.receiver = receiver
+        self.native = implementation; self.proto = nil; self.captures = []
+    }
+
+    /// Parameter names for display, e.g. `["x", "lr = 0.1", "...rest"]` (empty for natives).
+    public var parameterNames: [String] { proto?.displayParams ?? [] }
+}
+
+/// One item of an index expression: `t[0, 1:3, ::2]` gives `[.value(0), .slice(1, 3, nil), .slice(nil, nil, 2)]`.
+public enum IndexItem {
+    case value(Value)
+    case slice(start: Int?, stop: Int?, step: Int?)
+}
+
+/// Binary operators a native object may implement (see `NativeObject.binary`).
+public enum BinaryOperator: String, CaseIterable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", power = "**"
+    case matmul = "@"
+    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+}
