@@ -336,7 +336,7 @@ def safetensors_file():
     expected["i64_exact"] = [int(x) for x in tensors["i64"].tolist()]
     expected["dtypes"] = {k: str(v.dtype) for k, v in tensors.items()}
     # Rounding of float32 values to F16 / BF16 as torch does it, for the writer test.
-    r = torch.tensor([1.0, 1.00390625, 1.0078125, 3.14159265, -2.7182817, 65504.0, 1e-8, 70000.0, 0.1])
+    r = torch.tensor([1.0, 1.00390625, 1.0078125, 3.14159265, -2.7182817, 65504.0, 1e-8, 65519.0, 0.1, 6.1e-5, 3.0e-7])
     expected["rounding"] = {"input": enc(r), "f16": enc(r.to(torch.float16).to(torch.float32)),
                             "bf16": enc(r.to(torch.bfloat16).to(torch.float32))}
     dump("safetensors.json", expected)
