@@ -63,6 +63,7 @@ final class FiniteDifferenceTests: XCTestCase {
         Case(name: "index_select repeated", shapes: [[4, 3]]) { $0[0].indexSelect(axis: 0, indices: [1, 3, 1, 0]) },
         Case(name: "gather", shapes: [[3, 4]]) { $0[0].gather(axis: 1, index: Tensor(shape: [3, 2], scalars: [0, 3, 1, 1, 2, 0])) },
         Case(name: "where", shapes: [[4], [4]]) { Variable.select(Tensor([1, 0, 1, 0]), $0[0], $0[1] * 2) },
+        Case(name: "softplus", shapes: [[7]]) { ($0[0] * 3).softplus() },
     ]
 
     func testEveryOpAgainstCentralDifferences() {
