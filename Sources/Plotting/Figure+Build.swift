@@ -71,3 +71,30 @@ public func hist(_ values: [Double], bins: Int = 10, label: String? = nil, title
     try figure.hist(values, bins: bins, label: label)
     return figure
 }
+
+extension Figure {
+    /// Lines from named columns of a table such as a run's history (`x: "step", y: ["loss",
+    /// "meta_loss"]`), each labelled with its column name. A missing column is an error that
+    /// lists the columns there are and suggests the closest name.
+    public mutating func plot(columns: [String: [Double]], x: String, y: [String], kind: SeriesKind = .line) throws {
+        func column(_ name: String) throws -> [Double] {
+            guard let values = columns[name] else {
+                let known = columns.keys.sorted()
+                let best = known.min { PlotOptions.editDistance($0, name) < PlotOptions.editDistance($1, name) }
+                let hint = best.map { PlotOptions.editDistance($0, name) <= 2 ? " (did you mean '\($0)'?)" : "" } ?? ""
+                throw PlotError.invalid("no column '\(name)'\(hint); columns: \(known.joined(separator: ", "))")
+            }
+            return values
+        }
+        let xs = try column(x)
+        for name in y {
+            let ys = try column(name)
+            guard ys.count == xs.count else {
+                throw PlotError.invalid("column '\(name)' has \(ys.count) values but column '\(x)' has \(xs.count)")
+            }
+            try plot(xs, ys, label: name, kind: kind)
+        }
+        if xLabel == nil { xLabel = x }
+        if yLabel == nil, y.count == 1 { yLabel = y[0] }
+    }
+}

@@ -186,10 +186,16 @@ public struct Gnuplot: Sendable, Equatable {
                 readers.leave()
             }
         }
-        if let stdinPipe = stdinPipe, let input = input {
-            // EPIPE (gnuplot gone early) is not an error here: its exit status and stderr say why.
-            try? stdinPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-            try? stdinPipe.fileHandleForWriting.close()
+        if let writer = stdinPipe?.fileHandleForWriting, let input = input {
+            // Written on its own thread too, so a gnuplot stuck mid-script (a raw `pause`) is
+            // caught by the timeout instead of blocking this write on a full pipe. EPIPE (gnuplot
+            // gone early) is not an error here: its exit status and stderr say why.
+            readers.enter()
+            DispatchQueue.global().async {
+                try? writer.write(contentsOf: Data(input.utf8))
+                try? writer.close()
+                readers.leave()
+            }
         }
         var timedOut = false
         if readers.wait(timeout: .now() + timeout) == .timedOut {

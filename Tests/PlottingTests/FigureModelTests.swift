@@ -16,6 +16,19 @@ final class FigureModelTests: XCTestCase {
         XCTAssertEqual(figure.series[1].style.pointSize, 0.6)
     }
 
+    func testPlotNamedColumns() throws {
+        let history: [String: [Double]] = ["step": [0, 1, 2], "loss": [3, 2, 1], "meta_loss": [1, 0.5, 0.4]]
+        var figure = Figure()
+        try figure.plot(columns: history, x: "step", y: ["loss", "meta_loss"])
+        XCTAssertEqual(figure.series.map(\.label), ["loss", "meta_loss"])
+        XCTAssertEqual(figure.series[1].y, [1, 0.5, 0.4])
+        XCTAssertEqual(figure.xLabel, "step")
+        XCTAssertNil(figure.yLabel)
+        XCTAssertThrowsError(try figure.plot(columns: history, x: "step", y: ["los"])) { error in
+            XCTAssertEqual("\(error)", "no column 'los' (did you mean 'loss'?); columns: loss, meta_loss, step")
+        }
+    }
+
     func testFigureOptions() throws {
         var figure = try plot([1, 2], [3, 4])
         try figure.apply(options: [

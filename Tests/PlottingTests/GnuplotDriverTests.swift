@@ -171,6 +171,16 @@ final class GnuplotDriverTests: XCTestCase {
         XCTAssertFalse(output.stdout.isEmpty)
     }
 
+    func testHungGnuplotIsKilledAfterTimeout() throws {
+        var gnuplot = try Support.gnuplot()
+        gnuplot.timeout = 0.5
+        let start = Date()
+        XCTAssertThrowsError(try gnuplot.run("pause 5\n")) { error in
+            XCTAssertTrue("\(error)".contains("killed after 0.5 s"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 4)
+    }
+
     func testMissingExecutableIsAClearError() throws {
         let bogus = Gnuplot(executable: "/nonexistent/bin/gnuplot")
         XCTAssertThrowsError(try bogus.terminals()) { error in
