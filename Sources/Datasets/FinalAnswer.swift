@@ -25,7 +25,7 @@ public enum FinalAnswer {
         let m = Array(marker.unicodeScalars)
         var i = hay.count - m.count
         while i >= 0 {
-            if Array(hay[i..<(i + m.count)]) == m, i == 0 || !hay[i - 1].properties.isAlphabetic {
+            if hay[i..<(i + m.count)].elementsEqual(m), i == 0 || !hay[i - 1].properties.isAlphabetic {
                 var j = i + m.count
                 while j < src.count, src[j] == "*" || src[j] == " " { j += 1 }
                 var hasColon = false

@@ -152,7 +152,7 @@ public enum StepSplitter {
             }
             var i = from
             while i + pattern.count <= chars.count {
-                if Array(chars[i..<(i + pattern.count)]) == pattern {
+                if chars[i..<(i + pattern.count)].elementsEqual(pattern) {
                     let beforeOK = i == 0 || chars[i - 1] == " " || chars[i - 1] == "\n"
                         || (style == 2 && chars[i - 1] == "(") == false && !(chars[i - 1].isLetter || chars[i - 1].isNumber)
                     let afterIdx = i + pattern.count

@@ -101,7 +101,7 @@ public struct WordTokenizer: Tokenizer, Equatable {
             if chars[i] == "<" {
                 for special in specialTokens {
                     let s = Array(special)
-                    if i + s.count <= chars.count, Array(chars[i..<(i + s.count)]) == s {
+                    if i + s.count <= chars.count, chars[i..<(i + s.count)].elementsEqual(s) {
                         out.append(Piece(text: special, isSpecial: true))
                         i += s.count
                         continue outer
