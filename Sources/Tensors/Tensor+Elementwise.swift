@@ -29,34 +29,86 @@ public enum BinaryOp {
 extension Tensor {
     /// `op` applied elementwise after broadcasting. Shapes must broadcast (see `broadcastShape`).
     public func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+        switch op {
+        case .add: return Tensor.broadcast(AddKernel(), self, other)
+        case .sub: return Tensor.broadcast(SubKernel(), self, other)
+        case .mul: return Tensor.broadcast(MulKernel(), self, other)
+        case .div: return Tensor.broadcast(DivKernel(), self, other)
+        case .pow: return Tensor.broadcast(PowKernel(), self, other)
+        case .maximum: return Tensor.broadcast(MaximumKernel(), self, other)
+        case .minimum: return Tensor.broadcast(MinimumKernel(), self, other)
+        case .equal: return Tensor.broadcast(EqualKernel(), self, other)
+        case .notEqual: return Tensor.broadcast(NotEqualKernel(), self, other)
+        case .less: return Tensor.broadcast(LessKernel(), self, other)
+        case .lessEqual: return Tensor.broadcast(LessEqualKernel(), self, other)
+        case .greater: return Tensor.broadcast(GreaterKernel(), self, other)
+        case .greaterEqual: return Tensor.broadcast(GreaterEqualKernel(), self, other)
+        }
+    }
+
+    /// The broadcasting engine, specialised per kernel. Flat loops when both sides are
+    /// contiguous with the result's element order or one side is a single value; otherwise the
+    /// result is walked row by row (last axis), with the inner loop chosen by the two operands'
+    /// last-axis strides: 1/1 (same layout), 1/0 (a row-vector or per-row value on one side),
+    /// or general strides. Rows are split across the cores; elementwise, so any split gives
+    /// the same bits.
+    static func broadcast<K: BinaryKernel>(_ k: K, _ a: Tensor, _ b: Tensor) -> Tensor {
         let outShape: [Int]
-        do { outShape = try Tensor.broadcastShape(shape, other.shape) } catch { preconditionFailure("\(error)") }
+        do { outShape = try Tensor.broadcastShape(a.shape, b.shape) } catch { preconditionFailure("\(error)") }
         let out = Tensor(uninitializedShape: outShape)
-        let dst = out.storage.pointer
         let n = out.count
-        if shape == other.shape && isContiguous && other.isContiguous {
-            let a = basePointer, b = other.basePointer
-            switch op {
-            case .add: parallelChunks(n) { r in for i in r { dst[i] = a[i] + b[i] } }
-            case .sub: parallelChunks(n) { r in for i in r { dst[i] = a[i] - b[i] } }
-            case .mul: parallelChunks(n) { r in for i in r { dst[i] = a[i] * b[i] } }
-            case .div: parallelChunks(n) { r in for i in r { dst[i] = a[i] / b[i] } }
-            default: parallelChunks(n) { r in for i in r { dst[i] = op.apply(a[i], b[i]) } }
-            }
-            return withExtendedLifetime((self, other)) { out }
+        if n == 0 { return out }
+        let d = out.storage.pointer
+        let aFlat = a.count == n && a.isContiguous, bFlat = b.count == n && b.isContiguous
+        if aFlat && bFlat {
+            let pa = a.basePointer, pb = b.basePointer
+            parallelChunks(n) { r in for i in r { d[i] = k.apply(pa[i], pb[i]) } }
+            return withExtendedLifetime((a, b)) { out }
         }
-        if other.count == 1 && isContiguous {
-            let a = basePointer, s = other.storage.pointer[other.offset]
-            switch op {
-            case .add: parallelChunks(n) { r in for i in r { dst[i] = a[i] + s } }
-            case .mul: parallelChunks(n) { r in for i in r { dst[i] = a[i] * s } }
-            default: parallelChunks(n) { r in for i in r { dst[i] = op.apply(a[i], s) } }
-            }
-            return withExtendedLifetime(self) { out }
+        if aFlat && b.count == 1 {
+            let pa = a.basePointer, s = b.storage.pointer[b.offset]
+            parallelChunks(n) { r in for i in r { d[i] = k.apply(pa[i], s) } }
+            return withExtendedLifetime(a) { out }
         }
-        let a = expanded(to: outShape), b = other.expanded(to: outShape)
-        Tensor.forEachPair(shape: outShape, a, b) { i, x, y in dst[i] = op.apply(x, y) }
-        return out
+        if bFlat && a.count == 1 {
+            let pb = b.basePointer, s = a.storage.pointer[a.offset]
+            parallelChunks(n) { r in for i in r { d[i] = k.apply(s, pb[i]) } }
+            return withExtendedLifetime(b) { out }
+        }
+        let ea = a.expanded(to: outShape), eb = b.expanded(to: outShape)
+        let r = outShape.count
+        let inner = outShape[r - 1], rows = n / inner
+        let sa = ea.strides[r - 1], sb = eb.strides[r - 1]
+        let pa = ea.storage.pointer, pb = eb.storage.pointer
+        parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 15) / inner)) { range in
+            var walker = RowWalker(shape: outShape, strides: [ea.strides, eb.strides], offsets: [ea.offset, eb.offset], firstRow: range.lowerBound)
+            for row in range {
+                let ra = pa + walker.positions[0], rb = pb + walker.positions[1], rd = d + row * inner
+                if sa == 1 && sb == 1 {
+                    for j in 0..<inner { rd[j] = k.apply(ra[j], rb[j]) }
+                } else if sa == 1 && sb == 0 {
+                    let y = rb[0]
+                    for j in 0..<inner { rd[j] = k.apply(ra[j], y) }
+                } else if sa == 0 && sb == 1 {
+                    let x = ra[0]
+                    for j in 0..<inner { rd[j] = k.apply(x, rb[j]) }
+                } else {
+                    for j in 0..<inner { rd[j] = k.apply(ra[j * sa], rb[j * sb]) }
+                }
+                walker.advance()
+            }
+        }
+        return withExtendedLifetime((ea, eb)) { out }
+    }
+
+    /// `k` applied to every element; the result is contiguous. Views are copied first.
+    @inline(__always)
+    func unary<K: UnaryKernel>(_ k: K) -> Tensor {
+        let src = contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let s = src.basePointer, d = out.storage.pointer
+        parallelChunks(count) { r in for i in r { d[i] = k.apply(s[i]) } }
+        return withExtendedLifetime(src) { out }
     }
 
     /// Visits every position of `shape` in row-major order with the elements of two
@@ -69,24 +121,15 @@ extension Tensor {
         if r == 0 { body(0, a.storage.pointer[a.offset], b.storage.pointer[b.offset]); return }
         let pa = a.storage.pointer, pb = b.storage.pointer
         let inner = shape[r - 1], sa = a.strides[r - 1], sb = b.strides[r - 1]
-        var index = [Int](repeating: 0, count: r)
-        var oa = a.offset, ob = b.offset
+        var walker = RowWalker(shape: shape, strides: [a.strides, b.strides], offsets: [a.offset, b.offset], firstRow: 0)
         var i = 0
         while i < n {
-            var ia = oa, ib = ob
+            var ia = walker.positions[0], ib = walker.positions[1]
             for _ in 0..<inner {
                 body(i, pa[ia], pb[ib])
                 ia += sa; ib += sb; i += 1
             }
-            var axis = r - 2
-            while axis >= 0 {
-                index[axis] += 1
-                oa += a.strides[axis]; ob += b.strides[axis]
-                if index[axis] < shape[axis] { break }
-                oa -= a.strides[axis] * shape[axis]; ob -= b.strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+            walker.advance()
         }
     }
 
@@ -121,46 +164,44 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor { a.binary(.sub, b) }
     public static func * (a: Tensor, b: Tensor) -> Tensor { a.binary(.mul, b) }
     public static func / (a: Tensor, b: Tensor) -> Tensor { a.binary(.div, b) }
-    public static func + (a: Tensor, b: Float) -> Tensor { a.map { $0 + b } }
-    public static func - (a: Tensor, b: Float) -> Tensor { a.map { $0 - b } }
-    public static func * (a: Tensor, b: Float) -> Tensor { a.map { $0 * b } }
-    public static func / (a: Tensor, b: Float) -> Tensor { a.map { $0 / b } }
-    public static func + (a: Float, b: Tensor) -> Tensor { b.map { a + $0 } }
-    public static func - (a: Float, b: Tensor) -> Tensor { b.map { a - $0 } }
-    public static func * (a: Float, b: Tensor) -> Tensor { b.map { a * $0 } }
-    public static func / (a: Float, b: Tensor) -> Tensor { b.map { a / $0 } }
-    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+    public static func + (a: Tensor, b: Float) -> Tensor { a.unary(ScalarRight(op: AddKernel(), value: b)) }
+    public static func - (a: Tensor, b: Float) -> Tensor { a.unary(ScalarRight(op: SubKernel(), value: b)) }
+    public static func * (a: Tensor, b: Float) -> Tensor { a.unary(ScalarRight(op: MulKernel(), value: b)) }
+    public static func / (a: Tensor, b: Float) -> Tensor { a.unary(ScalarRight(op: DivKernel(), value: b)) }
+    public static func + (a: Float, b: Tensor) -> Tensor { b.unary(ScalarLeft(op: AddKernel(), value: a)) }
+    public static func - (a: Float, b: Tensor) -> Tensor { b.unary(ScalarLeft(op: SubKernel(), value: a)) }
+    public static func * (a: Float, b: Tensor) -> Tensor { b.unary(ScalarLeft(op: MulKernel(), value: a)) }
+    public static func / (a: Float, b: Tensor) -> Tensor { b.unary(ScalarLeft(op: DivKernel(), value: a)) }
+    public static prefix func - (a: Tensor) -> Tensor { a.unary(NegKernel()) }
 
-    // MARK: unary math
+    // MARK: unary math (vectorised through FastMath where libm would be called per element)
 
-    public func exp() -> Tensor { map { expf($0) } }
-    public func log() -> Tensor { map { logf($0) } }
-    public func sqrt() -> Tensor { map { $0.squareRoot() } }
-    public func abs() -> Tensor { map { Swift.abs($0) } }
-    public func tanh() -> Tensor { map { tanhf($0) } }
-    public func sigmoid() -> Tensor { map { Tensor.sigmoid($0) } }
-    public func relu() -> Tensor { map { $0 > 0 ? $0 : 0 } }
-    public func leakyRelu(slope: Float = 0.01) -> Tensor { map { $0 > 0 ? $0 : $0 * slope } }
+    public func exp() -> Tensor { unary(ExpKernel()) }
+    public func log() -> Tensor { unary(LogKernel()) }
+    public func sqrt() -> Tensor { unary(SqrtKernel()) }
+    public func abs() -> Tensor { unary(AbsKernel()) }
+    public func tanh() -> Tensor { unary(TanhKernel()) }
+    public func sigmoid() -> Tensor { unary(SigmoidKernel()) }
+    public func relu() -> Tensor { unary(ReluKernel()) }
+    public func leakyRelu(slope: Float = 0.01) -> Tensor { unary(ScalarRight(op: LeakyKernel(), value: slope)) }
     public func pow(_ exponent: Float) -> Tensor {
-        if exponent == 2 { return map { $0 * $0 } }
-        return map { powf($0, exponent) }
+        if exponent == 2 { return unary(SquareKernel()) }
+        if exponent == 1 { return unary(IdentityKernel()) }
+        if exponent == 0.5 { return sqrt() }
+        return unary(ScalarRight(op: PowKernel(), value: exponent))
     }
     public func clamp(min low: Float = -.infinity, max high: Float = .infinity) -> Tensor {
-        map { Swift.min(Swift.max($0, low), high) }
+        unary(ClampKernel(low: low, high: high))
     }
     /// GELU, erf form (BERT): x * 0.5 * (1 + erf(x / sqrt 2)).
-    public func gelu() -> Tensor { map { Tensor.geluErf($0) } }
+    public func gelu() -> Tensor { unary(GeluKernel()) }
     /// GELU, tanh approximation (GPT-2).
-    public func geluTanh() -> Tensor { map { Tensor.geluTanh($0) } }
+    public func geluTanh() -> Tensor { unary(GeluTanhKernel()) }
+    /// The derivative of `gelu()` (erf form) at every element, for the backward pass.
+    public func geluDerivative() -> Tensor { unary(GeluDerivativeKernel()) }
 
     /// Numerically safe logistic function.
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
-    }
-    @inline(__always) public static func geluErf(_ x: Float) -> Float {
-        0.5 * x * (1 + erff(x * 0.70710678118654752))
-    }
-    @inline(__always) public static func geluTanh(_ x: Float) -> Float {
-        0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x)))
-    }
+    @inline(__always) public static func sigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
+    @inline(__always) public static func geluErf(_ x: Float) -> Float { FastMath.gelu(x) }
+    @inline(__always) public static func geluTanh(_ x: Float) -> Float { FastMath.geluTanh(x) }
 }

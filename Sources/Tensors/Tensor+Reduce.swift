@@ -25,33 +25,147 @@ extension Tensor {
     }
 
     /// Reduction over `axes` (nil: all axes).
+    ///
+    /// On a contiguous tensor, reducing trailing axes reads each output's run in place (rows
+    /// split across the cores), and reducing leading axes accumulates whole rows into the
+    /// outputs (columns split across the cores); other layouts are permuted into a contiguous
+    /// copy first. Every output is summed in a fixed order that does not depend on the number
+    /// of workers, so results are the same bits on every run.
     public func reduce(_ op: ReduceOp, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let layout = reductionLayout(axes ?? Array(0..<rank))
-        let out = Tensor(uninitializedShape: outputShape(keptShape: layout.keptShape, axes: layout.axes, keepDims: keepDims))
-        let src = layout.data.basePointer, dst = out.storage.pointer
-        let inner = layout.inner
+        let normalized = Array(Set((axes ?? Array(0..<rank)).map { normalizedAxis($0) })).sorted()
+        let kept = (0..<rank).filter { !normalized.contains($0) }
+        let out = Tensor(uninitializedShape: outputShape(keptShape: kept.map { shape[$0] }, axes: normalized, keepDims: keepDims))
+        let inner = normalized.reduce(1) { $0 * shape[$1] }
         precondition(inner > 0 || op == .sum, "cannot take \(op) of an empty tensor")
-        parallelChunks(layout.outer, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(inner, 1))) { rows in
-            for o in rows {
-                let row = src + o * inner
-                switch op {
-                case .sum:
-                    // Pairwise-free but Double accumulation: stable and independent of chunking.
-                    var acc: Double = 0
-                    for i in 0..<inner { acc += Double(row[i]) }
-                    dst[o] = Float(acc)
-                case .max:
-                    var m = row[0]
-                    for i in 1..<Swift.max(inner, 1) where row[i] > m || row[i].isNaN { m = row[i] }
-                    dst[o] = m
-                case .min:
-                    var m = row[0]
-                    for i in 1..<Swift.max(inner, 1) where row[i] < m || row[i].isNaN { m = row[i] }
-                    dst[o] = m
+        let dst = out.storage.pointer
+        let isSuffix = normalized == Array((rank - normalized.count)..<rank)
+        let isPrefix = normalized == Array(0..<normalized.count)
+        if isPrefix && !isSuffix && isContiguous {
+            let rows = inner, columns = out.count
+            let src = basePointer
+            Tensor.reduceColumns(op, src, rows: rows, columns: columns, into: dst)
+            return withExtendedLifetime(self) { out }
+        }
+        let data = isSuffix ? contiguous() : permuted(kept + normalized).contiguous()
+        let outer = out.count
+        Tensor.reduceRows(op, data.basePointer, rows: outer, length: inner, into: dst)
+        return withExtendedLifetime(data) { out }
+    }
+
+    /// `dst[r] = op over src[r*length ..< (r+1)*length]`.
+    static func reduceRows(_ op: ReduceOp, _ src: UnsafeMutablePointer<Float>, rows: Int, length: Int, into dst: UnsafeMutablePointer<Float>) {
+        if rows == 0 { return }
+        if rows == 1 && length >= 1 << 16 {
+            // One long run: fixed blocks reduced in parallel, then combined in block order.
+            let block = 1 << 14
+            let blocks = (length + block - 1) / block
+            let partial = UnsafeMutablePointer<Double>.allocate(capacity: blocks)
+            defer { partial.deallocate() }
+            parallelChunks(blocks, minimumPerChunk: 2) { range in
+                for b in range {
+                    let start = b * block, n = Swift.min(block, length - start)
+                    partial[b] = op == .sum ? sumRun(src + start, n) : Double(extremeRun(op, src + start, n))
                 }
             }
+            var acc = partial[0]
+            for b in 1..<blocks {
+                switch op {
+                case .sum: acc += partial[b]
+                case .max: if partial[b] > acc || partial[b].isNaN { acc = partial[b] }
+                case .min: if partial[b] < acc || partial[b].isNaN { acc = partial[b] }
+                }
+            }
+            dst[0] = Float(acc)
+            return
         }
-        return withExtendedLifetime(layout.data) { out }
+        parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(length, 1))) { range in
+            for r in range {
+                let row = src + r * length
+                dst[r] = op == .sum ? Float(sumRun(row, length)) : extremeRun(op, row, length)
+            }
+        }
+    }
+
+    /// Sum of a contiguous run: 8 float lanes within blocks of 1024, blocks added in Double.
+    @inline(__always)
+    static func sumRun(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
+        var total: Double = 0
+        var start = 0
+        while start < n {
+            let end = Swift.min(n, start + 1024)
+            var l0: Float = 0, l1: Float = 0, l2: Float = 0, l3: Float = 0
+            var l4: Float = 0, l5: Float = 0, l6: Float = 0, l7: Float = 0
+            var i = start
+            while i + 8 <= end {
+                l0 += p[i]; l1 += p[i + 1]; l2 += p[i + 2]; l3 += p[i + 3]
+                l4 += p[i + 4]; l5 += p[i + 5]; l6 += p[i + 6]; l7 += p[i + 7]
+                i += 8
+            }
+            var tail: Float = 0
+            while i < end { tail += p[i]; i += 1 }
+            total += Double(((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))) + Double(tail)
+            start = end
+        }
+        return total
+    }
+
+    /// Max or min of a non-empty contiguous run (NaN wins), 8 lanes.
+    @inline(__always)
+    static func extremeRun(_ op: ReduceOp, _ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        @inline(__always) func pick(_ m: Float, _ x: Float) -> Float {
+            op == .max ? (x > m || x != x ? x : m) : (x < m || x != x ? x : m)
+        }
+        var lanes = (p[0], p[0], p[0], p[0], p[0], p[0], p[0], p[0])
+        var i = 0
+        while i + 8 <= n {
+            lanes.0 = pick(lanes.0, p[i]); lanes.1 = pick(lanes.1, p[i + 1])
+            lanes.2 = pick(lanes.2, p[i + 2]); lanes.3 = pick(lanes.3, p[i + 3])
+            lanes.4 = pick(lanes.4, p[i + 4]); lanes.5 = pick(lanes.5, p[i + 5])
+            lanes.6 = pick(lanes.6, p[i + 6]); lanes.7 = pick(lanes.7, p[i + 7])
+            i += 8
+        }
+        var m = pick(pick(pick(lanes.0, lanes.1), pick(lanes.2, lanes.3)), pick(pick(lanes.4, lanes.5), pick(lanes.6, lanes.7)))
+        while i < n { m = pick(m, p[i]); i += 1 }
+        return m
+    }
+
+    /// `dst[c] = op over src[r*columns + c]` for r in 0..<rows: whole rows accumulated into the
+    /// outputs (sums in Double), columns split across the cores.
+    static func reduceColumns(_ op: ReduceOp, _ src: UnsafeMutablePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
+        if columns == 0 { return }
+        let chunkColumns = Swift.max(64, (1 << 15) / Swift.max(rows, 1))
+        parallelChunks(columns, minimumPerChunk: chunkColumns) { range in
+            let base = range.lowerBound, width = range.count
+            // Tiles of 512 columns keep the accumulators in L1 while the rows stream past.
+            var tileStart = 0
+            while tileStart < width {
+                let tile = Swift.min(512, width - tileStart)
+                let d = dst + base + tileStart
+                switch op {
+                case .sum:
+                    let acc = UnsafeMutablePointer<Double>.allocate(capacity: tile)
+                    acc.initialize(repeating: 0, count: tile)
+                    for r in 0..<rows {
+                        let row = src + r * columns + base + tileStart
+                        for j in 0..<tile { acc[j] += Double(row[j]) }
+                    }
+                    for j in 0..<tile { d[j] = Float(acc[j]) }
+                    acc.deallocate()
+                case .max, .min:
+                    let first = src + base + tileStart
+                    for j in 0..<tile { d[j] = first[j] }
+                    for r in 1..<Swift.max(rows, 1) {
+                        let row = src + r * columns + base + tileStart
+                        if op == .max {
+                            for j in 0..<tile { let x = row[j]; if x > d[j] || x != x { d[j] = x } }
+                        } else {
+                            for j in 0..<tile { let x = row[j]; if x < d[j] || x != x { d[j] = x } }
+                        }
+                    }
+                }
+                tileStart += tile
+            }
+        }
     }
 
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor { reduce(.sum, axes: axes, keepDims: keepDims) }
