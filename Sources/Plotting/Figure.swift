@@ -117,7 +117,7 @@ public struct Figure: Equatable, Sendable {
     /// True for a multiplot figure.
     public var isMultiplot: Bool { !panels.isEmpty }
 
-    /// Appends a series (returns self for chaining in builders).
+    /// Appends a series.
     public mutating func add(_ series: Series) {
         self.series.append(series)
     }

@@ -104,7 +104,7 @@ public enum MethodPlots {
 
     /// Best-of-N accuracy against N, one curve per aggregation function, and the baselines:
     /// a baseline with one value is a horizontal line, one with a value per N a dashed curve.
-    /// N runs on a log-2 axis when it spans a factor of 4 or more.
+    /// N runs on a log-2 axis when it spans a factor of 4 or more; the accuracy axis gets 5% room.
     public static func bestOfN(ns: [Double], curves: [NamedValues], baselines: [NamedValues] = [],
                                title: String = "best-of-N accuracy") throws -> Figure {
         guard !ns.isEmpty else { throw PlotError.invalid("best-of-N: no values of N") }
@@ -124,6 +124,12 @@ public enum MethodPlots {
             }
         }
         if lo > 0, hi / lo >= 4 { figure.xScale = .log(base: 2) }
+        // A little room above and below, so a baseline at the lowest accuracy is not drawn on the frame.
+        let accuracies = (curves + baselines).flatMap(\.values).filter(\.isFinite)
+        if let low = accuracies.min(), let high = accuracies.max() {
+            let pad = high > low ? (high - low) * 0.05 : 0.01
+            figure.yRange = AxisRange(min: low - pad, max: high + pad)
+        }
         figure.legend = Legend(position: .bottomRight)
         figure.grid = true
         return figure

@@ -27,6 +27,7 @@ set title "best-of-N accuracy" noenhanced
 set xlabel "N (candidates)" noenhanced
 set ylabel "accuracy" noenhanced
 set logscale x 2.0
+set yrange [0.481:0.899]
 set key bottom right
 set grid
 plot $data0 using 1:2 with linespoints lc rgb "#1f77b4" lw 1.5 dt 1 pt 7 ps 1.0 title "mean" noenhanced, $data1 using 1:2 with linespoints lc rgb "#ff7f0e" lw 1.5 dt 1 pt 7 ps 1.0 title "min" noenhanced, $data2 using 1:2 with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "first" noenhanced, $data3 using 1:2 with lines lc rgb "#d62728" lw 1.5 dt 2 title "oracle" noenhanced
