@@ -131,3 +131,15 @@ final class ReaderRealDataTests: XCTestCase {
         XCTAssertEqual(targets.items.count, 300)
     }
 }
+
+final class SharedDataTests: XCTestCase {
+    func testDirectoryLookup() throws {
+        let data = try TestPaths.sharedFile("bbm")
+        let dataDir = URL(fileURLWithPath: data).deletingLastPathComponent().path
+        let sharedDir = URL(fileURLWithPath: dataDir).deletingLastPathComponent().path
+        XCTAssertEqual(SharedData.directory(environment: ["DPRM_SHARED": dataDir]), dataDir)
+        XCTAssertEqual(SharedData.directory(environment: ["DPRM_SHARED": sharedDir]), dataDir)
+        XCTAssertNil(SharedData.directory(environment: ["DPRM_SHARED": "/no/such/dir"]))
+        XCTAssertNil(SharedData.directory(environment: [:], fallback: nil))
+    }
+}
