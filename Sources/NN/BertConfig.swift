@@ -1,0 +1,123 @@
+import Foundation
+
+/// The sizes of a BERT-family encoder, read from a Hugging Face `config.json` (snake-case keys,
+/// the same names when written back, so a saved dprm checkpoint reads like theirs).
+///
+/// Accepted architectures: `model_type` "bert" (MiniLM, BERT, most sentence encoders), or, when
+/// `model_type` is absent, an `architectures` entry starting with "Bert". Anything else
+/// (RoBERTa with its offset positions, DistilBERT with its other names, GPT-2, ...) is refused
+/// with an error naming what the file says, rather than loading wrong numbers.
+public struct BertConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    public var maxPositionEmbeddings: Int
+    public var typeVocabSize: Int
+    public var layerNormEps: Float
+    /// `gelu` (erf form) for BERT; any name `Activation(name:)` knows.
+    public var hiddenAct: String
+    public var hiddenDropoutProb: Float
+    public var attentionProbsDropoutProb: Float
+    public var initializerRange: Float
+    public var padTokenID: Int
+    public var modelType: String
+    public var architectures: [String]
+
+    public init(vocabSize: Int = 30522, hiddenSize: Int = 384, numHiddenLayers: Int = 6, numAttentionHeads: Int = 12,
+                intermediateSize: Int = 1536, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
+                layerNormEps: Float = 1e-12, hiddenAct: String = "gelu", hiddenDropoutProb: Float = 0.1,
+                attentionProbsDropoutProb: Float = 0.1, initializerRange: Float = 0.02, padTokenID: Int = 0,
+                architectures: [String] = ["BertModel"]) {
+        self.vocabSize = vocabSize
+        self.hiddenSize = hiddenSize
+        self.numHiddenLayers = numHiddenLayers
+        self.numAttentionHeads = numAttentionHeads
+        self.intermediateSize = intermediateSize
+        self.maxPositionEmbeddings = maxPositionEmbeddings
+        self.typeVocabSize = typeVocabSize
+        self.layerNormEps = layerNormEps
+        self.hiddenAct = hiddenAct
+        self.hiddenDropoutProb = hiddenDropoutProb
+        self.attentionProbsDropoutProb = attentionProbsDropoutProb
+        self.initializerRange = initializerRange
+        self.padTokenID = padTokenID
+        self.modelType = "bert"
+        self.architectures = architectures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
+        case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size"
+        case layerNormEps = "layer_norm_eps", hiddenAct = "hidden_act", hiddenDropoutProb = "hidden_dropout_prob"
+        case attentionProbsDropoutProb = "attention_probs_dropout_prob", initializerRange = "initializer_range"
+        case padTokenID = "pad_token_id", modelType = "model_type", architectures
+    }
+
+    /// The encoder's block configuration (post-norm, bidirectional).
+    public var transformer: TransformerConfig {
+        TransformerConfig(hiddenSize: hiddenSize, numHiddenLayers: numHiddenLayers, numAttentionHeads: numAttentionHeads,
+                          intermediateSize: intermediateSize, hiddenAct: hiddenAct, hiddenDropoutProb: hiddenDropoutProb,
+                          attentionProbsDropoutProb: attentionProbsDropoutProb, layerNormEps: layerNormEps,
+                          initializerRange: initializerRange, normPlacement: .post, isDecoder: false)
+    }
+
+    /// Reads and checks a `config.json`. Errors name the file and the key or architecture.
+    public static func load(path: String) throws -> BertConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError(path: path, problem: FileManager.default.fileExists(atPath: path)
+                                  ? "cannot read the model config" : "missing model config (config.json)")
+        }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
+            throw CheckpointError(path: path, problem: "bad JSON: \(error.localizedDescription)")
+        }
+        guard let o = parsed as? [String: Any] else { throw CheckpointError(path: path, problem: "the config is not a JSON object") }
+        func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: why) }
+
+        let modelType = o["model_type"] as? String
+        let architectures = o["architectures"] as? [String] ?? []
+        if let t = modelType {
+            guard t == "bert" else {
+                throw bad("unknown architecture: model_type '\(t)'\(architectures.isEmpty ? "" : " (architectures \(architectures))") is not BERT-family; dprm reads model_type 'bert'")
+            }
+        } else {
+            guard let a = architectures.first else {
+                throw bad("unknown architecture: the config has neither 'model_type' nor 'architectures'")
+            }
+            guard a.hasPrefix("Bert") else {
+                throw bad("unknown architecture: architectures \(architectures) is not BERT-family (expected Bert*)")
+            }
+        }
+        if let p = o["position_embedding_type"] as? String, p != "absolute" {
+            throw bad("position_embedding_type '\(p)' is not supported (only 'absolute')")
+        }
+        func int(_ key: String) throws -> Int {
+            guard let n = o[key] as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
+                throw bad(o[key] == nil ? "missing key '\(key)'" : "key '\(key)' must be a positive integer, found \(o[key]!)")
+            }
+            return n.intValue
+        }
+        var c = BertConfig(vocabSize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
+                           numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
+                           intermediateSize: try int("intermediate_size"),
+                           architectures: architectures.isEmpty ? ["BertModel"] : architectures)
+        if o["max_position_embeddings"] != nil { c.maxPositionEmbeddings = try int("max_position_embeddings") }
+        if o["type_vocab_size"] != nil { c.typeVocabSize = try int("type_vocab_size") }
+        if let e = o["layer_norm_eps"] as? NSNumber { c.layerNormEps = e.floatValue }
+        if let a = o["hidden_act"] {
+            guard let s = a as? String, Activation(name: s) != nil else { throw bad("hidden_act \(a) is not a known activation") }
+            c.hiddenAct = s
+        }
+        if let p = o["hidden_dropout_prob"] as? NSNumber { c.hiddenDropoutProb = p.floatValue }
+        if let p = o["attention_probs_dropout_prob"] as? NSNumber { c.attentionProbsDropoutProb = p.floatValue }
+        if let r = o["initializer_range"] as? NSNumber { c.initializerRange = r.floatValue }
+        if let p = o["pad_token_id"] as? NSNumber { c.padTokenID = p.intValue }
+        guard c.hiddenSize % c.numAttentionHeads == 0 else {
+            throw bad("hidden_size \(c.hiddenSize) is not a multiple of num_attention_heads \(c.numAttentionHeads)")
+        }
+        return c
+    }
+}

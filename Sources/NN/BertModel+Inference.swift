@@ -1,0 +1,198 @@
+import Dispatch
+import CBLAS
+import Tensors
+import Autodiff
+
+/// The fused inference path of `BertModel`: the same arithmetic as the module path
+/// (embeddings + LN, then per block q/k/v, attention, output + residual + LN, GELU FFN + residual
+/// + LN), on flat [tokens, features] buffers reused across layers, with no graph.
+///
+/// - Every Linear is one `cblas_sgemm` on the weight as stored ([out, in], a transpose flag),
+///   accumulating (beta = 1) onto a buffer pre-filled with the bias, or with bias + residual for
+///   the two output projections, so a residual add costs no extra pass.
+/// - The 1/sqrt(d) scale is folded into the query product's alpha and bias.
+/// - Attention runs per (sequence, head) on strided views of the q/k/v buffers (lda = hidden),
+///   scores and probs·v through sgemm, the softmax fused with the padding mask. The pairs are
+///   split across both cores with BLAS single-threaded meanwhile (these products are small).
+///   With a right-padded mask (1...1 0...0), padding keys are skipped outright, which is exact:
+///   their softmax weights are exp(-1e9 - max) = 0 in Float.
+/// - GELU (erf) and the softmax exp are vectorised (`BertKernels`).
+extension BertModel {
+    func inference(ids: [Int], batch: Int, length: Int, attentionMask: [Int]?, typeIDs: [Int]?) -> Tensor {
+        let c = config
+        let h = c.hiddenSize, inner = c.intermediateSize, heads = c.numAttentionHeads, d = h / heads
+        let n = batch * length
+        let out = Tensor(uninitializedShape: [batch, length, h])
+        if n == 0 { return out }
+
+        // Embeddings, then LayerNorm.
+        let x = out.storage.pointer
+        let word = embeddings.wordEmbeddings.weight.value.contiguous()
+        let pos = embeddings.positionEmbeddings.weight.value.contiguous()
+        let type = embeddings.tokenTypeEmbeddings.weight.value.contiguous()
+        let wp = word.basePointer, pp = pos.basePointer, tp = type.basePointer
+        for r in 0..<n {
+            let row = x + r * h
+            let w = wp + ids[r] * h, p = pp + (r % length) * h, t = tp + (typeIDs?[r] ?? 0) * h
+            for i in 0..<h { row[i] = w[i] + p[i] + t[i] }
+        }
+        withParameters([embeddings.layerNorm.weight.value, embeddings.layerNorm.bias.value]) { ps in
+            BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: c.layerNormEps)
+        }
+
+        // Keys each sequence attends to: a prefix length when the mask is right padding,
+        // else an additive mask row per sequence.
+        var keyCounts = [Int](repeating: length, count: batch)
+        var additive: [Float]? = nil
+        if let m = attentionMask {
+            var prefixOnly = true
+            for b in 0..<batch {
+                let row = m[(b * length)..<((b + 1) * length)]
+                let real = row.firstIndex(of: 0).map { $0 - b * length } ?? length
+                if row.dropFirst(real).contains(where: { $0 != 0 }) { prefixOnly = false }
+                keyCounts[b] = real
+            }
+            if !prefixOnly {
+                keyCounts = [Int](repeating: length, count: batch)
+                additive = m.map { $0 == 0 ? AttentionMask.maskValue : 0 }
+            }
+        }
+
+        let q = Tensor(uninitializedShape: [n, h]), k = Tensor(uninitializedShape: [n, h]), v = Tensor(uninitializedShape: [n, h])
+        let ctx = Tensor(uninitializedShape: [n, h]), a = Tensor(uninitializedShape: [n, h])
+        let mid = Tensor(uninitializedShape: [n, inner])
+        let qp = q.storage.pointer, kp = k.storage.pointer, vp = v.storage.pointer
+        let cp = ctx.storage.pointer, ap = a.storage.pointer, mp = mid.storage.pointer
+        let scale = 1 / Float(d).squareRoot()
+
+        for block in encoder.layers {
+            let att = block.attention.attention
+            BertModel.linear(x, rows: n, inFeatures: h, att.query, into: qp, alpha: scale)
+            BertModel.linear(x, rows: n, inFeatures: h, att.key, into: kp)
+            BertModel.linear(x, rows: n, inFeatures: h, att.value, into: vp)
+            BertModel.attention(q: qp, k: kp, v: vp, into: cp, batch: batch, length: length, heads: heads,
+                                headDimension: d, keyCounts: keyCounts, additive: additive)
+            // a = LN(ctx Wo^T + bo + x)
+            BertModel.linear(cp, rows: n, inFeatures: h, block.attention.output.dense, into: ap, residual: x)
+            let ln1 = block.attention.output.layerNorm
+            withParameters([ln1.weight.value, ln1.bias.value]) { ps in
+                BertModel.layerNormRows(ap, rows: n, n: h, ps, eps: ln1.eps)
+            }
+            // x = LN(gelu(a W1^T + b1) W2^T + b2 + a)
+            BertModel.linear(ap, rows: n, inFeatures: h, block.intermediate.dense, into: mp)
+            BertModel.activate(mp, count: n * inner, block.intermediate.activation)
+            BertModel.linear(mp, rows: n, inFeatures: inner, block.output.dense, into: x, residual: ap)
+            let ln2 = block.output.layerNorm
+            withParameters([ln2.weight.value, ln2.bias.value]) { ps in
+                BertModel.layerNormRows(x, rows: n, n: h, ps, eps: ln2.eps)
+            }
+        }
+        withExtendedLifetime((word, pos, type, q, k, v, ctx, a, mid)) {}
+        return out
+    }
+
+    /// Calls `body` with pointers to contiguous copies of `tensors`.
+    private func withParameters(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Void) {
+        let cs = tensors.map { $0.contiguous() }
+        withExtendedLifetime(cs) { body(cs.map { UnsafePointer($0.basePointer) }) }
+    }
+
+    static func layerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, _ ps: [UnsafePointer<Float>], eps: Float) {
+        BertKernels.layerNorm(x, rows: rows, n: n, weight: ps[0], bias: ps[1], eps: eps)
+    }
+
+    /// `out = alpha * (x W^T + b) (+ residual)` for `x` [rows, in] and `layer` [out, in].
+    static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, _ layer: Linear,
+                       into out: UnsafeMutablePointer<Float>, alpha: Float = 1, residual: UnsafePointer<Float>? = nil) {
+        let w = layer.weight.value.contiguous()
+        let bias = layer.bias?.value.contiguous()
+        let m = layer.outFeatures
+        // Pre-fill with alpha*b (+ residual) so the product accumulates onto it (beta = 1).
+        parallelChunks(rows, minimumPerChunk: 256) { range in
+            for r in range {
+                let row = out + r * m
+                if let b = bias {
+                    let bp = b.basePointer
+                    if let res = residual {
+                        let rp = res + r * m
+                        for i in 0..<m { row[i] = rp[i] + alpha * bp[i] }
+                    } else {
+                        for i in 0..<m { row[i] = alpha * bp[i] }
+                    }
+                } else if let res = residual {
+                    row.update(from: res + r * m, count: m)
+                } else {
+                    row.update(repeating: 0, count: m)
+                }
+            }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(inFeatures),
+                    alpha, x, Int32(inFeatures), w.basePointer, Int32(inFeatures), 1, out, Int32(m))
+        withExtendedLifetime((w, bias)) {}
+    }
+
+    static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+        switch activation {
+        case .gelu: BertKernels.gelu(p, count: count)
+        default:
+            // Other activations through the tensor op (rare for BERT checkpoints).
+            let t = Tensor(storage: TensorStorage(uninitializedCount: count), shape: [count])
+            t.storage.pointer.update(from: p, count: count)
+            let y = activation(Variable(t)).value.contiguous()
+            p.update(from: y.basePointer, count: count)
+        }
+    }
+
+    /// Multi-head attention of pre-scaled q, k, v ([B*T, H] each) into `ctx` [B*T, H].
+    static func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                          into ctx: UnsafeMutablePointer<Float>, batch: Int, length t: Int, heads: Int,
+                          headDimension d: Int, keyCounts: [Int], additive: [Float]?) {
+        let h = heads * d
+        let pairs = batch * heads
+        let workers = Swift.min(Parallel.workers, pairs)
+        let savedThreads = openblas_get_num_threads()
+        if workers > 1 { openblas_set_num_threads(1) }
+        defer { if workers > 1 { openblas_set_num_threads(savedThreads) } }
+        additive.withUnsafeBufferPointerOrNil { maskBase in
+            let run = { (w: Int) in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+                defer { scores.deallocate() }
+                let per = (pairs + workers - 1) / workers
+                for pair in (w * per)..<Swift.min(pairs, (w + 1) * per) {
+                    let b = pair / heads, head = pair % heads
+                    let keys = keyCounts[b]
+                    let base = b * t * h + head * d
+                    if keys == 0 {
+                        // All keys are padding: every score gets the same mask value, so the
+                        // module path (and torch) give uniform weights over all keys.
+                        scores.update(repeating: 1 / Float(t), count: t * t)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t),
+                                    1, scores, Int32(t), v + base, Int32(h), 0, ctx + base, Int32(h))
+                        continue
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(keys), Int32(d),
+                                1, q + base, Int32(h), k + base, Int32(h), 0, scores, Int32(keys))
+                    let mask = maskBase.map { $0 + b * t }
+                    for r in 0..<t { BertKernels.softmaxRow(scores + r * keys, keys, mask: mask) }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(keys),
+                                1, scores, Int32(keys), v + base, Int32(h), 0, ctx + base, Int32(h))
+                }
+            }
+            if workers > 1 {
+                DispatchQueue.concurrentPerform(iterations: workers, execute: run)
+            } else {
+                run(0)
+            }
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// The buffer's base address, or nil for nil.
+    fileprivate func withUnsafeBufferPointerOrNil<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
+        }
+    }
+}
