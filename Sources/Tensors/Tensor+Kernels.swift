@@ -19,15 +19,15 @@ extension Tensor {
         return withExtendedLifetime(src) { out }
     }
 
-    /// Softmax over the last axis (max-subtracted).
+    /// Softmax over the last axis (max-subtracted). One pass for the max, one writing the
+    /// exponentials while summing them, one scaling; all vectorised.
     public func softmax() -> Tensor {
         mapRows { s, d, n in
-            var m = -Float.infinity
-            for i in 0..<n where s[i] > m { m = s[i] }
+            if n == 0 { return }
+            var m = Tensor.extremeRun(.max, s, n)
             if !m.isFinite { m = 0 }
-            var total: Float = 0
-            for i in 0..<n { let e = expf(s[i] - m); d[i] = e; total += e }
-            let inv = 1 / total
+            for i in 0..<n { d[i] = FastMath.exp(s[i] - m) }
+            let inv = Float(1 / Tensor.sumRun(d, n))
             for i in 0..<n { d[i] *= inv }
         }
     }
@@ -35,21 +35,38 @@ extension Tensor {
     /// Log-softmax over the last axis.
     public func logSoftmax() -> Tensor {
         mapRows { s, d, n in
-            var m = -Float.infinity
-            for i in 0..<n where s[i] > m { m = s[i] }
+            if n == 0 { return }
+            var m = Tensor.extremeRun(.max, s, n)
             if !m.isFinite { m = 0 }
-            var total: Float = 0
-            for i in 0..<n { total += expf(s[i] - m) }
-            let lse = m + logf(total)
+            for i in 0..<n { d[i] = FastMath.exp(s[i] - m) }
+            let lse = m + Float(_log(Tensor.sumRun(d, n)))
             for i in 0..<n { d[i] = s[i] - lse }
         }
     }
 
-    /// Softmax along any axis.
-    public func softmax(axis: Int) -> Tensor {
-        let a = normalizedAxis(axis)
-        if a == rank - 1 { return softmax() }
-        return transposed(a, -1).softmax().transposed(a, -1).contiguous()
+    /// Sum of (p[i] - mean)^2 over a contiguous run, 8 float lanes per block, blocks in Double.
+    @inline(__always)
+    static func squaredDeviationRun(_ p: UnsafeMutablePointer<Float>, _ n: Int, mean: Float) -> Double {
+        var total: Double = 0
+        var start = 0
+        while start < n {
+            let end = Swift.min(n, start + 1024)
+            var l0: Float = 0, l1: Float = 0, l2: Float = 0, l3: Float = 0
+            var l4: Float = 0, l5: Float = 0, l6: Float = 0, l7: Float = 0
+            var i = start
+            while i + 8 <= end {
+                let c0 = p[i] - mean, c1 = p[i + 1] - mean, c2 = p[i + 2] - mean, c3 = p[i + 3] - mean
+                let c4 = p[i + 4] - mean, c5 = p[i + 5] - mean, c6 = p[i + 6] - mean, c7 = p[i + 7] - mean
+                l0 += c0 * c0; l1 += c1 * c1; l2 += c2 * c2; l3 += c3 * c3
+                l4 += c4 * c4; l5 += c5 * c5; l6 += c6 * c6; l7 += c7 * c7
+                i += 8
+            }
+            var tail: Float = 0
+            while i < end { let c = p[i] - mean; tail += c * c; i += 1 }
+            total += Double(((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))) + Double(tail)
+            start = end
+        }
+        return total
     }
 
     /// Layer normalisation over the last axis (no affine): (x - mean) / sqrt(var + eps), biased var.
@@ -62,14 +79,12 @@ extension Tensor {
         let src = contiguous()
         let base = src.basePointer
         let out = src.mapRows { s, d, n in
-            var mean: Double = 0
-            for i in 0..<n { mean += Double(s[i]) }
-            mean /= Double(n)
-            var v: Double = 0
-            for i in 0..<n { let c = Double(s[i]) - mean; v += c * c }
-            v /= Double(n)
-            let r = Float(1 / (v + Double(eps)).squareRoot())
+            if n == 0 { return }
+            let mean = Tensor.sumRun(s, n) / Double(n)
             let m = Float(mean)
+            // Two-pass variance around the float mean (exact enough, no cancellation).
+            let v = Tensor.squaredDeviationRun(s, n, mean: m) / Double(n) - (mean - Double(m)) * (mean - Double(m))
+            let r = Float(1 / (Swift.max(v, 0) + Double(eps)).squareRoot())
             for i in 0..<n { d[i] = (s[i] - m) * r }
             ip[(s - base) / n] = r
         }
@@ -84,12 +99,19 @@ extension Tensor {
         let src = contiguous()
         let base = src.basePointer
         let out = src.mapRows { s, d, n in
-            var ms: Double = 0
-            for i in 0..<n { ms += Double(s[i]) * Double(s[i]) }
-            let r = Float(1 / (ms / Double(n) + Double(eps)).squareRoot())
+            if n == 0 { return }
+            let ms = Tensor.squaredDeviationRun(s, n, mean: 0) / Double(n)
+            let r = Float(1 / (ms + Double(eps)).squareRoot())
             for i in 0..<n { d[i] = s[i] * r }
             ip[(s - base) / n] = r
         }
-        return (out, inv)
+        return withExtendedLifetime(src) { (out, inv) }
+    }
+
+    /// Softmax along any axis.
+    public func softmax(axis: Int) -> Tensor {
+        let a = normalizedAxis(axis)
+        if a == rank - 1 { return softmax() }
+        return transposed(a, -1).softmax().transposed(a, -1).contiguous()
     }
 }

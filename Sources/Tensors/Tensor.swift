@@ -167,6 +167,25 @@ public struct Tensor {
         let r = rank
         let inner = shape[r - 1]
         let innerStride = strides[r - 1]
+        if innerStride != 1 && inner > 1, let p = (0..<(r - 1)).last(where: { strides[$0] == 1 && shape[$0] > 1 }) {
+            copyTransposed(to: dst, unitAxis: p)
+            return
+        }
+        if n >= 1 << 16 && r >= 2 {
+            // Large copies: rows split across the cores.
+            let rows = n / inner
+            parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 15) / inner)) { range in
+                var walker = RowWalker(shape: shape, strides: [strides], offsets: [offset], firstRow: range.lowerBound)
+                for row in range {
+                    let from = src + walker.positions[0], to = dst + row * inner
+                    if innerStride == 1 { to.update(from: from, count: inner) } else {
+                        for j in 0..<inner { to[j] = from[j * innerStride] }
+                    }
+                    walker.advance()
+                }
+            }
+            return
+        }
         var index = [Int](repeating: 0, count: r)
         var position = offset
         var written = 0
@@ -186,6 +205,43 @@ public struct Tensor {
                 position -= strides[axis] * shape[axis]
                 index[axis] = 0
                 axis -= 1
+            }
+        }
+    }
+
+    /// Row-major copy of a view whose last axis is strided while axis `unitAxis` has stride 1
+    /// (a transpose): 32x32 tiles, so reads and writes both stay within a few cache lines;
+    /// tiles split across the cores.
+    func copyTransposed(to dst: UnsafeMutablePointer<Float>, unitAxis p: Int) {
+        let r = rank, src = storage.pointer
+        let rows = shape[p], cols = shape[r - 1], colStride = strides[r - 1]
+        let dstStrides = Tensor.contiguousStrides(for: shape)
+        let rowStride = dstStrides[p]
+        let outerAxes = (0..<(r - 1)).filter { $0 != p }
+        let outer = outerAxes.reduce(1) { $0 * shape[$1] }
+        let tile = 32
+        let rowTiles = (rows + tile - 1) / tile
+        parallelChunks(outer * rowTiles, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(tile * cols, 1))) { units in
+            for unit in units {
+                var rest = unit / rowTiles
+                let i0 = (unit % rowTiles) * tile
+                var sBase = offset, dBase = 0
+                for axis in outerAxes.reversed() {
+                    let i = rest % shape[axis]
+                    rest /= shape[axis]
+                    sBase += i * strides[axis]
+                    dBase += i * dstStrides[axis]
+                }
+                let i1 = Swift.min(rows, i0 + tile)
+                var j0 = 0
+                while j0 < cols {
+                    let j1 = Swift.min(cols, j0 + tile)
+                    for i in i0..<i1 {
+                        let from = src + sBase + i, to = dst + dBase + i * rowStride
+                        for j in j0..<j1 { to[j] = from[j * colStride] }
+                    }
+                    j0 = j1
+                }
             }
         }
     }

@@ -68,6 +68,24 @@ final class ViewTests: XCTestCase {
         } } } }
     }
 
+    func testTransposedCopiesOfEveryRank() {
+        var rng = RandomGenerator(seed: 3)
+        let x = Tensor.randn([2, 3, 40, 37], rng: &rng)
+        for order in [[0, 1, 3, 2], [0, 3, 2, 1], [3, 1, 0, 2], [2, 0, 3, 1]] {
+            let y = x.permuted(order)
+            let c = y.contiguous()
+            XCTAssertTrue(c.isContiguous)
+            var expected = [Float]()
+            for a in 0..<y.shape[0] { for b in 0..<y.shape[1] { for cc in 0..<y.shape[2] { for d in 0..<y.shape[3] {
+                expected.append(y[element: a, b, cc, d])
+            } } } }
+            XCTAssertEqual(c.toArray(), expected, "permutation \(order)")
+        }
+        let big = Tensor.randn([300, 257], rng: &rng)
+        let t = big.transposed().contiguous()
+        for (i, j) in [(0, 0), (256, 299), (100, 7), (31, 32)] { XCTAssertEqual(t[element: i, j], big[element: j, i]) }
+    }
+
     func testMatmulReadsTransposedOperandsInPlace() {
         // The result must be right for transposed and sliced operands; that no copy is made is
         // visible in speed (scripts/bench), not here.

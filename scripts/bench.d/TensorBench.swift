@@ -7,7 +7,7 @@ import Foundation
 import Tensors
 
 /// Seconds per call: the best of `rounds` rounds, each the mean over enough calls to last ~`target` s.
-func measure(rounds: Int = 5, target: Double = 0.05, _ body: () -> Void) -> Double {
+func measure(rounds: Int = 9, target: Double = 0.02, _ body: () -> Void) -> Double {
     body(); body()
     var calls = 1
     var t0 = DispatchTime.now().uptimeNanoseconds
@@ -48,16 +48,20 @@ enum TensorBench {
             let n = 1024
             let a = Tensor.randn([n, n], rng: &rng), b = Tensor.randn([n, n], rng: &rng)
             let c = Tensor(uninitializedShape: [n, n])
-            var ratios: [(Double, Double)] = []
-            for _ in 0..<3 {  // interleaved, so drift in machine speed hits both sides alike
-                let raw = measure(rounds: 3, target: 0.3) {
+            // Single calls, alternating, best of many: robust to other load on the machine.
+            func time(_ body: () -> Void) -> Double {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            }
+            var raw = Double.infinity, api = Double.infinity
+            for _ in 0..<25 {
+                raw = Swift.min(raw, time {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
                                 a.basePointer, Int32(n), b.basePointer, Int32(n), 0, c.basePointer, Int32(n))
-                }
-                let api = measure(rounds: 3, target: 0.3) { keep(a.matmul(b)) }
-                ratios.append((api, raw))
+                })
+                api = Swift.min(api, time { keep(a.matmul(b)) })
             }
-            let api = ratios.map(\.0).min()!, raw = ratios.map(\.1).min()!
             let flops = 2 * pow(Double(n), 3)
             print(String(format: "sgemm 1024: Tensor.matmul %.2f ms (%.1f GFLOP/s), cblas_sgemm %.2f ms (%.1f GFLOP/s); throughput ratio %.3f, time ratio %.3f",
                          api * 1e3, flops / api * 1e-9, raw * 1e3, flops / raw * 1e-9, raw / api, api / raw))

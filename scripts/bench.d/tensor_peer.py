@@ -16,7 +16,7 @@ torch.manual_seed(1)
 only = os.environ.get("DPRM_BENCH_ONLY")
 
 
-def measure(fn, rounds=5, target=0.05):
+def measure(fn, rounds=9, target=0.02):
     fn(); fn()
     t0 = time.perf_counter(); fn(); once = max(time.perf_counter() - t0, 1e-7)
     calls = max(1, min(10000, int(target / once)))
