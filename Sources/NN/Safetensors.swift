@@ -226,7 +226,6 @@ public enum Safetensors {
             let fields = m.keys.sorted().map { "\(jsonString($0)):\(jsonString(m[$0]!))" }
             parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
         }
-        var sizes: [Int] = []
         for name in names {
             guard name != "__metadata__" else { throw CheckpointError(path: path, problem: "'__metadata__' cannot be a tensor name") }
             let (dtype, shape): (SafetensorsDType, [Int])
@@ -241,29 +240,37 @@ public enum Safetensors {
             let size = Tensor.count(of: shape) * dtype.size
             parts.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
-            sizes.append(size)
         }
         header += parts.joined(separator: ",") + "}"
         var headerBytes = Array(header.utf8)
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
-        var out = [UInt8]()
-        out.reserveCapacity(8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: headerBytes)
-        for name in names {
-            switch items[name]! {
-            case .float(let t, let d):
-                let values = t.toArray()
-                switch d {
-                case .F32:
-                    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-                case .F16:
-                    for v in values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-                default:
-                    for v in values { withUnsafeBytes(of: bfloat16Bits(v).littleEndian) { out.append(contentsOf: $0) } }
+        // One buffer of the final size, filled through a raw pointer (no per-element appends).
+        var out = [UInt8](repeating: 0, count: 8 + headerBytes.count + offset)
+        out.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt64(headerBytes.count).littleEndian, toByteOffset: 0, as: UInt64.self)
+            headerBytes.withUnsafeBytes { raw.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            var at = 8 + headerBytes.count
+            for name in names {
+                switch items[name]! {
+                case .float(let t, let d):
+                    t.withContiguousPointer { src in
+                        let n = t.count
+                        switch d {
+                        case .F32:
+                            for i in 0..<n { raw.storeBytes(of: src[i].bitPattern.littleEndian, toByteOffset: at + 4 * i, as: UInt32.self) }
+                            at += 4 * n
+                        case .F16:
+                            for i in 0..<n { raw.storeBytes(of: Float16(src[i]).bitPattern.littleEndian, toByteOffset: at + 2 * i, as: UInt16.self) }
+                            at += 2 * n
+                        default:
+                            for i in 0..<n { raw.storeBytes(of: bfloat16Bits(src[i]).littleEndian, toByteOffset: at + 2 * i, as: UInt16.self) }
+                            at += 2 * n
+                        }
+                    }
+                case .int64(let v, _):
+                    for (i, x) in v.enumerated() { raw.storeBytes(of: x.littleEndian, toByteOffset: at + 8 * i, as: Int64.self) }
+                    at += 8 * v.count
                 }
-            case .int64(let v, _):
-                for x in v { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
             }
         }
         return out
