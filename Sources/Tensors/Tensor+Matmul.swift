@@ -1,4 +1,5 @@
 import CBLAS
+import Dispatch
 
 extension Tensor {
     /// Checks that `a @ b` is defined and returns the result shape, or an error naming both shapes.
@@ -55,19 +56,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: batchShape + [m, n])
         let batches = Tensor.count(of: batchShape)
         let pa = a.storage.pointer, pb = b.storage.pointer, pc = out.storage.pointer
-        // Odometer over the batch dims to find each operand's offset (strides may be 0 when broadcast).
+        // Each operand's offset per batch (strides may be 0 where a batch dim is broadcast).
+        var offsetsA = [Int](repeating: 0, count: batches), offsetsB = [Int](repeating: 0, count: batches)
         var index = [Int](repeating: 0, count: batchShape.count)
         for batch in 0..<batches {
             var oa = a.offset, ob = b.offset
             for (axis, i) in index.enumerated() { oa += i * a.strides[axis]; ob += i * b.strides[axis] }
-            if m > 0 && n > 0 {
-                if k == 0 {
-                    (pc + batch * m * n).initialize(repeating: 0, count: m * n)
-                } else {
-                    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, Int32(m), Int32(n), Int32(k),
-                                1, pa + oa, Int32(la.ld), pb + ob, Int32(lb.ld), 0, pc + batch * m * n, Int32(n))
-                }
-            }
+            offsetsA[batch] = oa; offsetsB[batch] = ob
             var axis = index.count - 1
             while axis >= 0 {
                 index[axis] += 1
@@ -76,9 +71,31 @@ extension Tensor {
                 axis -= 1
             }
         }
+        func product(_ batch: Int) {
+            cblas_sgemm(CblasRowMajor, la.trans, lb.trans, Int32(m), Int32(n), Int32(k),
+                        1, pa + offsetsA[batch], Int32(la.ld), pb + offsetsB[batch], Int32(lb.ld), 0, pc + batch * m * n, Int32(n))
+        }
+        let threads = Int(openblas_get_num_threads())
+        if batches >= 2 && threads > 1 && m * n * k <= Tensor.smallProductLimit {
+            // Many small products (attention heads): one single-threaded BLAS call per batch,
+            // batches split across the cores in a fixed way, instead of waking BLAS's thread
+            // pool for every small call. Each product is computed the same way as before.
+            openblas_set_num_threads(1)
+            let workers = Swift.min(threads, batches)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var batch = w
+                while batch < batches { product(batch); batch += workers }
+            }
+            openblas_set_num_threads(Int32(threads))
+        } else {
+            for batch in 0..<batches { product(batch) }
+        }
         withExtendedLifetime((a, b)) {}
         return out.reshaped(outShape)
     }
+
+    /// Batched products at most this size (m*n*k) run one per core with single-threaded BLAS.
+    public static var smallProductLimit = 1 << 21
 
     /// Sets the number of threads OpenBLAS uses (default: all cores).
     public static func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
