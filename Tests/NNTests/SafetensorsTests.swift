@@ -62,7 +62,7 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp), ["rt.safetensors"])
     }
 
-    func testTorchCanReadWhatWeWrite() throws {
+    func testWrittenHeaderLayoutMatchesTheFormat() throws {
         // The header is plain JSON with sorted names and contiguous offsets, as the Rust crate
         // writes; check the layout by hand (python is not needed by the tests).
         let bytes = try Safetensors.encode(items: ["b": .float(Tensor([1, 2]), .F32), "a": .float(Tensor([3]), .BF16)])
