@@ -5,30 +5,30 @@ extension Compiler {
     /// arguments straight into the new frame's slots; everything else goes through `Interpreter.callValue`.
     func compileCall(_ calleeExpr: Expr, _ args: [Arg], _ span: Span) throws -> Code {
         let callee = try compileExpr(calleeExpr)
-        let codes = try args.map { try compileExpr($0.value) }
+        let codes = try args.map { CodeBox(run: try compileExpr($0.value)) }
         let labels = args.map { $0.label }
         let src = self.src
         let callerName = scope.name
-        unowned let interp = self.interp
-        unowned let rt = self.rt
+        unowned(unsafe) let interp = self.interp
+        unowned(unsafe) let rt = self.rt
         let positionalOnly = labels.allSatisfy { $0 == nil }
         let argc = codes.count
 
         func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
             var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
             for (k, c) in codes.enumerated() {
-                let v = try c(f)
+                let v = try c.run(f)
                 if let l = labels[k] { kw.append((l, v)) } else { pos.append(v) }
             }
             do { return try interp.callValue(cv, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
         }
 
         if positionalOnly && argc == 1 {
-            let a0 = codes[0]
+            let a0 = codes[0].run
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == 1 {
-                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 1 {
+                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
                     frame.slots[0] = try a0(f)
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
                 }
@@ -36,11 +36,11 @@ extension Compiler {
             }
         }
         if positionalOnly && argc == 2 {
-            let a0 = codes[0], a1 = codes[1]
+            let a0 = codes[0].run, a1 = codes[1].run
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == 2 {
-                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 2 {
+                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
                     frame.slots[0] = try a0(f)
                     frame.slots[1] = try a1(f)
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
@@ -51,9 +51,9 @@ extension Compiler {
         if positionalOnly {
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramNames.count == argc {
-                    let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
-                    for k in 0..<argc { frame.slots[k] = try codes[k](f) }
+                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == argc {
+                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    for k in 0..<argc { frame.slots[k] = try codes[k].run(f) }
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
                 }
                 return try slowPath(f, cv)
@@ -67,11 +67,11 @@ extension Compiler {
     /// function called the same way.
     func compileMethodCall(_ recvExpr: Expr, _ name: String, _ args: [Arg], _ span: Span, _ nameSpan: Span) throws -> Code {
         let recv = try compileExpr(recvExpr)
-        let codes = try args.map { try compileExpr($0.value) }
+        let codes = try args.map { CodeBox(run: try compileExpr($0.value)) }
         let labels = args.map { $0.label }
         let src = self.src
         let callerName = scope.name
-        unowned let interp = self.interp
+        unowned(unsafe) let interp = self.interp
         let method = interp.methodBox(name)
         let global = interp.globalBox(name)
         return { f in
@@ -97,7 +97,7 @@ extension Compiler {
                 }
             }
             for (k, c) in codes.enumerated() {
-                let v = try c(f)
+                let v = try c.run(f)
                 if let l = labels[k] { kw.append((l, v)) } else { pos.append(v) }
             }
             do { return try interp.callValue(callee, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }

@@ -27,10 +27,10 @@ extension Compiler {
                 return .string(s)
             }
         case .list(let items):
-            let codes = try items.map { try compileExpr($0) }
+            let codes = try items.map { CodeBox(run: try compileExpr($0)) }
             return { f in
                 var out: [Value] = []; out.reserveCapacity(codes.count)
-                for c in codes { out.append(try c(f)) }
+                for c in codes { out.append(try c.run(f)) }
                 return .list(ListRef(out))
             }
         case .dict(let pairs):
@@ -75,7 +75,7 @@ extension Compiler {
             return try compileMethodCall(recv, name, args, span, nameSpan)
         case .member(let base, let name):
             let b = try compileExpr(base)
-            unowned let interp = self.interp
+            unowned(unsafe) let interp = self.interp
             return { f in
                 let v = try b(f)
                 do { return try interp.member(v, name) } catch { throw located(error, src, span) }
@@ -104,7 +104,8 @@ extension Compiler {
         case .ifElse(let c, let t, let el):
             let cond = try compileCondition(c)
             let then = try compileBlock(t)
-            let els = try el.map { try compileBlock($0) } ?? { _ in .nil }
+            guard let el else { return { f in try cond(f) ? try then(f) : .nil } }
+            let els = try compileBlock(el)
             return { f in try cond(f) ? try then(f) : try els(f) }
         case .block(let stmts):
             return try compileBlock(stmts)
@@ -225,35 +226,33 @@ extension Compiler {
         for s in decl.body { s.collectCapturedNames(into: &boxed) }
         for p in decl.params { p.defaultValue?.collectCapturedNames(into: &boxed) }
         let variadic = decl.params.firstIndex { $0.variadic }
-        let proto = FunctionProto(name: name, paramNames: decl.params.map { $0.name }, variadic: variadic, src: src, span: decl.span)
         let outer = scope
         let inner = Scope(parent: outer, name: name, isMain: false, boxed: boxed)
         scope = inner
         defer { scope = outer }
         // Parameters occupy slots 0..<n; boxed ones are moved into boxes on entry.
-        var paramLocs: [VarLoc] = []
+        var paramLocs: [VarLoc] = [], paramBox: [Int?] = []
         for p in decl.params {
             let slot = inner.slotCount; inner.slotCount += 1
             if boxed.contains(p.name) {
                 let bi = inner.boxCount; inner.boxCount += 1
-                proto.paramBox.append(bi); paramLocs.append(.box(bi))
-                proto.simple = false
+                paramBox.append(bi); paramLocs.append(.box(bi))
             } else {
-                proto.paramBox.append(nil); paramLocs.append(.slot(slot))
+                paramBox.append(nil); paramLocs.append(.slot(slot))
             }
         }
-        if variadic != nil { proto.simple = false }
         // Defaults see the parameters before them.
+        var defaults: [CodeBox?] = [], display: [String] = []
         for (k, p) in decl.params.enumerated() {
-            proto.defaults.append(try p.defaultValue.map { try compileExpr($0) })
+            defaults.append(try p.defaultValue.map { CodeBox(run: try compileExpr($0)) })
             inner.blocks[0][p.name] = paramLocs[k]
-            let shown = p.variadic ? "...\(p.name)" : (p.defaultValue.map { "\(p.name) = \(src.text($0.span))" } ?? p.name)
-            proto.displayParams.append(shown)
+            display.append(p.variadic ? "...\(p.name)" : (p.defaultValue.map { "\(p.name) = \(src.text($0.span))" } ?? p.name))
         }
-        proto.requiredCount = decl.params.filter { $0.defaultValue == nil && !$0.variadic }.count
-        proto.body = try withBlock { try compileStatements(decl.body) }
-        proto.slotCount = inner.slotCount
-        proto.boxCount = inner.boxCount
+        let body = try withBlock { try compileStatements(decl.body) }
+        let proto = FunctionProto(name: name, paramNames: decl.params.map { $0.name }, defaults: defaults, displayParams: display,
+                                  variadic: variadic, paramBox: paramBox, slotCount: inner.slotCount, boxCount: inner.boxCount,
+                                  body: body, src: src, span: decl.span,
+                                  requiredCount: decl.params.filter { $0.defaultValue == nil && !$0.variadic }.count)
         let captureLocs = inner.captures
         if captureLocs.isEmpty {
             return { _ in .function(Function(proto: proto, captures: [])) }

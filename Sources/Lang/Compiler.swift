@@ -80,7 +80,8 @@ final class Compiler {
         }
     }
 
-    func withBlock<T>(_ body: () throws -> T) rethrows -> T {
+    /// Not generic on purpose: a generic result would store the closure reabstracted (a thunk per call).
+    func withBlock(_ body: () throws -> Code) rethrows -> Code {
         scope.blocks.append([:]); defer { scope.blocks.removeLast() }
         return try body()
     }
@@ -91,23 +92,23 @@ final class Compiler {
 
     /// A sequence of statements; its value is the value of the last one.
     func compileStatements(_ stmts: [Stmt]) throws -> Code {
-        let codes = try stmts.map { try compileStmt($0) }
         let ctl = rt.ctl
-        switch codes.count {
+        switch stmts.count {
         case 0: return { _ in .nil }
-        case 1: return codes[0]
+        case 1: return try compileStmt(stmts[0])
         case 2:
-            let a = codes[0], b = codes[1]
+            let a = try compileStmt(stmts[0]), b = try compileStmt(stmts[1])
             return { f in
                 _ = try a(f)
                 if ctl.pointee != Unwind.none { return .nil }
                 return try b(f)
             }
         default:
-            let first = Array(codes.dropLast()), last = codes[codes.count - 1]
+            let first = try stmts.dropLast().map { CodeBox(run: try compileStmt($0)) }
+            let last = try compileStmt(stmts[stmts.count - 1])
             return { f in
                 for c in first {
-                    _ = try c(f)
+                    _ = try c.run(f)
                     if ctl.pointee != Unwind.none { return .nil }
                 }
                 return try last(f)
@@ -146,8 +147,9 @@ final class Compiler {
         case .forLoop(let idx, let name, let iter, let body):
             return try compileFor(idx, name, iter, body, s.span)
         case .returnStmt(let e):
-            let v = try e.map { try compileExpr($0) } ?? { _ in .nil }
             let ctl = rt.ctl, ret = rt.ret
+            guard let e else { return { _ in ctl.pointee = Unwind.returning; return .nil } }
+            let v = try compileExpr(e)
             return { f in
                 ret.pointee = try v(f)
                 ctl.pointee = Unwind.returning
@@ -161,7 +163,7 @@ final class Compiler {
             return { _ in ctl.pointee = Unwind.continueLoop; return .nil }
         case .importStmt(let name):
             let src = self.src, span = s.span
-            unowned let interp = self.interp
+            unowned(unsafe) let interp = self.interp
             return { _ in
                 do { try interp.importModule(name, from: src) } catch { throw located(error, src, span) }
                 return .nil
@@ -188,7 +190,7 @@ final class Compiler {
         case .capture(let i): return { f in f.captures[i].ref.pointee.value }
         case .global(let b):
             let visible = scope.visibleNames
-            unowned let interp = self.interp
+            unowned(unsafe) let interp = self.interp
             let src = self.src
             return { _ in
                 let st = b.ref
@@ -205,7 +207,7 @@ final class Compiler {
         case .capture(let i): return { f, v in f.captures[i].value = v }
         case .global(let b):
             let src = self.src
-            unowned let interp = self.interp
+            unowned(unsafe) let interp = self.interp
             let visible = scope.visibleNames
             return { _, v in
                 if !b.defined {
@@ -274,7 +276,7 @@ final class Compiler {
             }
         case .member(let base, let name):
             let b = try compileExpr(base)
-            unowned let interp = self.interp
+            unowned(unsafe) let interp = self.interp
             return { f in
                 let bv = try b(f)
                 do {
@@ -296,7 +298,7 @@ final class Compiler {
         let cond = try compileCondition(c)
         let b = try compileBlock(body)
         let ctl = rt.ctl, intr = rt.interrupt
-        unowned let rt = self.rt
+        unowned(unsafe) let rt = self.rt
         return { f in
             while try cond(f) {
                 _ = try b(f)
@@ -318,8 +320,8 @@ final class Compiler {
             let store = storeLoop(declare(name))
             let b = try compileStatements(body)
             let ctl = rt.ctl, intr = rt.interrupt
-            unowned let rt = self.rt
-            unowned let interp = self.interp
+            unowned(unsafe) let rt = self.rt
+            unowned(unsafe) let interp = self.interp
             let src = self.src, iterSpan = iter.span
             // Returns true when the loop must stop.
             @inline(__always) func after() throws -> Int {

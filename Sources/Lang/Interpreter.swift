@@ -194,7 +194,7 @@ public final class Interpreter {
         let program = try parse(src)
         let compiler = Compiler(interp: self, src: src, program: program)
         let code = try compiler.compileMain(program)
-        let frame = Frame(slotCount: compiler.scope.slotCount, boxCount: compiler.scope.boxCount, captures: [])
+        let frame = Frame.make(slotCount: compiler.scope.slotCount, boxCount: compiler.scope.boxCount, captures: [])
         rt.ctl.pointee = Unwind.none
         do {
             return try code(frame)
@@ -315,7 +315,7 @@ public final class Interpreter {
             return try native(&args)
         }
         let proto = fn.proto!
-        let frame = Frame(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+        let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
         try bind(proto, frame, pos, kw)
         return try rt.run(proto, frame)
     }
@@ -346,7 +346,7 @@ public final class Interpreter {
                 throw DprmError.type("\(proto.name)() missing argument '\(proto.paramNames[k])'")
             }
             // Defaults may read earlier parameters, which may already be boxed.
-            frame.slots[k] = try d(frame)
+            frame.slots[k] = try d.run(frame)
             if let b = proto.paramBox[k] { frame.boxes![b] = Box(frame.slots[k]) }
         }
         for k in 0..<n { if let b = proto.paramBox[k], frame.boxes![b] == nil { frame.boxes![b] = Box(frame.slots[k]) } }

@@ -53,6 +53,11 @@ enum Ops {
     }
 
     @inline(__always) static func mod(_ x: Double, _ y: Double) -> Double {
+        // Whole numbers (the common case) avoid the slow libm fmod.
+        if let a = Int64(exactly: x), let b = Int64(exactly: y), b != 0 {
+            let r = a % b
+            return Double((r != 0 && (r < 0) != (b < 0)) ? r + b : r)
+        }
         let r = fmod(x, y)
         return (r != 0 && (r < 0) != (y < 0)) ? r + y : r
     }
