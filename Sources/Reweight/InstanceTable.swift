@@ -14,19 +14,27 @@ public final class InstanceTable: InstanceWeighting {
     private let indexOf: [String: Int]
 
     /// A table over `instances` with every raw weight `initialization`. Duplicate ids are an error.
-    public init(instances: [PRMInstance], activation: WeightActivation = .clip, initialization: Float = 1.0) throws {
+    public convenience init(instances: [PRMInstance], activation: WeightActivation = .clip, initialization: Float = 1.0) throws {
+        try self.init(ids: instances.map(\.id), activation: activation, initialization: initialization)
+    }
+
+    /// A table over any instances named by `ids` (one row each, in order).
+    public init(ids: [String], activation: WeightActivation = .clip, initialization: Float = 1.0) throws {
         var index: [String: Int] = [:]
-        for (i, inst) in instances.enumerated() {
-            if index[inst.id] != nil {
-                throw BilevelError.invalidConfiguration("instance id '\(inst.id)' appears twice (records \(index[inst.id]!) and \(i)); the Instance Table keys weights by id")
+        for (i, id) in ids.enumerated() {
+            if let first = index[id] {
+                throw BilevelError.invalidConfiguration("instance id '\(id)' appears twice (records \(first) and \(i)); the Instance Table keys weights by id")
             }
-            index[inst.id] = i
+            index[id] = i
         }
-        self.ids = instances.map(\.id)
+        self.ids = ids
         self.indexOf = index
         self.activation = activation
-        self.raw = Variable(Tensor.full([instances.count], initialization), requiresGrad: true, name: "instance_table.raw")
+        self.raw = Variable(Tensor.full([ids.count], initialization), requiresGrad: true, name: "instance_table.raw")
     }
+
+    /// Weights of the table rows `rows` (differentiable in the raw weights).
+    public func weights(rows: [Int]) -> Variable { activation(raw.indexSelect(axis: 0, indices: rows)) }
 
     public var parameters: [Variable] { [raw] }
     public var namedParameters: [(String, Variable)] { [("instance_table.raw", raw)] }
@@ -37,7 +45,7 @@ public final class InstanceTable: InstanceWeighting {
             guard let i = indexOf[inst.id] else { preconditionFailure("instance '\(inst.id)' is not in the Instance Table") }
             return i
         }
-        return activation(raw.indexSelect(axis: 0, indices: rows))
+        return weights(rows: rows)
     }
 
     /// Current weight (after the activation) of every instance, in table order.
