@@ -28,7 +28,8 @@ extension Compiler {
             return { f in
                 let cv = try callee(f)
                 if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 1 {
-                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
                     frame.slots[0] = try a0(f)
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
                 }
@@ -40,7 +41,8 @@ extension Compiler {
             return { f in
                 let cv = try callee(f)
                 if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 2 {
-                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
                     frame.slots[0] = try a0(f)
                     frame.slots[1] = try a1(f)
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
@@ -52,7 +54,8 @@ extension Compiler {
             return { f in
                 let cv = try callee(f)
                 if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == argc {
-                    let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
                     for k in 0..<argc { frame.slots[k] = try codes[k].run(f) }
                     do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
                 }

@@ -261,7 +261,7 @@ extension Compiler {
             var caps = ContiguousArray<Box>(); caps.reserveCapacity(captureLocs.count)
             for c in captureLocs {
                 switch c {
-                case .box(let i): caps.append(f.boxes![i]!)
+                case .box(let i): caps.append(f.boxes[i]!)
                 case .capture(let i): caps.append(f.captures[i])
                 default: preconditionFailure("bad capture")
                 }

@@ -133,7 +133,7 @@ final class Compiler {
             switch loc {
             case .box(let i):
                 return { f in
-                    let b = Box(.nil); f.boxes![i] = b
+                    let b = Box(.nil); f.boxes[i] = b
                     b.value = make(f); return .nil
                 }
             default:
@@ -176,7 +176,7 @@ final class Compiler {
     func storeNew(_ loc: VarLoc, _ value: @escaping Code) -> Code {
         switch loc {
         case .slot(let i): return { f in f.slots[i] = try value(f); return .nil }
-        case .box(let i): return { f in f.boxes![i] = Box(try value(f)); return .nil }
+        case .box(let i): return { f in f.boxes[i] = Box(try value(f)); return .nil }
         case .capture(let i): return { f in f.captures[i].value = try value(f); return .nil }
         case .global(let b):
             return { f in let v = try value(f); b.ref.pointee = Box.Storage(value: v, defined: true); return .nil }
@@ -186,7 +186,7 @@ final class Compiler {
     func read(_ loc: VarLoc, _ name: String, _ span: Span) -> Code {
         switch loc {
         case .slot(let i): return { f in f.slots[i] }
-        case .box(let i): return { f in f.boxes![i]!.ref.pointee.value }
+        case .box(let i): return { f in f.boxes[i]!.ref.pointee.value }
         case .capture(let i): return { f in f.captures[i].ref.pointee.value }
         case .global(let b):
             let visible = scope.visibleNames
@@ -203,7 +203,7 @@ final class Compiler {
     func write(_ loc: VarLoc, _ name: String, _ span: Span) -> (Frame, Value) throws -> Void {
         switch loc {
         case .slot(let i): return { f, v in f.slots[i] = v }
-        case .box(let i): return { f, v in f.boxes![i]!.value = v }
+        case .box(let i): return { f, v in f.boxes[i]!.value = v }
         case .capture(let i): return { f, v in f.captures[i].value = v }
         case .global(let b):
             let src = self.src
@@ -389,7 +389,7 @@ final class Compiler {
     func storeLoop(_ loc: VarLoc) -> (Frame, Value) -> Void {
         switch loc {
         case .slot(let i): return { f, v in f.slots[i] = v }
-        case .box(let i): return { f, v in f.boxes![i] = Box(v) }
+        case .box(let i): return { f, v in f.boxes[i] = Box(v) }
         case .capture(let i): return { f, v in f.captures[i].value = v }
         case .global(let b): return { _, v in b.ref.pointee = Box.Storage(value: v, defined: true) }
         }

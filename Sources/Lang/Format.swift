@@ -150,7 +150,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The closest candidate within a distance proportional to the name's length, if any.
-func closestName(_ name: String, in candidates: [String]) -> String? {
+public func closestName(_ name: String, in candidates: [String]) -> String? {
     let limit = max(1, min(3, name.count / 3 + 1))
     var best: (String, Int)? = nil
     for c in candidates where c != name {

@@ -11,42 +11,14 @@ struct CodeBox { let run: Code }
 /// There is one per interpreter: only one unwinding is ever in progress.
 enum Unwind { static let none = 0, breakLoop = 1, continueLoop = 2, returning = 3 }
 
-struct FrameHeader {
-    let slotCount: Int
-    let boxCount: Int
-    let boxes: UnsafeMutablePointer<Box?>?
-    let captures: ContiguousArray<Box>
-}
-
-/// The activation record of one call: local slots (tail-allocated, one allocation per call),
-/// boxes for locals captured by closures, and the boxes this closure captured.
-final class Frame: ManagedBuffer<FrameHeader, Value> {
-    @inline(__always)
-    static func make(slotCount: Int, boxCount: Int, captures: ContiguousArray<Box>) -> Frame {
-        var boxes: UnsafeMutablePointer<Box?>? = nil
-        if boxCount > 0 {
-            let b = UnsafeMutablePointer<Box?>.allocate(capacity: boxCount)
-            b.initialize(repeating: nil, count: boxCount)
-            boxes = b
-        }
-        let buf = Frame.create(minimumCapacity: slotCount) { _ in
-            FrameHeader(slotCount: slotCount, boxCount: boxCount, boxes: boxes, captures: captures)
-        }
-        let f = unsafeDowncast(buf, to: Frame.self)
-        f.withUnsafeMutablePointerToElements { e in
-            for k in 0..<slotCount { (e + k).initialize(to: .nil) }
-        }
-        return f
-    }
-    @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
-    @inline(__always) var boxes: UnsafeMutablePointer<Box?>? { withUnsafeMutablePointerToHeader { $0.pointee.boxes } }
-    @inline(__always) var captures: ContiguousArray<Box> { withUnsafeMutablePointerToHeader { $0.pointee.captures } }
-    deinit {
-        withUnsafeMutablePointers { h, e in
-            for k in 0..<h.pointee.slotCount { (e + k).deinitialize(count: 1) }
-            if let b = h.pointee.boxes { b.deinitialize(count: h.pointee.boxCount); b.deallocate() }
-        }
-    }
+/// The activation record of one call: a window of the interpreter's value stack (locals), a
+/// window of its box stack (locals captured by closures), and the boxes the running closure
+/// captured. Frames never outlive their call (closures capture boxes, not frames), so they live
+/// on these stacks: a call allocates nothing.
+struct Frame {
+    let slots: UnsafeMutablePointer<Value>
+    let boxes: UnsafeMutablePointer<Box?>
+    let captures: UnsafeMutablePointer<Box>
 }
 
 /// Interrupt request flag, safe to set from any thread (e.g. a SIGINT handler thread).
@@ -65,15 +37,51 @@ final class Runtime {
     let interrupt = InterruptFlag()
     let maxDepth: Int
     unowned let interp: Interpreter
+    let stack: UnsafeMutablePointer<Value>
+    let stackCapacity = 1 << 20
+    let sp: UnsafeMutablePointer<Int>
+    let boxStack: UnsafeMutablePointer<Box?>
+    let boxCapacity = 1 << 18
+    let bsp: UnsafeMutablePointer<Int>
+    static let noCaptures = UnsafeMutablePointer<Box>.allocate(capacity: 1)
 
     init(interp: Interpreter, maxDepth: Int) {
         self.interp = interp; self.maxDepth = maxDepth
+        stack = .allocate(capacity: stackCapacity); sp = .allocate(capacity: 1); sp.initialize(to: 0)
+        boxStack = .allocate(capacity: boxCapacity); bsp = .allocate(capacity: 1); bsp.initialize(to: 0)
         ctl = .allocate(capacity: 1); ctl.initialize(to: Unwind.none)
         ret = .allocate(capacity: 1); ret.initialize(to: .nil)
         depth = .allocate(capacity: 1); depth.initialize(to: 0)
     }
     deinit {
         ctl.deallocate(); ret.deinitialize(count: 1); ret.deallocate(); depth.deallocate()
+        stack.deallocate(); sp.deallocate(); boxStack.deallocate(); bsp.deallocate()
+    }
+
+    /// Reserves and clears a frame on the stacks. Pair with `pop` (use `defer`).
+    @inline(__always)
+    func push(slotCount n: Int, boxCount bc: Int, captures: UnsafeMutablePointer<Box>) throws -> Frame {
+        let s = sp.pointee
+        if s + n > stackCapacity { throw DprmError.runtime("recursion too deep (value stack exhausted)") }
+        let base = stack + s
+        for k in 0..<n { (base + k).initialize(to: .nil) }
+        sp.pointee = s + n
+        var boxes = boxStack + bsp.pointee
+        if bc > 0 {
+            let b = bsp.pointee
+            if b + bc > boxCapacity { sp.pointee = s; throw DprmError.runtime("recursion too deep (box stack exhausted)") }
+            boxes = boxStack + b
+            boxes.initialize(repeating: nil, count: bc)
+            bsp.pointee = b + bc
+        }
+        return Frame(slots: base, boxes: boxes, captures: captures)
+    }
+
+    @inline(__always)
+    func pop(_ f: Frame, slotCount n: Int, boxCount bc: Int) {
+        for k in 0..<n { (f.slots + k).deinitialize(count: 1) }
+        sp.pointee = f.slots - stack
+        if bc > 0 { f.boxes.deinitialize(count: bc); bsp.pointee = f.boxes - boxStack }
     }
 
     func interruptedError() -> DprmError {

@@ -194,7 +194,9 @@ public final class Interpreter {
         let program = try parse(src)
         let compiler = Compiler(interp: self, src: src, program: program)
         let code = try compiler.compileMain(program)
-        let frame = Frame.make(slotCount: compiler.scope.slotCount, boxCount: compiler.scope.boxCount, captures: [])
+        let slots = compiler.scope.slotCount, boxes = compiler.scope.boxCount
+        let frame = try rt.push(slotCount: slots, boxCount: boxes, captures: Runtime.noCaptures)
+        defer { rt.pop(frame, slotCount: slots, boxCount: boxes) }
         rt.ctl.pointee = Unwind.none
         do {
             return try code(frame)
@@ -315,7 +317,8 @@ public final class Interpreter {
             return try native(&args)
         }
         let proto = fn.proto!
-        let frame = Frame.make(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+        let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
+        defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
         try bind(proto, frame, pos, kw)
         return try rt.run(proto, frame)
     }
@@ -347,9 +350,9 @@ public final class Interpreter {
             }
             // Defaults may read earlier parameters, which may already be boxed.
             frame.slots[k] = try d.run(frame)
-            if let b = proto.paramBox[k] { frame.boxes![b] = Box(frame.slots[k]) }
+            if let b = proto.paramBox[k] { frame.boxes[b] = Box(frame.slots[k]) }
         }
-        for k in 0..<n { if let b = proto.paramBox[k], frame.boxes![b] == nil { frame.boxes![b] = Box(frame.slots[k]) } }
+        for k in 0..<n { if let b = proto.paramBox[k], frame.boxes[b] == nil { frame.boxes[b] = Box(frame.slots[k]) } }
     }
 
     func describeCount(_ p: FunctionProto) -> String {

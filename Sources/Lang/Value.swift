@@ -125,12 +125,16 @@ public final class Function {
     /// The builtin's entry, when this is a builtin or a method bound from one.
     public let builtin: Builtin?
     let proto: FunctionProto?
-    let captures: ContiguousArray<Box>
+    let captures: UnsafeMutablePointer<Box>
+    let captureCount: Int
     let native: ((inout Arguments) throws -> Value)?
     let receiver: Value?
 
     init(proto: FunctionProto, captures: ContiguousArray<Box>) {
-        self.name = proto.name; self.proto = proto; self.captures = captures
+        self.name = proto.name; self.proto = proto
+        self.captureCount = captures.count
+        self.captures = .allocate(capacity: max(1, captures.count))
+        for (k, b) in captures.enumerated() { (self.captures + k).initialize(to: b) }
         self.native = nil; self.builtin = nil; self.receiver = nil
     }
 
@@ -139,8 +143,10 @@ public final class Function {
     public init(name: String, builtin: Builtin? = nil, receiver: Value? = nil,
                 _ implementation: @escaping (inout Arguments) throws -> Value) {
         self.name = name; self.builtin = builtin; self.receiver = receiver
-        self.native = implementation; self.proto = nil; self.captures = []
+        self.native = implementation; self.proto = nil
+        self.captures = .allocate(capacity: 1); self.captureCount = 0
     }
+    deinit { captures.deinitialize(count: captureCount); captures.deallocate() }
 
     /// Parameter names for display, e.g. `["x", "lr = 0.1", "...rest"]` (empty for natives).
     public var parameterNames: [String] { proto?.displayParams ?? [] }
