@@ -1,2 +1,269 @@
-// The dprm command. Subcommands arrive with the language issue; until then it reports its version.
-print("dprm 0.1.0")
+// The dprm command: the REPL, running scripts and notebooks, checking them, and builtin help.
+//
+// Exit codes (sysexits): 0 ok, 64 usage error (bad flags, missing file, no such cell), 65 syntax
+// error, 70 runtime error, 130 interrupted by Ctrl-C.
+//
+// Everything that runs .dprm code runs on one thread with a 64 MB stack (`BigStack`): the
+// interpreter recurses on the native stack. The main thread parses the command line and waits.
+import ArgumentParser
+import Foundation
+import Lang
+import REPL
+import Stdlib
+
+let version = "0.1.0"
+
+enum Exit {
+    static let ok: Int32 = 0, usage: Int32 = 64, syntax: Int32 = 65, runtime: Int32 = 70, interrupted: Int32 = 130
+}
+
+func printError(_ s: String) { FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8)) }
+func printOut(_ s: String) { FileHandle.standardOutput.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8)) }
+
+/// Prints a diagnostic to stderr and returns the exit code for it.
+func report(_ error: Error) -> Int32 {
+    guard let e = error as? DprmError else { printError("error: \(error)"); return Exit.runtime }
+    if e.kind == .interrupt {
+        var lines = e.render().components(separatedBy: "\n")
+        let place = e.location.map { "\($0)" + ($0.cell.map { " (cell \($0))" } ?? "") + ": " } ?? ""
+        lines[0] = "\(place)interrupted by Ctrl-C (stopped at the next safe point)"
+        printError(lines.joined(separator: "\n"))
+        return Exit.interrupted
+    }
+    printError(e.render())
+    return e.exitCode
+}
+
+func makeInterpreter() -> Interpreter { Stdlib.makeInterpreter() }
+
+/// Runs `body` on the big-stack thread with Ctrl-C routed to `interp`; maps errors to exit codes.
+func runScript(_ interp: Interpreter, _ body: @escaping () throws -> Void) -> Int32 {
+    InterruptController.shared.exitOnRepeat = true
+    InterruptController.shared.install()
+    return BigStack.run {
+        do {
+            try InterruptController.shared.whileRunning(interp) { try body() }
+            return Exit.ok
+        } catch { return report(error) }
+    }
+}
+
+/// A file argument that must exist (usage error otherwise).
+func readScript(_ path: String, command: String) throws -> String {
+    do { return try ScriptRunner.read(path) } catch let e as DprmError {
+        throw usageError(command, e.message)
+    }
+}
+
+/// Prints `dprm CMD: message` and gives the usage exit code.
+func usageError(_ command: String, _ message: String) -> ExitCode {
+    printError("dprm \(command): \(message)\nsee 'dprm help \(command)'")
+    return ExitCode(Exit.usage)
+}
+
+struct Dprm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dprm",
+        abstract: "Process-reward-model research toolkit: the .dprm language, its REPL and notebook reports.",
+        discussion: """
+        With no arguments, dprm starts the REPL on a terminal, or runs the script read from stdin
+        when stdin is not a terminal (echo 'print(1)' | dprm).
+        `dprm help NAME` documents a builtin; docs/cli.md describes everything.
+        Exit codes: 0 ok, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
+        """,
+        version: "dprm \(version)",
+        subcommands: [Run.self, Check.self, NotebookCommand.self, Repl.self])
+
+    @Option(name: [.customShort("e"), .customLong("eval")], help: ArgumentHelp("Run CODE and print the value of its last expression.", valueName: "code"))
+    var code: String?
+
+    @Argument(parsing: .postTerminator, help: "Script arguments (after --), given to the code as `args`.")
+    var scriptArgs: [String] = []
+
+    func run() throws {
+        if let code {
+            let interp = makeInterpreter()
+            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+            throw ExitCode(runScript(interp) {
+                let v = try interp.evaluate(code, name: "-e")
+                if case .nil = v {} else { printOut(ValueDisplay.show(v)) }
+            })
+        }
+        if isatty(STDIN_FILENO) == 0 {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            let text = String(decoding: data, as: UTF8.self)
+            let interp = makeInterpreter()
+            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+            throw ExitCode(runScript(interp) { try interp.evaluate(text, name: "<stdin>") })
+        }
+        throw ExitCode(startREPL())
+    }
+}
+
+/// The interactive REPL (readline on a terminal, plain stdin otherwise).
+func startREPL() -> Int32 {
+    InterruptController.shared.install()
+    return BigStack.run {
+        let interp = makeInterpreter()
+        let tty = isatty(STDIN_FILENO) != 0
+        let reader: LineReader
+        if tty {
+            let completer = Completer(interpreter: interp)
+            reader = ReadlineLineReader(historyPath: ReadlineLineReader.defaultHistoryPath(),
+                                        complete: { completer.complete($0) })
+            printOut("dprm \(version): :help for help, Tab completes, Ctrl-D quits")
+        } else {
+            reader = StdinLineReader()
+        }
+        let session = REPLSession(interpreter: interp, reader: reader)
+        if !tty { session.prompt = ""; session.continuationPrompt = "" }
+        session.run()
+        return Exit.ok
+    }
+}
+
+extension Dprm {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a .dprm script (all of it, or some of its # %% cells).",
+            discussion: "Arguments after -- reach the script as the dict `args`: --name value entries (numbers converted), bare --flag = true, the rest in args[\"_\"].")
+
+        @Argument(help: "The script.") var file: String
+        @Option(help: "Run only cell N.") var cell: Int?
+        @Option(help: ArgumentHelp("Run cells A..B (inclusive; A.. and ..B work too).", valueName: "A..B")) var cells: String?
+        @Argument(parsing: .postTerminator, help: "Script arguments (after --).") var scriptArgs: [String] = []
+
+        func validate() throws {
+            if cell != nil && cells != nil { throw ValidationError("use --cell or --cells, not both") }
+            if let c = cells, ScriptRunner.parseCellRange(c) == nil { throw ValidationError("bad --cells '\(c)': use A..B, A.. or ..B") }
+            if let c = cell, c < 0 { throw ValidationError("--cell must be 0 or more") }
+        }
+
+        func run() throws {
+            let text = try readScript(file, command: "run")
+            let selection: ClosedRange<Int>? = cell.map { $0...$0 } ?? cells.flatMap(ScriptRunner.parseCellRange)
+            if let sel = selection {
+                do { _ = try ScriptRunner.codeCells(text, path: file, selection: sel) } catch let e as DprmError {
+                    throw usageError("run", e.message)
+                }
+            }
+            let interp = makeInterpreter()
+            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+            throw ExitCode(runScript(interp) { try ScriptRunner.run(interp, path: file, text: text, selection: selection) })
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse a script and resolve its names without running it; print the problems found.",
+            discussion: "Exit code 0 when clean, 65 when there are syntax or name errors.")
+
+        @Argument(help: "The script.") var file: String
+
+        func run() throws {
+            let text = try readScript(file, command: "check")
+            let interp = makeInterpreter()
+            interp.setGlobal("args", .dict(DictRef()))
+            let cells = Notebook.cells(text)
+            var errors = interp.check(text, name: file, path: file)
+            // Name the cell each problem is in.
+            for k in errors.indices {
+                guard let line = errors[k].location?.line, errors[k].location?.cell == nil else { continue }
+                if let c = cells.last(where: { $0.firstLine - 1 <= line }), c.index > 0 { errors[k].location?.cell = c.index }
+            }
+            for e in errors { printError(e.render()) }
+            throw ExitCode(errors.isEmpty ? Exit.ok : Exit.syntax)
+        }
+    }
+
+    struct NotebookCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "notebook",
+            abstract: "Run every cell of a notebook script and write a report (self-contained HTML, or Markdown).",
+            discussion: "Stops at the first failing cell; the report shows its error and marks the later cells as not run. The exit code is then that error's (65 or 70).")
+
+        @Argument(help: "The notebook (.dprm with # %% cells).") var file: String
+        @Option(name: .shortAndLong, help: ArgumentHelp("Report file: .html (default) or .md.", valueName: "report")) var output: String?
+        @Argument(parsing: .postTerminator, help: "Script arguments (after --).") var scriptArgs: [String] = []
+
+        func run() throws {
+            _ = try readScript(file, command: "notebook")
+            let out = output ?? (URL(fileURLWithPath: file).deletingPathExtension().path + ".html")
+            let markdown = out.lowercased().hasSuffix(".md") || out.lowercased().hasSuffix(".markdown")
+            let interp = makeInterpreter()
+            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+            InterruptController.shared.exitOnRepeat = true
+            InterruptController.shared.install()
+            let outDir = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            let watch = [FileManager.default.currentDirectoryPath, URL(fileURLWithPath: file).deletingLastPathComponent().path, outDir]
+            let code: Int32 = BigStack.run {
+                do {
+                    let r = try NotebookReport.run(path: file, interpreter: interp, watch: watch)
+                    try writeAtomically(markdown ? r.markdown(reportDirectory: outDir) : r.html(), to: out)
+                    let figures = r.cells.reduce(0) { $0 + $1.figures.count }
+                    printOut("wrote \(out): \(r.cells.count) cells, \(figures) figure\(figures == 1 ? "" : "s"), \(ValueDisplay.duration(r.totalSeconds))")
+                    if let f = r.failure {
+                        if let e = f.dprmError { return report(e) }
+                        printError(f.error ?? "error"); return Exit.runtime
+                    }
+                    return Exit.ok
+                } catch { return report(error) }
+            }
+            throw ExitCode(code)
+        }
+    }
+
+    struct Repl: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start the REPL (also when stdin is not a terminal: no prompts, values printed).")
+        func run() throws { throw ExitCode(startREPL()) }
+    }
+}
+
+/// `dprm help [name]`: general usage, a subcommand's usage, or a builtin's documentation.
+func help(_ args: [String]) -> Int32 {
+    guard let name = args.first else {
+        printOut(Dprm.helpMessage())
+        let interp = makeInterpreter()
+        var s = "\nBUILTINS (dprm help NAME for one):\n"
+        for r in interp.registries {
+            s += "  \(r.module): " + r.builtins.map(\.name).joined(separator: ", ") + "\n"
+        }
+        printOut(s)
+        return Exit.ok
+    }
+    let sub: [String: ParsableCommand.Type] = ["run": Dprm.Run.self, "check": Dprm.Check.self, "notebook": Dprm.NotebookCommand.self, "repl": Dprm.Repl.self]
+    if let cmd = sub[name] { printOut(Dprm.helpMessage(for: cmd)); return Exit.ok }
+    let interp = makeInterpreter()
+    if let text = interp.help(name) { printOut(text); return Exit.ok }
+    var msg = "dprm help: no builtin named '\(name)'"
+    let names = interp.builtins.map(\.name)
+    if let s = names.min(by: { editDistance($0, name) < editDistance($1, name) }), editDistance(s, name) <= max(name.count >= 3 ? 2 : 1, name.count / 3) {
+        msg += "\nnote: did you mean `\(s)`?"
+    }
+    printError(msg)
+    return Exit.usage
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    var prev = Array(0...b.count), cur = prev
+    for i in 1...a.count {
+        cur[0] = i
+        for j in 1...b.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
+        prev = cur
+    }
+    return prev[b.count]
+}
+
+signal(SIGPIPE, SIG_IGN)
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "help" { exit(help(Array(arguments.dropFirst()))) }
+do {
+    var command = try Dprm.parseAsRoot(arguments)
+    try command.run()
+    exit(Exit.ok)
+} catch {
+    Dprm.exit(withError: error)
+}

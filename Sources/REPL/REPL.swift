@@ -1,1 +1,0 @@
-/// REPL: line reader (readline or plain stdin), history, completion, :commands and Ctrl-C handling.

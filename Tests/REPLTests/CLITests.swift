@@ -1,0 +1,196 @@
+import XCTest
+@testable import REPL
+
+/// The `dprm` binary built next to this test bundle (`$DPRM_BIN` overrides). With
+/// `DPRM_TEST_TARGETS=REPLTests` the executable is not part of the build graph: build it into the
+/// same scratch folder first (`swift build --scratch-path .build-repl --product dprm`).
+func dprmBinary() throws -> String {
+    if let p = ProcessInfo.processInfo.environment["DPRM_BIN"], !p.isEmpty { return p }
+    var dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("dprm").path
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue,
+           FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    throw XCTSkip("dprm binary not found next to \(ProcessInfo.processInfo.arguments[0]); build it with `swift build --product dprm` in the same scratch folder or set DPRM_BIN")
+}
+
+struct RunResult { let status: Int32; let out: String; let err: String }
+
+/// Runs the binary with `arguments`, feeding `stdin` (not a terminal), in `directory`.
+func runDprm(_ arguments: [String], stdin: String? = nil, directory: String? = nil,
+             environment: [String: String] = [:]) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try dprmBinary())
+    p.arguments = arguments
+    if let d = directory { p.currentDirectoryURL = URL(fileURLWithPath: d) }
+    var env = ProcessInfo.processInfo.environment
+    env["DPRM_HISTORY"] = ""
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out; p.standardError = err; p.standardInput = input
+    try p.run()
+    if let s = stdin { input.fileHandleForWriting.write(Data(s.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
+    var stderrData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { stderrData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, out: String(decoding: stdoutData, as: UTF8.self),
+                     err: String(decoding: stderrData, as: UTF8.self))
+}
+
+final class CLITests: XCTestCase {
+    func testVersionAndEval() throws {
+        let v = try runDprm(["--version"])
+        XCTAssertEqual(v.status, 0)
+        XCTAssertTrue(v.out.hasPrefix("dprm "), v.out)
+        let e = try runDprm(["-e", "let a = 20\na * 2 + 2"])
+        XCTAssertEqual(e.status, 0, e.err)
+        XCTAssertEqual(e.out, "42\n")
+        XCTAssertEqual(try runDprm(["-e", "print(\"x\")"]).out, "x\n")
+    }
+
+    func testExitCodes() throws {
+        let syntax = try runDprm(["-e", "let = 1"])
+        XCTAssertEqual(syntax.status, 65)
+        XCTAssertTrue(syntax.err.contains("-e:1:5: error:"), syntax.err)
+        let runtime = try runDprm(["-e", "fn f(x) { x + nope }\nf(1)"])
+        XCTAssertEqual(runtime.status, 70)
+        XCTAssertTrue(runtime.err.contains("undefined name 'nope'"), runtime.err)
+        XCTAssertEqual(try runDprm(["--no-such-flag"]).status, 64)
+        XCTAssertEqual(try runDprm(["run"]).status, 64)
+        XCTAssertEqual(try runDprm(["run", "/no/such/file.dprm"]).status, 64)
+        XCTAssertEqual(try runDprm(["run", "x.dprm", "--cell", "1", "--cells", "1..2"]).status, 64)
+    }
+
+    func testRunWithArgsAndCells() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/train.dprm"
+        try """
+        # %% one
+        print("cell one", args["lr"] * 2, args["verbose"], args["_"])
+        # %% two
+        print("cell two", args["name"])
+        # %% three
+        error("stop here")
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let all = try runDprm(["run", file, "--", "--lr", "0.5", "--verbose", "--name", "x", "a.json", "3"])
+        XCTAssertEqual(all.status, 70)
+        XCTAssertEqual(all.out, "cell one 1 true [\"a.json\", 3]\ncell two x\n")
+        XCTAssertTrue(all.err.contains("\(file):6:1: error (cell 3): stop here"), all.err)
+        XCTAssertTrue(all.err.contains(" 6 | error(\"stop here\")"), all.err)
+        let two = try runDprm(["run", file, "--cell", "2", "--", "--name", "y"])
+        XCTAssertEqual(two.status, 0, two.err)
+        XCTAssertEqual(two.out, "cell two y\n")
+        let range = try runDprm(["run", file, "--cells", "1..2", "--", "--lr", "1", "--verbose=false", "--name", "z"])
+        XCTAssertEqual(range.status, 0, range.err)
+        XCTAssertEqual(range.out, "cell one 2 false []\ncell two z\n")
+        let missing = try runDprm(["run", file, "--cell", "7"])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.err.contains("no cell 7"), missing.err)
+    }
+
+    func testStackTraceOnStderr() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/deep.dprm"
+        try "fn inner(t) {\n  t / \"no\"\n}\nfn outer(t) {\n  inner(t)\n}\nouter(1)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try runDprm(["run", file])
+        XCTAssertEqual(r.status, 70)
+        XCTAssertTrue(r.err.contains("\(file):2:"), r.err)
+        XCTAssertTrue(r.err.contains("stack"), r.err)
+        XCTAssertTrue(r.err.contains("in inner") && r.err.contains("in outer"), r.err)
+        XCTAssertEqual(r.out, "")
+    }
+
+    func testCheck() throws {
+        let dir = try temporaryDirectory()
+        let good = dir + "/good.dprm", bad = dir + "/bad.dprm", broken = dir + "/broken.dprm"
+        try "let x = 1\nprint(x)\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "# %% a\nlet total = 1\n# %% b\nprint(totl)\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "let x = (1,\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let g = try runDprm(["check", good])
+        XCTAssertEqual(g.status, 0, g.err)
+        XCTAssertEqual(g.out, "", "check runs nothing")
+        let b = try runDprm(["check", bad])
+        XCTAssertEqual(b.status, 65)
+        XCTAssertTrue(b.err.contains("bad.dprm:4:7: error (cell 2): undefined name 'totl'"), b.err)
+        XCTAssertTrue(b.err.contains("did you mean `total`?"), b.err)
+        XCTAssertEqual(try runDprm(["check", broken]).status, 65)
+    }
+
+    func testScriptFromStdin() throws {
+        let r = try runDprm([], stdin: "print(1)\nlet y = 2\nprint(y + 1)\n")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "1\n3\n")
+        let bad = try runDprm([], stdin: "print(1)\nboom()\nprint(2)\n")
+        XCTAssertEqual(bad.status, 70)
+        XCTAssertEqual(bad.out, "1\n")
+        XCTAssertTrue(bad.err.contains("<stdin>:2:1"), bad.err)
+    }
+
+    func testReplWithPipedInputHasNoPrompts() throws {
+        let r = try runDprm(["repl"], stdin: "let a = [1,\n2]\na\nlen(a);\n_ * 10\nnope\n:who\n")
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "[1, 2]\n20\n  a  list    [1, 2]\n")
+        XCTAssertTrue(r.err.contains("repl:6:1: error: undefined name 'nope'"), r.err)
+        XCTAssertFalse(r.out.contains("dprm>"))
+    }
+
+    func testHelp() throws {
+        let general = try runDprm(["help"])
+        XCTAssertEqual(general.status, 0)
+        XCTAssertTrue(general.out.contains("USAGE") && general.out.contains("notebook") && general.out.contains("core:"), general.out)
+        let len = try runDprm(["help", "len"])
+        XCTAssertEqual(len.status, 0)
+        XCTAssertTrue(len.out.hasPrefix("len(x)"), len.out)
+        let typo = try runDprm(["help", "lenn"])
+        XCTAssertEqual(typo.status, 64)
+        XCTAssertTrue(typo.err.contains("did you mean `len`?"), typo.err)
+        XCTAssertTrue(try runDprm(["help", "run"]).out.contains("--cells"))
+    }
+
+    func testNotebookCommand() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/nb.dprm"
+        try "# %% [markdown]\n# # Title\n# %% a\nlet v = 2\nprint(\"v is\", v)\nv * 21\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let html = dir + "/out/report.html"
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+        let r = try runDprm(["notebook", file, "-o", html], directory: dir)
+        XCTAssertEqual(r.status, 0, r.err)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertTrue(page.contains("<h1>Title</h1>") && page.contains("v is 2") && page.contains(">42</pre>"), page)
+        let md = dir + "/report.md"
+        XCTAssertEqual(try runDprm(["notebook", file, "-o", md], directory: dir).status, 0)
+        XCTAssertTrue(try String(contentsOfFile: md, encoding: .utf8).contains("```dprm\nlet v = 2"))
+        // A failing notebook still writes its report, then exits with the error's code.
+        try "# %% a\nprint(1)\n# %% b\nnope\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let failed = try runDprm(["notebook", file, "-o", html], directory: dir)
+        XCTAssertEqual(failed.status, 70)
+        XCTAssertTrue(try String(contentsOfFile: html, encoding: .utf8).contains("Stopped at cell 2"))
+    }
+
+    func testInterruptStopsScript() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try dprmBinary())
+        p.arguments = ["-e", "print(\"start\")\nlet i = 0\nwhile true { i += 1 }"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        _ = out.fileHandleForReading.availableData // "start" printed: the loop is running
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(p.processIdentifier, SIGINT)
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertTrue(errText.contains("interrupted by Ctrl-C"), errText)
+        XCTAssertTrue(errText.contains("-e:3:"), errText)
+    }
+}

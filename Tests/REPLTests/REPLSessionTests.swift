@@ -1,0 +1,169 @@
+import XCTest
+import Lang
+import Stdlib
+@testable import REPL
+
+/// Captures what a session writes.
+final class Capture: @unchecked Sendable {
+    var out = ""
+    var err = ""
+}
+
+/// Runs a REPL session over `lines` (nil = Ctrl-C at the prompt) on a big-stack thread.
+func runSession(_ lines: [String?], interpreter: Interpreter = Stdlib.makeInterpreter())
+    -> (out: String, err: String, reader: ScriptedLineReader, session: REPLSession) {
+    let capture = Capture()
+    let reader = ScriptedLineReader(lines)
+    let session = REPLSession(interpreter: interpreter, reader: reader,
+                              write: { capture.out += $0 }, writeError: { capture.err += $0 })
+    BigStack.run { session.run() }
+    return (capture.out, capture.err, reader, session)
+}
+
+final class REPLSessionTests: XCTestCase {
+    func testExpressionsEchoTheirValue() {
+        let r = runSession(["1 + 2", "\"hi\"", "[1, \"a\"]", "let x = 5", "print(\"out\")"])
+        XCTAssertEqual(r.out, "3\n\"hi\"\n[1, \"a\"]\nout\n")
+        XCTAssertEqual(r.err, "")
+    }
+
+    func testMultiLineInputContinuesWhileIncomplete() {
+        let r = runSession(["fn double(a) {", "  a * 2", "}", "double(", "21)", "let xs = [1,", "2, 3]", "len(xs)"])
+        XCTAssertEqual(r.out, "42\n3\n")
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(r.reader.prompts, ["dprm> ", "...> ", "...> ", "dprm> ", "...> ", "dprm> ", "...> ", "dprm> ", "dprm> "])
+        // The whole block is one history entry.
+        XCTAssertEqual(r.reader.history.first, "fn double(a) {\n  a * 2\n}")
+    }
+
+    func testSemicolonSilencesAndUnderscoreHoldsLastValue() {
+        let r = runSession(["40 + 2;", "_", "_ + 1", "let y = _ * 2", "y"])
+        XCTAssertEqual(r.out, "42\n43\n86\n")
+    }
+
+    func testCtrlCDropsPendingInput() {
+        let r = runSession(["let a = [1,", nil, "1 + 1"])
+        XCTAssertEqual(r.out, "2\n")
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(r.reader.prompts, ["dprm> ", "...> ", "dprm> ", "dprm> "])
+    }
+
+    func testErrorLeavesStateIntact() {
+        let r = runSession(["let n = 10", "let m = n + undefined_name", "n = n / \"x\"", "[1][5]", "n + 1"])
+        XCTAssertEqual(r.out, "11\n")
+        XCTAssertTrue(r.err.contains("repl:2:13: error: undefined name 'undefined_name'"), r.err)
+        XCTAssertTrue(r.err.contains(" 2 | let m = n + undefined_name"), r.err)
+        XCTAssertTrue(r.err.contains("^~~~"), r.err)
+        XCTAssertTrue(r.err.components(separatedBy: "error").count >= 4, r.err)
+        XCTAssertNil(r.session.interpreter.global("m"))
+    }
+
+    func testSyntaxErrorIsReportedNotContinued() {
+        let r = runSession(["let = 3", "7"])
+        XCTAssertTrue(r.err.contains("repl:1:5: error:"), r.err)
+        XCTAssertEqual(r.out, "7\n")
+    }
+
+    func testWhoListsVariablesWithSummaries() {
+        let r = runSession(["let count = 3", "let name = \"prm\"", "fn area(w, h) { w * h }",
+                            "let big = range(0, 400, 2)", "1", ":who"])
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("count") && $0.contains("number") && $0.hasSuffix("3") }, r.out)
+        XCTAssertTrue(lines.contains { $0.contains("name") && $0.contains("\"prm\"") }, r.out)
+        XCTAssertTrue(lines.contains { $0.contains("area") && $0.contains("<fn area(w, h)>") }, r.out)
+        XCTAssertTrue(lines.contains { $0.contains("big") && $0.hasSuffix("...") && $0.count < 100 }, r.out)
+        XCTAssertFalse(lines.contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix("_ ") }, "`_` is not listed")
+    }
+
+    func testHelpCommand() {
+        let r = runSession([":help len", ":help", ":help :save", ":help lenn"])
+        XCTAssertTrue(r.out.hasPrefix("len(x)\n  Number of items"), r.out)
+        XCTAssertTrue(r.out.contains(":save FILE"), r.out)
+        XCTAssertTrue(r.out.contains("core ("), r.out)
+        XCTAssertTrue(r.err.contains("no help for 'lenn'") && r.err.contains("did you mean `len`?"), r.err)
+    }
+
+    func testUnknownCommandSuggests() {
+        let r = runSession([":whoo"])
+        XCTAssertTrue(r.err.contains("unknown command ':whoo'") && r.err.contains("`:who`"), r.err)
+    }
+
+    func testSaveThenRerunTheSavedFile() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/session.dprm"
+        let r = runSession(["let base = 4", "fn sq(v) {", "  v * v", "}", "sq(base);", "let res = _ + 1",
+                            "oops(1)", "print(\"res\", res)", ":save \(file)"])
+        XCTAssertTrue(r.out.contains("saved 5 inputs to \(file)"), r.out)
+        let saved = try String(contentsOfFile: file, encoding: .utf8)
+        XCTAssertFalse(saved.contains("oops"), "failed inputs are not saved")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file + ".tmp"))
+        // Re-run the saved script in a fresh interpreter.
+        let capture = Capture()
+        let interp = Stdlib.makeInterpreter(options: Interpreter.Options(output: { capture.out += $0 }))
+        let error: Error? = BigStack.run {
+            do { try interp.run(file: file); return nil } catch { return error }
+        }
+        XCTAssertNil(error, "\(error.map { "\($0)" } ?? "")\n\(saved)")
+        XCTAssertEqual(capture.out, "res 17\n")
+        XCTAssertEqual(interp.global("res")?.asNumber, 17)
+    }
+
+    func testResetForgetsVariablesKeepsBuiltins() {
+        let r = runSession(["let v = 1", ":reset", "v", "len([1, 2])", ":who"])
+        XCTAssertTrue(r.err.contains("undefined name 'v'"), r.err)
+        XCTAssertTrue(r.out.contains("2\n"), r.out)
+        XCTAssertTrue(r.out.hasSuffix("no variables\n"), r.out)
+        XCTAssertEqual(r.session.inputs, ["len([1, 2])"])
+    }
+
+    func testQuitStopsReading() {
+        let r = runSession(["1", ":quit", "2"])
+        XCTAssertEqual(r.out, "1\n")
+    }
+
+    func testLoadAndRunFiles() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/nb.dprm"
+        try """
+        # %% setup
+        let a = 2
+        # %% [markdown]
+        # Prose, not code.
+        # %% compute
+        let b = a * 10
+        b + 1
+        # %% broken
+        a + missing
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = runSession([":run \(file) 1", "a", ":run \(file) 3", "b", ":run \(file) 4", ":run \(file) 9", ":load \(file)"])
+        XCTAssertEqual(r.out, "2\n20\n")
+        XCTAssertTrue(r.err.contains("\(file):9:5: error (cell 4): undefined name 'missing'"), r.err)
+        XCTAssertTrue(r.err.contains("has no cell 9"), r.err)
+        XCTAssertTrue(r.err.contains("\(file):9:5: error: undefined name 'missing'"), r.err)
+    }
+
+    func testTimeCommand() {
+        let r = runSession([":time 6 * 7"])
+        XCTAssertTrue(r.out.hasPrefix("42\ntime: "), r.out)
+    }
+
+    func testSlowInputShowsWallTime() {
+        let r = runSession(["sleep(0.15)"])
+        XCTAssertTrue(r.out.contains(" ms]") || r.out.contains(" s]"), r.out)
+    }
+
+    func testInterruptStopsRunningCode() {
+        let interp = Stdlib.makeInterpreter()
+        InterruptController.shared.install()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { kill(getpid(), SIGINT) }
+        let r = runSession(["let i = 0", "while true { i += 1 }", "i > 0"], interpreter: interp)
+        XCTAssertTrue(r.err.contains("interrupted"), r.err)
+        XCTAssertTrue(r.out.hasSuffix("true\n"), r.out)
+    }
+}
+
+func temporaryDirectory() throws -> String {
+    let dir = NSTemporaryDirectory() + "dprm-repl-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
