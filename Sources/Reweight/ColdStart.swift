@@ -1,0 +1,159 @@
+import Foundation
+import Tensors
+import Autodiff
+import NN
+import Datasets
+
+/// Options of the cold start (supervised fine-tuning of the PRM), named after the reference flags.
+///
+/// Defaults are the reference's (lr 5e-5, weight decay 0.01, batch size 1, cosine schedule with
+/// 5% warmup, clipping 1.0), which suit a pretrained model. A PRM trained from scratch, like the
+/// built-in presets, needs a much larger rate (the built-in benchmark uses 2e-3).
+public struct ColdStartOptions: Sendable {
+    /// Peak learning rate (`lr`).
+    public var lr: Double = 5e-5
+    /// Decoupled AdamW weight decay (`weight_decay`).
+    public var weightDecay: Float = 0.01
+    /// AdamW epsilon (torch's default 1e-8; transformers' AdamW class uses 1e-6).
+    public var adamEps: Float = 1e-8
+    /// Micro-steps to run, one batch each (`iteration_num`), as the bi-level engine counts them.
+    public var iterations = 1000
+    /// Instances per micro-step (`batch_size`).
+    public var batchSize = 1
+    /// Micro-steps whose gradients are summed before one optimizer step (`gradiant_accumulation`);
+    /// each micro-step's loss is divided by it.
+    public var gradientAccumulation = 1
+    /// Global L2 norm the accumulated gradient is clipped to before a step; 0 turns it off (`gradiant_clipping`).
+    public var gradientClipping: Float = 1.0
+    /// `cosine_warmup` (alias `cosine`), `linear`, `step` (StepLR) or `constant` (`scheduler_type`).
+    public var schedulerType = "cosine_warmup"
+    /// Warmup length as a fraction of `iterations` (the reference uses 0.05).
+    public var warmupRatio = 0.05
+    /// StepLR settings (`scheduler_step_size`, `scheduler_gamma`).
+    public var schedulerStepSize = 1000
+    public var schedulerGamma = 0.1
+    /// Seeds the batch order (`seed`).
+    public var seed: UInt64 = 0
+    /// Save a checkpoint every this many micro-steps (0: only at the end) (`save_every_iterations`).
+    public var saveEvery = 0
+    /// Where checkpoints (`checkpoint-<step>`, `checkpoint-final`) and `history.csv` go; nil: nothing is saved.
+    public var checkpointDirectory: String?
+    /// Show a progress bar on stderr (only drawn when stderr is a terminal).
+    public var progress = true
+
+    public init() {}
+
+    /// Warmup steps: round(warmupRatio * iterations).
+    public var warmupSteps: Int { Int((warmupRatio * Double(iterations)).rounded()) }
+
+    /// Checks the options; errors name the flag.
+    public func validate() throws {
+        func fail(_ s: String) -> PRMError { .invalidOption("coldstart: " + s) }
+        if !(lr >= 0) { throw fail("lr must be >= 0, got \(lr)") }
+        if iterations < 0 { throw fail("iteration_num must be >= 0, got \(iterations)") }
+        if batchSize < 1 { throw fail("batch_size must be >= 1, got \(batchSize)") }
+        if gradientAccumulation < 1 { throw fail("gradiant_accumulation must be >= 1, got \(gradientAccumulation)") }
+        if gradientClipping < 0 { throw fail("gradiant_clipping must be >= 0, got \(gradientClipping)") }
+        if !(warmupRatio >= 0 && warmupRatio <= 1) { throw fail("warmup ratio must be in [0, 1], got \(warmupRatio)") }
+        if saveEvery < 0 { throw fail("save_every_iterations must be >= 0, got \(saveEvery)") }
+        _ = try schedule()
+    }
+
+    /// The learning-rate schedule these options name (NN's closed-form schedules).
+    public func schedule() throws -> Schedule {
+        switch schedulerType.lowercased() {
+        case "cosine_warmup", "cosine", "cosine_with_warmup": return .cosineWithWarmup(warmup: warmupSteps, total: iterations)
+        case "linear", "linear_warmup": return .linearWithWarmup(warmup: warmupSteps, total: iterations)
+        case "step", "steplr":
+            if schedulerStepSize < 1 { throw PRMError.invalidOption("coldstart: scheduler_step_size must be >= 1, got \(schedulerStepSize)") }
+            return .step(stepSize: schedulerStepSize, gamma: schedulerGamma)
+        case "constant": return warmupSteps > 0 ? .constantWithWarmup(warmup: warmupSteps) : .constant
+        default:
+            throw PRMError.invalidOption("coldstart: unknown scheduler_type '\(schedulerType)'; choose cosine_warmup, linear, step or constant")
+        }
+    }
+}
+
+/// What a cold start did.
+public struct ColdStartResult {
+    public var history: TrainingHistory
+    /// Micro-steps completed (less than `iterations` when stopped early).
+    public var stepsDone: Int
+    /// True when `shouldStop` ended the run early.
+    public var stopped: Bool
+    public var seconds: Double
+    /// Checkpoint directories written, in order.
+    public var checkpoints: [String]
+}
+
+/// Supervised fine-tuning of `prm` on step-labelled instances: cross-entropy at the label
+/// positions (`ProcessRewardModel.perInstanceLoss`, averaged over the batch), AdamW, a learning
+/// rate schedule, global-norm gradient clipping.
+///
+/// Loop, per micro-step 1...iterations (the bi-level engine's order without the upper level):
+/// next batch (shuffled with `seed`, restarting each epoch), loss / gradient_accumulation,
+/// backward; every `gradientAccumulation` micro-steps: clip, optimizer step, zero grads; then
+/// one scheduler step (every micro-step, as the engine's lower level). The history records each
+/// micro-step's unscaled loss and the rate it used. `shouldStop` is checked before every step;
+/// when it returns true (Ctrl-C), the run ends cleanly: gradients of an unfinished accumulation
+/// are dropped, and the final checkpoint and history hold what was done.
+public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: ColdStartOptions = ColdStartOptions(),
+                      shouldStop: () -> Bool = { false },
+                      onStep: ((TrainingRecord) -> Void)? = nil) throws -> ColdStartResult {
+    try options.validate()
+    guard !train.isEmpty else { throw PRMError.invalidOption("coldstart: the training set is empty") }
+    let templated = train.map { prm.template($0) }
+    if !templated.contains(where: { !$0.labelPositions.isEmpty }) {
+        throw PRMError.invalidOption("coldstart: no training instance has a label position (every one is longer than max_length \(prm.config.maxLength) before its first step)")
+    }
+    var loader = BatchLoader(templated, batchSize: options.batchSize, shuffle: true, seed: options.seed)
+    let optimizer = AdamW(prm.namedParameters, lr: options.lr, eps: options.adamEps, weightDecay: options.weightDecay)
+    let scheduler = LRScheduler(optimizer, schedule: try options.schedule())
+    let parameters = prm.parameters
+    var history = TrainingHistory()
+    var checkpoints: [String] = []
+    let bar = ProgressBar(total: options.iterations, label: "coldstart", enabled: options.progress ? nil : false)
+    let start = Date()
+    var stopped = false
+
+    func save(_ name: String) throws {
+        guard let dir = options.checkpointDirectory else { return }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + name
+        try prm.save(to: path)
+        try history.writeCSV(to: dir + "/history.csv")
+        checkpoints.append(path)
+    }
+
+    prm.network.train()
+    defer { prm.network.eval() }
+    optimizer.zeroGrad()
+    var done = 0
+    for step in 1...max(1, options.iterations) where options.iterations > 0 {
+        if shouldStop() { stopped = true; break }
+        let batch = loader.next()
+        let lr = optimizer.learningRate
+        let loss = prm.meanLoss(batch)
+        let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
+        scaled.backward()
+        if step % options.gradientAccumulation == 0 {
+            if options.gradientClipping > 0 { clipGradNorm(parameters, maxNorm: options.gradientClipping) }
+            optimizer.step()
+            optimizer.zeroGrad()
+        }
+        scheduler.step()
+        let record = TrainingRecord(step: step, loss: loss.value.item, lr: lr, seconds: Date().timeIntervalSince(start))
+        history.records.append(record)
+        done = step
+        onStep?(record)
+        bar.update(done: step, loss: record.loss)
+        if options.saveEvery > 0, step % options.saveEvery == 0, step < options.iterations {
+            try save("checkpoint-\(step)")
+        }
+    }
+    optimizer.zeroGrad()
+    bar.finish()
+    try save("checkpoint-final")
+    return ColdStartResult(history: history, stepsDone: done, stopped: stopped,
+                           seconds: Date().timeIntervalSince(start), checkpoints: checkpoints)
+}

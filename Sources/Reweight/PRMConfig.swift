@@ -1,0 +1,105 @@
+import Foundation
+import NN
+
+/// Sizes of the generative PRM (`ProcessRewardModel`): a decoder-only, pre-norm, causal
+/// transformer with learned token and position embeddings and an LM head over the vocabulary.
+///
+/// Encoded as `config.json` in a checkpoint (snake-case keys). The vocabulary size is not part of
+/// the config: it comes from the tokenizer the model is built with (and is checked on load).
+public struct PRMConfig: Codable, Equatable, Sendable {
+    /// Width of the residual stream.
+    public var hiddenSize: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    /// Width of the feed-forward layer.
+    public var intermediateSize: Int
+    /// Longest templated conversation (number of learned positions); longer ones are truncated
+    /// by the chat template (later steps dropped, see `ChatTemplate`).
+    public var maxLength: Int
+    /// Feed-forward activation (`Activation(name:)`).
+    public var activation: String
+    public var layerNormEps: Float
+    /// Weights are drawn N(0, initializer_range), biases zero.
+    public var initializerRange: Float
+    /// Dropout on attention probabilities and residual branches (0: deterministic training).
+    public var dropout: Float
+
+    public init(hiddenSize: Int, numLayers: Int, numHeads: Int, intermediateSize: Int? = nil,
+                maxLength: Int = 256, activation: String = "gelu", layerNormEps: Float = 1e-5,
+                initializerRange: Float = 0.02, dropout: Float = 0) {
+        self.hiddenSize = hiddenSize
+        self.numLayers = numLayers
+        self.numHeads = numHeads
+        self.intermediateSize = intermediateSize ?? 4 * hiddenSize
+        self.maxLength = maxLength
+        self.activation = activation
+        self.layerNormEps = layerNormEps
+        self.initializerRange = initializerRange
+        self.dropout = dropout
+    }
+
+    /// Names of the presets `preset(_:)` knows.
+    public static let presetNames = ["tiny", "small"]
+
+    /// A named preset:
+    /// - `tiny`: d=32, 2 layers, 2 heads, FFN 64, 256 positions. For tests (a forward and
+    ///   backward on a few instances takes milliseconds in debug).
+    /// - `small`: d=64, 2 layers, 4 heads, FFN 128, 256 positions. The default of the built-in
+    ///   benchmark, sized (measured, see `BuiltinBenchmark`) so that a cold start on ~2000
+    ///   instances runs in a couple of minutes on 2 cores and learns to check the steps.
+    public static func preset(_ name: String) throws -> PRMConfig {
+        switch name {
+        case "tiny": return PRMConfig(hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxLength: 256)
+        case "small": return PRMConfig(hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, maxLength: 256)
+        default: throw PRMError.unknownPreset(name, valid: presetNames)
+        }
+    }
+
+    /// The NN transformer config of the blocks: pre-norm, causal, no dropout unless asked.
+    public var transformer: TransformerConfig {
+        TransformerConfig(hiddenSize: hiddenSize, numHiddenLayers: numLayers, numAttentionHeads: numHeads,
+                          intermediateSize: intermediateSize, hiddenAct: activation,
+                          hiddenDropoutProb: dropout, attentionProbsDropoutProb: dropout,
+                          layerNormEps: layerNormEps, initializerRange: initializerRange,
+                          normPlacement: .pre, isDecoder: true)
+    }
+
+    /// Checks sizes; errors name the field.
+    public func validate() throws {
+        if hiddenSize < 1 || numLayers < 0 || numHeads < 1 || intermediateSize < 1 || maxLength < 1 {
+            throw PRMError.invalidConfig("sizes must be positive: hidden_size \(hiddenSize), num_layers \(numLayers), num_heads \(numHeads), intermediate_size \(intermediateSize), max_length \(maxLength)")
+        }
+        if hiddenSize % numHeads != 0 {
+            throw PRMError.invalidConfig("hidden_size \(hiddenSize) is not a multiple of num_heads \(numHeads)")
+        }
+        if Activation(name: activation) == nil {
+            throw PRMError.invalidConfig("unknown activation '\(activation)'")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size", numLayers = "num_layers", numHeads = "num_heads"
+        case intermediateSize = "intermediate_size", maxLength = "max_length", activation
+        case layerNormEps = "layer_norm_eps", initializerRange = "initializer_range", dropout
+    }
+}
+
+/// Errors of the PRM, its checkpoints and its training that a user can cause.
+public enum PRMError: Error, CustomStringConvertible, Equatable {
+    case unknownPreset(String, valid: [String])
+    case invalidConfig(String)
+    /// A checkpoint directory that cannot be loaded: the path and what is wrong.
+    case badCheckpoint(path: String, problem: String)
+    /// A training option out of range: names the flag.
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownPreset(name, valid):
+            return "unknown PRM preset '\(name)'; valid presets: \(valid.joined(separator: ", "))"
+        case .invalidConfig(let why): return "invalid PRM config: \(why)"
+        case let .badCheckpoint(path, problem): return "cannot load PRM checkpoint \(path): \(problem)"
+        case .invalidOption(let why): return why
+        }
+    }
+}

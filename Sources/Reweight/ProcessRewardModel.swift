@@ -1,0 +1,232 @@
+import Tensors
+import Autodiff
+import NN
+import Datasets
+
+/// The network of the PRM as an NN `Module` (so parameter names, state dicts and checkpoints
+/// come from NN): `embed_tokens`, `embed_positions`, `encoder.layer.N...` (pre-norm causal
+/// blocks) with `encoder.final_layer_norm`, and `lm_head` (no bias).
+public final class PRMNetwork: Module {
+    public let config: PRMConfig
+    public let vocabularySize: Int
+    public let tokenEmbedding: Embedding
+    public let positionEmbedding: Embedding
+    public let encoder: TransformerEncoder
+    public let head: Linear
+
+    public init(config: PRMConfig, vocabularySize: Int, seed: UInt64) {
+        self.config = config
+        self.vocabularySize = vocabularySize
+        var rng = RandomGenerator(seed: seed)
+        let initialization = Initialization.normal(std: config.initializerRange)
+        tokenEmbedding = Embedding(vocabularySize, config.hiddenSize, initialization: initialization, rng: &rng)
+        positionEmbedding = Embedding(config.maxLength, config.hiddenSize, initialization: initialization, rng: &rng)
+        encoder = TransformerEncoder(config: config.transformer, rng: &rng)
+        head = Linear(config.hiddenSize, vocabularySize, bias: false, initialization: initialization, rng: &rng)
+        super.init()
+        child("embed_tokens", tokenEmbedding)
+        child("embed_positions", positionEmbedding)
+        child("encoder", encoder)
+        child("lm_head", head)
+    }
+
+    /// Final hidden states [B, T, C] of right-padded token rows (`ids` is B*T ids, row-major),
+    /// with causal attention and padding keys masked (`lengths[b]` real tokens in row b).
+    func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
+        let positions = (0..<batch).flatMap { _ in 0..<length }
+        let x = tokenEmbedding(ids, shape: [batch, length]) + positionEmbedding(positions, shape: [batch, length])
+        var pad = [Float](repeating: 0, count: batch * length)
+        for (b, n) in lengths.enumerated() { for t in 0..<n { pad[b * length + t] = 1 } }
+        let mask = AttentionMask(causal: true, padding: Tensor(shape: [batch, length], scalars: pad))
+        return encoder(x, mask: mask)
+    }
+}
+
+/// A generative process reward model, as in DreamPRM-1.5: a decoder-only causal transformer over
+/// the chat-templated conversation (`ChatTemplate`) with an LM head over the tokenizer vocabulary.
+///
+/// A step's score is the softmax probability (full softmax over the vocabulary) of the `+` token
+/// at the step's label position, the position whose next-token logits predict the assistant's
+/// `+`/`-`. Attention is causal, so a step's score depends only on the system prompt, the question
+/// and the steps (and written labels) up to it.
+///
+/// Batches are right-padded to their longest member; padding keys are masked and padded rows are
+/// never read. Only the label positions go through the LM head, which keeps the [positions, vocab]
+/// product small.
+public final class ProcessRewardModel {
+    public let config: PRMConfig
+    public let tokenizer: any Tokenizer
+    public let network: PRMNetwork
+    /// The chat template with `maxLength = config.maxLength`.
+    public let chatTemplate: ChatTemplate
+
+    /// A freshly initialised model; the same seed gives the same weights.
+    public init(config: PRMConfig, tokenizer: any Tokenizer, seed: UInt64) {
+        precondition((try? config.validate()) != nil, "invalid PRM config: \(config)")
+        self.config = config
+        self.tokenizer = tokenizer
+        self.network = PRMNetwork(config: config, vocabularySize: tokenizer.vocabularySize, seed: seed)
+        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
+    }
+
+    /// A model from a named preset (`PRMConfig.preset`).
+    public convenience init(preset: String, tokenizer: any Tokenizer, seed: UInt64) throws {
+        self.init(config: try PRMConfig.preset(preset), tokenizer: tokenizer, seed: seed)
+    }
+
+    /// Every trainable parameter, in `namedParameters` order.
+    public var parameters: [Variable] { network.parameters() }
+    /// Parameters with their dotted names (`encoder.layer.0.attention.self.query.weight`, ...).
+    public var namedParameters: [(String, Variable)] { network.namedParameters() }
+    public var parameterCount: Int { network.parameterCount }
+    public var vocabularySize: Int { network.vocabularySize }
+
+    // MARK: Templating
+
+    /// Training mode: label tokens written, labels kept (soft ones exactly).
+    public func template(_ instance: PRMInstance) -> TemplatedInstance { chatTemplate.encode(instance) }
+    /// Scoring mode (placeholder `+`s; the whole-solution label is the meta instance's).
+    public func template(_ meta: MetaInstance) -> TemplatedInstance { chatTemplate.encode(meta) }
+    /// Scoring mode for one candidate of a test question.
+    public func template(_ set: CandidateSet, candidate index: Int) -> TemplatedInstance {
+        chatTemplate.encode(set, candidate: index)
+    }
+    /// Scoring mode for arbitrary steps.
+    public func template(question: String, steps: [String], systemPrompt: String = Datasets.defaultSystemPrompt) -> TemplatedInstance {
+        chatTemplate.encode(systemPrompt: systemPrompt, question: question, steps: steps, labels: nil)
+    }
+
+    // MARK: Forward
+
+    /// Logits at every label position of the batch, stacked: [total positions, vocab], and the
+    /// number of positions of each instance. One padded forward for the whole batch.
+    public func stackedLabelLogits(_ batch: [TemplatedInstance]) -> (logits: Variable, counts: [Int]) {
+        let counts = batch.map(\.labelPositions.count)
+        let total = counts.reduce(0, +)
+        let v = vocabularySize
+        guard !batch.isEmpty, total > 0 else {
+            return (Variable(Tensor.zeros([0, v])), counts)
+        }
+        // Instances without label positions still take part (their rows are simply not read);
+        // dropping them would save little and complicate the bookkeeping.
+        let length = batch.map(\.tokens.count).max()!
+        precondition(length <= config.maxLength,
+                     "PRM: a templated instance has \(length) tokens, more than max_length \(config.maxLength) (template it with prm.template, which truncates)")
+        var ids = [Int](repeating: tokenizer.padID, count: batch.count * length)
+        var rows: [Int] = []
+        rows.reserveCapacity(total)
+        for (b, inst) in batch.enumerated() {
+            for (t, id) in inst.tokens.enumerated() {
+                precondition(id >= 0 && id < v, "PRM: token id \(id) outside the vocabulary of \(v)")
+                ids[b * length + t] = id
+            }
+            for p in inst.labelPositions {
+                precondition(p >= 0 && p < inst.tokens.count, "PRM: label position \(p) outside \(inst.tokens.count) tokens")
+                rows.append(b * length + p)
+            }
+        }
+        let h = network.hidden(ids: ids, batch: batch.count, length: length, lengths: batch.map(\.tokens.count))
+        let picked = h.reshaped([batch.count * length, config.hiddenSize]).indexSelect(axis: 0, indices: rows)
+        return (network.head(picked), counts)
+    }
+
+    /// For each instance, its logits at its label positions: [numLabelPositions, vocab]
+    /// (an instance with no label position gets [0, vocab]). Losses are built from these.
+    public func labelLogits(_ batch: [TemplatedInstance]) -> [Variable] {
+        let (logits, counts) = stackedLabelLogits(batch)
+        return split(logits, counts)
+    }
+
+    private func split(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
+        var start = 0
+        return counts.map { n in
+            defer { start += n }
+            if n == 0 { return Variable(Tensor.zeros([0, vocabularySize])) }
+            return stacked.sliced(axis: 0, start: start, end: start + n)
+        }
+    }
+
+    /// p(+) at every label position (full softmax over the vocabulary), without recording a graph.
+    public func stepScores(_ batch: [TemplatedInstance]) -> [[Float]] {
+        noGrad {
+            let (logits, counts) = stackedLabelLogits(batch)
+            if logits.shape[0] == 0 { return counts.map { _ in [] } }
+            let probs = logits.value.softmax().selecting(axis: 1, index: tokenizer.plusID).toArray()
+            var start = 0
+            return counts.map { n in
+                defer { start += n }
+                return Array(probs[start..<(start + n)])
+            }
+        }
+    }
+
+    /// Scores many instances in batches of about `tokensPerBatch` tokens (padded size), grouping
+    /// instances of similar length to waste little on padding. Results are in input order.
+    public func stepScores(_ instances: [TemplatedInstance], tokensPerBatch: Int = 8192) -> [[Float]] {
+        let order = instances.indices.sorted { instances[$0].tokens.count < instances[$1].tokens.count || (instances[$0].tokens.count == instances[$1].tokens.count && $0 < $1) }
+        var out = [[Float]](repeating: [], count: instances.count)
+        var k = 0
+        while k < order.count {
+            var end = k + 1
+            while end < order.count, instances[order[end]].tokens.count * (end - k + 1) <= tokensPerBatch { end += 1 }
+            let chunk = Array(order[k..<end])
+            let scores = stepScores(chunk.map { instances[$0] })
+            for (i, s) in zip(chunk, scores) { out[i] = s }
+            k = end
+        }
+        return out
+    }
+
+    /// Step scores of every candidate of every set: `[set][candidate][step]`.
+    public func candidateScores(_ sets: [CandidateSet], tokensPerBatch: Int = 8192) -> [[[Float]]] {
+        var flat: [TemplatedInstance] = []
+        for s in sets { for c in s.candidates.indices { flat.append(template(s, candidate: c)) } }
+        let scores = stepScores(flat, tokensPerBatch: tokensPerBatch)
+        var k = 0
+        return sets.map { s in
+            s.candidates.indices.map { _ in defer { k += 1 }; return scores[k] }
+        }
+    }
+
+    // MARK: Losses
+
+    /// Cross-entropy per instance at its label positions, averaged over those positions.
+    ///
+    /// With the full-vocabulary log-softmax `log p` at a label position and target `y` (the step
+    /// label, 1 for `+`, 0 for `-`, anything in between for a soft label):
+    ///     CE = -(y * log p(+) + (1 - y) * log p(-))
+    /// which for hard labels is the ordinary token cross-entropy of the reference. Probability
+    /// mass on other tokens is never a target, so the minimum of a soft CE is reached with
+    /// p(+) = y and p(-) = 1 - y. An instance with no label position gives a constant 0.
+    public func perInstanceLoss(_ batch: [TemplatedInstance]) -> [Variable] {
+        let (logits, counts) = stackedLabelLogits(batch)
+        if logits.shape[0] == 0 { return counts.map { _ in Variable(Tensor(0)) } }
+        let logp = logits.logSoftmax().indexSelect(axis: 1, indices: [tokenizer.plusID, tokenizer.minusID]) // [N, 2]
+        var targets: [Float] = []
+        var weights: [Float] = []  // 1/n_i per row, so a per-instance sum is a mean
+        for (inst, n) in zip(batch, counts) {
+            precondition(inst.labels.count == n, "PRM: \(n) label positions but \(inst.labels.count) labels")
+            for y in inst.labels {
+                targets += [y, 1 - y]
+                weights += [1 / Float(n), 1 / Float(n)]
+            }
+        }
+        let total = logits.shape[0]
+        let weighted = logp * Variable(Tensor(shape: [total, 2], scalars: zip(targets, weights).map { -$0 * $1 }))
+        let perRow = weighted.sum(axes: [1])  // [N]
+        var start = 0
+        return counts.map { n in
+            defer { start += n }
+            if n == 0 { return Variable(Tensor(0)) }
+            return perRow.sliced(axis: 0, start: start, end: start + n).sum()
+        }
+    }
+
+    /// Mean of `perInstanceLoss` over the batch (the unweighted cold-start loss).
+    public func meanLoss(_ batch: [TemplatedInstance]) -> Variable {
+        let losses = perInstanceLoss(batch)
+        var total = losses[0]
+        for l in losses.dropFirst() { total = total + l }
+        return total / Float(losses.count)
+    }
+}

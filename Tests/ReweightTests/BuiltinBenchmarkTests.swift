@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+import Datasets
+import Reweight
+
+final class BuiltinBenchmarkTests: XCTestCase {
+    /// The whole pipeline on a very small configuration: every row is there and consistent.
+    func testSmallRunProducesAConsistentTable() throws {
+        var options = BuiltinBenchmarkOptions(seed: 3)
+        options.data = ArithmeticBenchmark.Config(trainPerDomain: 5)
+        options.data.metaCount = 4
+        options.data.testQuestions = 3
+        options.data.systemPrompt = "Check each step."
+        options.preset = "tiny"
+        options.coldStart.iterations = 3
+        options.coldStart.batchSize = 2
+        options.coldStart.progress = false
+        options.printTable = false
+        let r = try BuiltinBenchmark.run(options)
+        XCTAssertEqual(r.bestOfN.map(\.aggregation), Aggregation.builtinNames)
+        XCTAssertEqual(r.coldStart.stepsDone, 3)
+        XCTAssertEqual(r.benchmark.train.count, 20)
+        let table = r.table.description
+        for name in Aggregation.builtinNames { XCTAssertTrue(table.contains("Vanilla PRM (\(name))"), table) }
+        XCTAssertTrue(table.contains("Oracle"))
+        for b in r.bestOfN {
+            XCTAssertEqual(b.choices.count, 3)
+            XCTAssertLessThanOrEqual(b.accuracy, r.baselines.oracle)
+        }
+        XCTAssertGreaterThan(r.totalSeconds, 0)
+    }
+
+    /// The measurement of the report: set DPRM_BENCH=1 (and DPRM_BENCH_SEEDS=0,1,2) and run in
+    /// release: `DPRM_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter testMeasure`.
+    func testMeasure() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard env["DPRM_BENCH"] == "1" else { throw XCTSkip("set DPRM_BENCH=1 to run the built-in benchmark measurement") }
+        let seeds = (env["DPRM_BENCH_SEEDS"] ?? "0").split(separator: ",").compactMap { UInt64($0) }
+        for seed in seeds {
+            var options = BuiltinBenchmarkOptions(seed: seed)
+            if let p = env["DPRM_BENCH_PRESET"] { options.preset = p }
+            if let s = env["DPRM_BENCH_ITERS"], let n = Int(s) { options.coldStart.iterations = n }
+            if let s = env["DPRM_BENCH_LR"], let x = Double(s) { options.coldStart.lr = x }
+            if let s = env["DPRM_BENCH_BATCH"], let n = Int(s) { options.coldStart.batchSize = n }
+            let r = try BuiltinBenchmark.run(options)
+            print("cold start loss: first 20 \(r.coldStart.history.meanLoss(first: 20)), last 20 \(r.coldStart.history.meanLoss(last: 20))")
+            for b in r.bestOfN { print("auroc \(b.aggregation): \(b.auroc.map { String(format: "%.3f", $0) } ?? "-")") }
+        }
+    }
+}

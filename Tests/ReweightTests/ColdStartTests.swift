@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+import Datasets
+@testable import Reweight
+
+final class ColdStartTests: XCTestCase {
+    func options(iterations: Int, lr: Double = 3e-3) -> ColdStartOptions {
+        var o = ColdStartOptions()
+        o.lr = lr
+        o.iterations = iterations
+        o.batchSize = 4
+        o.progress = false
+        return o
+    }
+
+    /// A few steps on the tiny preset reduce the loss on the training set.
+    func testColdStartReducesLoss() throws {
+        let prm = PRMFixture.tinyPRM(seed: 7)
+        let train = PRMFixture.benchmark.train
+        let templated = train.map { prm.template($0) }
+        let before = prm.meanLoss(templated).value.item
+        let r = try coldStart(prm, train: train, options: options(iterations: 20, lr: 1e-2))
+        let after = prm.meanLoss(templated).value.item
+        XCTAssertEqual(r.stepsDone, 20)
+        XCTAssertFalse(r.stopped)
+        XCTAssertEqual(r.history.steps, Array(1...20))
+        XCTAssertLessThan(after, before * 0.6, "loss \(before) -> \(after)")
+        XCTAssertLessThan(r.history.meanLoss(last: 3), r.history.meanLoss(first: 3))
+        // Cosine with 5% warmup: round(1.0) = 1 warmup step, lr 0 at step 1, the peak at step 2.
+        XCTAssertEqual(r.history.records[0].lr, 0)
+        XCTAssertEqual(r.history.records[1].lr, 1e-2, accuracy: 1e-12)
+        XCTAssertLessThan(r.history.records[19].lr, 1e-3)
+    }
+
+    /// Same seed, same run.
+    func testDeterministic() throws {
+        let a = PRMFixture.tinyPRM(seed: 1), b = PRMFixture.tinyPRM(seed: 1)
+        let train = Array(PRMFixture.benchmark.train.prefix(8))
+        var o = options(iterations: 3)
+        o.gradientAccumulation = 2
+        o.schedulerType = "constant"
+        o.warmupRatio = 0
+        let ra = try coldStart(a, train: train, options: o)
+        let rb = try coldStart(b, train: train, options: o)
+        XCTAssertEqual(ra.history.losses, rb.history.losses)
+        XCTAssertEqual(a.parameters[5].value.toArray(), b.parameters[5].value.toArray())
+        XCTAssertEqual(ra.history.learningRates, [3e-3, 3e-3, 3e-3])
+    }
+
+    func testCheckpointsHistoryAndStop() throws {
+        let dir = PRMFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let prm = PRMFixture.tinyPRM(seed: 2)
+        var o = options(iterations: 10)
+        o.batchSize = 2
+        o.saveEvery = 2
+        o.checkpointDirectory = dir + "/run"
+        var calls = 0
+        // Stop before the 6th step, as Ctrl-C would.
+        let r = try coldStart(prm, train: PRMFixture.benchmark.train, options: o, shouldStop: {
+            calls += 1
+            return calls > 5
+        })
+        XCTAssertTrue(r.stopped)
+        XCTAssertEqual(r.stepsDone, 5)
+        XCTAssertEqual(r.checkpoints.map { ($0 as NSString).lastPathComponent },
+                       ["checkpoint-2", "checkpoint-4", "checkpoint-final"])
+        let history = try TrainingHistory.readCSV(from: dir + "/run/history.csv")
+        XCTAssertEqual(history.steps, [1, 2, 3, 4, 5])
+        XCTAssertEqual(history.losses, r.history.losses)
+        let csv = try String(contentsOfFile: dir + "/run/history.csv", encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("step,loss,lr,seconds\n1,"), csv)
+        // The final checkpoint is the stopped model.
+        let loaded = try ProcessRewardModel.load(from: dir + "/run/checkpoint-final")
+        let probe = PRMFixture.benchmark.test
+        XCTAssertEqual(loaded.candidateScores(probe), prm.candidateScores(probe))
+    }
+
+    func testBadOptions() {
+        let prm = PRMFixture.tinyPRM()
+        var o = options(iterations: 1)
+        o.schedulerType = "exponential"
+        XCTAssertThrowsError(try coldStart(prm, train: PRMFixture.benchmark.train, options: o)) { e in
+            XCTAssertEqual("\(e)", "coldstart: unknown scheduler_type 'exponential'; choose cosine_warmup, linear, step or constant")
+        }
+        o = options(iterations: 1)
+        o.batchSize = 0
+        XCTAssertThrowsError(try coldStart(prm, train: PRMFixture.benchmark.train, options: o))
+        XCTAssertThrowsError(try coldStart(prm, train: [], options: options(iterations: 1)))
+    }
+
+    func testProgressBarLine() {
+        let bar = ProgressBar(total: 100, label: "coldstart", enabled: false)
+        XCTAssertEqual(bar.line(done: 25, loss: 0.5, elapsed: 10),
+                       "coldstart [######..................] 25/100 loss 0.5000 2.50 it/s ETA 30s")
+        XCTAssertEqual(ProgressBar.duration(275), "4m35s")
+        XCTAssertEqual(ProgressBar.duration(3720), "1h02m")
+    }
+}
