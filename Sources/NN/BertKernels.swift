@@ -3,70 +3,58 @@ import Glibc
 #endif
 import Tensors
 
-/// Vectorised row kernels for the BERT inference path: exp, erf-GELU, softmax and layer norm
-/// on 8 floats at a time. The scalar libm calls (`expf`, `erff`) would cost about as much as
-/// the matrix products of a small encoder; these approximations are accurate to a few ulp for
-/// exp and 1.5e-7 absolute for erf (Abramowitz and Stegun 7.1.26, as PyTorch's vectorised erf).
+/// Row kernels for the BERT inference path: erf-GELU, softmax and layer norm, written as plain
+/// loops over straight-line arithmetic (no libm calls) so they auto-vectorise. The scalar libm
+/// calls (`expf`, `erff`) would cost about as much as the matrix products of a small encoder.
+///
+/// `exp` and `gelu` are the formulas of `Tensors.FastMath` (same constants, same accuracy),
+/// repeated here because that enum's functions are not `@inlinable`: called across the module
+/// boundary they are one call per element and the loops do not vectorise.
 enum BertKernels {
-    typealias V = SIMD8<Float>
-
-    /// e^x for every lane: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial, 2^n
-    /// through the exponent bits. Inputs below -87.3 give 0 (the masked attention scores).
-    @inline(__always)
-    static func exp(_ x: V) -> V {
-        let tooSmall = x .< V(repeating: -87.3)
-        let c = x.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
-        let n = (c * V(repeating: 1.442695040888963)).rounded(.toNearestOrEven)
-        var r = c - n * V(repeating: 0.693359375)
-        r = r - n * V(repeating: -2.12194440e-4)
-        // e^r = 1 + r + r^2/2! + ... + r^6/6! (error < 2e-8 on |r| <= ln2/2)
-        var p = V(repeating: 1.0 / 720)
-        p = p * r + V(repeating: 1.0 / 120)
-        p = p * r + V(repeating: 1.0 / 24)
-        p = p * r + V(repeating: 1.0 / 6)
-        p = p * r + V(repeating: 0.5)
-        p = p * r + V(repeating: 1)
-        p = p * r + V(repeating: 1)
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23)
-        let scale = unsafeBitCast(bits, to: V.self)
-        var out = p * scale
-        out.replace(with: V(repeating: 0), where: tooSmall)
-        return out
+    /// e^x, Cephes polynomial on a range reduction by ln 2; 0 below -86.6 (masked scores).
+    @inline(__always) static func exp(_ x: Float) -> Float {
+        let hi: Float = 88.7228391, lo: Float = -86.6
+        let xc = x > hi ? hi : (x < lo ? lo : x)
+        let magic: Float = 12_582_912
+        let t = xc * 1.44269504088896341 + magic
+        let n = t - magic
+        var r = xc - n * 0.693359375
+        r = r + n * 2.12194440e-4
+        let r2 = r * r
+        var p: Float = 1.9875691500e-4
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        let y = p * r2 + r + 1
+        let bits = (t.bitPattern &- magic.bitPattern &+ 126) << 23
+        let scaled = (y * 2) * Float(bitPattern: bits)
+        let big = x > hi ? Float.infinity : scaled
+        return x < lo ? 0 : big
     }
 
-    /// erf for every lane (A&S 7.1.26: 1 - poly(t) e^{-x^2}, t = 1 / (1 + 0.3275911 |x|)).
-    @inline(__always)
-    static func erf(_ x: V) -> V {
-        let a = x.replacing(with: -x, where: x .< V(repeating: 0))
-        let t = V(repeating: 1) / (V(repeating: 1) + V(repeating: 0.3275911) * a)
-        var p = V(repeating: 1.061405429)
-        p = p * t + V(repeating: -1.453152027)
-        p = p * t + V(repeating: 1.421413741)
-        p = p * t + V(repeating: -0.284496736)
-        p = p * t + V(repeating: 0.254829592)
-        p = p * t
-        let y = V(repeating: 1) - p * exp(-(a * a))
-        var out = y
-        out.replace(with: -y, where: x .< V(repeating: 0))
-        return out
+    /// x * Phi(x) with Phi through erfc (Numerical Recipes' erfcc, fractional error < 1.2e-7).
+    @inline(__always) static func gelu(_ x: Float) -> Float {
+        let z = (x < 0 ? -x : x) * 0.70710678118654752
+        let t = 1 / (1 + 0.5 * z)
+        let t2 = t * t, t4 = t2 * t2, t8 = t4 * t4
+        let q0 = -1.26551223 + 1.00002368 * t, q1 = 0.37409196 + 0.09678418 * t
+        let q2 = -0.18628806 + 0.27886807 * t, q3 = -1.13520398 + 1.48851587 * t
+        let q4 = -0.82215223 + 0.17087277 * t
+        let p = ((q0 + q1 * t2) + (q2 + q3 * t2) * t4) + q4 * t8
+        let c = 0.5 * t * exp(p - z * z)
+        return x * (x < 0 ? c : 1 - c)
     }
 
-    /// In place: x * (1 + erf(x / sqrt 2)) / 2 (BERT's `gelu`), on `count` floats, both cores.
+    /// In place: x * Phi(x) (BERT's erf `gelu`) on `count` floats, split across both cores.
     static func gelu(_ p: UnsafeMutablePointer<Float>, count: Int) {
-        let chunk = 8 * 1024
+        let chunk = 16 * 1024
         let blocks = (count + chunk - 1) / chunk
         parallelChunks(blocks, minimumPerChunk: 4) { range in
             for blk in range {
                 let start = blk * chunk, end = Swift.min(count, start + chunk)
-                var i = start
-                while i + 8 <= end {
-                    let raw = UnsafeMutableRawPointer(p + i)
-                    let x = raw.loadUnaligned(as: V.self)
-                    let y = x * V(repeating: 0.5) * (V(repeating: 1) + erf(x * V(repeating: 0.7071067811865476)))
-                    raw.storeBytes(of: y, as: V.self)
-                    i += 8
-                }
-                while i < end { let x = p[i]; p[i] = x * 0.5 * (1 + erff(x * 0.7071067811865476)); i += 1 }
+                for i in start..<end { p[i] = gelu(p[i]) }
             }
         }
     }
@@ -76,22 +64,13 @@ enum BertKernels {
     static func softmaxRow(_ s: UnsafeMutablePointer<Float>, _ n: Int, mask: UnsafePointer<Float>?) {
         if let m = mask { for i in 0..<n { s[i] += m[i] } }
         var mx = -Float.infinity
-        for i in 0..<n where s[i] > mx { mx = s[i] }
+        for i in 0..<n { mx = Swift.max(mx, s[i]) }
         if !mx.isFinite { mx = 0 }
+        for i in 0..<n { s[i] = exp(s[i] - mx) }
         var total: Float = 0
-        var i = 0
-        var acc = V(repeating: 0)
-        while i + 8 <= n {
-            let raw = UnsafeMutableRawPointer(s + i)
-            let e = exp(raw.loadUnaligned(as: V.self) - V(repeating: mx))
-            raw.storeBytes(of: e, as: V.self)
-            acc += e
-            i += 8
-        }
-        total = acc.sum()
-        while i < n { let e = expf(s[i] - mx); s[i] = e; total += e; i += 1 }
+        for i in 0..<n { total += s[i] }
         let inv = 1 / total
-        for j in 0..<n { s[j] *= inv }
+        for i in 0..<n { s[i] *= inv }
     }
 
     /// In place layer norm of `rows` rows of `n` floats with affine `w`, `b` (both cores).
