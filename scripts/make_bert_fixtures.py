@@ -8,6 +8,10 @@ model folder and writes small fixtures that the Swift tests compare against:
       for each sentence: the ids from tokenizer.json (the fast tokenizer, [CLS]/[SEP] added),
       the ids from vocab.txt (tokenizers' BertWordPieceTokenizer, same settings), the tokens,
       and a truncated + padded encoding (max_length 12, padded to 16) with its attention mask.
+  Tests/DatasetsTests/Fixtures/wordpiece/shared_ids.json
+      the reference ids (tokenizer.json, [CLS]/[SEP] added) of real texts from the shared data,
+      named by file, record and field (the texts are not copied; the test reads them in place):
+      PRMBench questions and steps, DreamPRM-1.5 conversation turns, BIG-Bench-Mistake traces.
   Tests/NNTests/Fixtures/bert/reference.json
       the sentences, their ids and attention masks as one padded batch, which token rows of the
       last hidden state were kept, and the config of the run.
@@ -46,6 +50,44 @@ SENTENCES = [
 ]
 
 
+def shared_texts():
+    """(file, record, field, text) from the shared data, a few dozen records of each source."""
+    data = os.path.join(os.path.dirname(MODEL), "..", "data")
+    out = []
+    prm = "prmbench/prm800k_test_p1_4o_circular.jsonl"
+    with open(os.path.join(data, prm)) as f:
+        for i, line in enumerate(f):
+            if i >= 25:
+                break
+            r = json.loads(line)
+            out.append((prm, i, "original_question", r["original_question"]))
+            for j, step in enumerate(r["original_process"]):
+                out.append((prm, i, f"original_process.{j}", step))
+    meta = "dreamprm15/meta_MMMU_Pro.json"
+    with open(os.path.join(data, meta)) as f:
+        records = json.load(f)
+    for i, r in enumerate(records[:12]):
+        for j, turn in enumerate(r["conversations"]):
+            out.append((meta, i, f"conversations.{j}.value", turn["value"]))
+    bbm_dir = os.path.join(data, "bbm")
+    for name in sorted(x for x in os.listdir(bbm_dir) if x.endswith(".jsonl"))[:3]:
+        with open(os.path.join(bbm_dir, name)) as f:
+            for i, line in enumerate(f):
+                if i >= 6:
+                    break
+                r = json.loads(line)
+                out.append((f"bbm/{name}", i, "input", r["input"]))
+                for j, step in enumerate(r["steps"]):
+                    out.append((f"bbm/{name}", i, f"steps.{j}", step))
+    return out
+
+
+def write_shared_ids(fast, out_dir):
+    items = [{"file": f, "record": i, "field": k, "ids": fast.encode(t).ids} for f, i, k, t in shared_texts()]
+    with open(os.path.join(out_dir, "shared_ids.json"), "w") as f:
+        f.write("[\n" + ",\n".join(json.dumps(x, separators=(",", ":")) for x in items) + "\n]\n")
+
+
 def main():
     torch.manual_seed(0)
     fast = Tokenizer.from_file(os.path.join(MODEL, "tokenizer.json"))
@@ -74,6 +116,8 @@ def main():
     with open(os.path.join(out_ids, "ids.json"), "w") as f:
         json.dump({"model": "minilm-l6-v2", "sentences": records, "truncated_12_padded_16": truncated},
                   f, ensure_ascii=False, indent=1)
+
+    write_shared_ids(fast, out_ids)
 
     # The encoder on one padded batch (exercises the padding mask).
     model = BertModel.from_pretrained(MODEL, attn_implementation="eager").eval()

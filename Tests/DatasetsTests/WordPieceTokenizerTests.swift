@@ -42,6 +42,37 @@ final class WordPieceTokenizerTests: XCTestCase {
         }
     }
 
+    /// Real texts of the shared data (PRMBench, DreamPRM-1.5, BIG-Bench-Mistake), read in place;
+    /// the fixture holds only their reference ids and where each text is.
+    func testSharedDataTextsMatchReference() throws {
+        struct Item: Decodable { let file: String; let record: Int; let field: String; let ids: [Int] }
+        let tok = try WordPieceTokenizer.load(tokenizerJSON: try Self.modelDirectory() + "/tokenizer.json")
+        let items = try JSONDecoder().decode([Item].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/wordpiece/shared_ids.json")))
+        var records: [String: [Any]] = [:]
+        var mismatches = 0
+        for item in items {
+            if records[item.file] == nil {
+                let data = try Data(contentsOf: URL(fileURLWithPath: try TestPaths.sharedFile(item.file)))
+                if item.file.hasSuffix(".jsonl") {
+                    records[item.file] = try data.split(separator: UInt8(ascii: "\n")).prefix(40).map { try JSONSerialization.jsonObject(with: Data($0)) }
+                } else {
+                    records[item.file] = try JSONSerialization.jsonObject(with: data) as? [Any]
+                }
+            }
+            var value: Any = records[item.file]![item.record]
+            for key in item.field.split(separator: ".") {
+                if let i = Int(key) { value = (value as! [Any])[i] } else { value = (value as! [String: Any])[String(key)]! }
+            }
+            let text = value as! String
+            if tok.tokenize(text) != item.ids {
+                mismatches += 1
+                XCTAssertEqual(tok.tokens(text), item.ids.map { tok.token(of: $0) }, "\(item.file) record \(item.record) \(item.field)")
+            }
+        }
+        XCTAssertEqual(mismatches, 0, "of \(items.count) texts")
+        XCTAssertGreaterThan(items.count, 300)
+    }
+
     func testVocabTxtMatchesReference() throws {
         let dir = try Self.modelDirectory()
         let tok = try WordPieceTokenizer.load(vocabTxt: dir + "/vocab.txt", config: dir + "/tokenizer_config.json")
