@@ -1,1 +1,28 @@
-/// Stdlib: the builtin tables that expose the numeric libraries to the language.
+import Lang
+
+/// Stdlib: the builtin tables that expose the numeric libraries to the language. It is the one
+/// place that sees both sides: each file here wraps one library as one `BuiltinRegistry`
+/// (name, signature, one-line doc, help, example, implementation), so `help`, `:help`, tab
+/// completion, "did you mean" and docs/builtins.md all come from the same table.
+public enum Stdlib {
+    /// Every registry this module provides, in registration order. Add a new module's registry here.
+    public static func registries() -> [BuiltinRegistry] {
+        [
+            DataBuiltins.registry,
+            PRMBuiltins.registry,
+            ReweightBuiltins.registry,
+        ]
+    }
+
+    /// Registers every numeric registry on `interpreter`.
+    public static func install(into interpreter: Interpreter) {
+        for registry in registries() { interpreter.register(registry) }
+    }
+
+    /// A new interpreter with the core builtins and every numeric registry.
+    public static func makeInterpreter(options: Interpreter.Options = Interpreter.Options()) -> Interpreter {
+        let interpreter = Interpreter(options: options)
+        install(into: interpreter)
+        return interpreter
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Lang
+import Datasets
+
+/// The `data` module: readers of every supported format, the built-in benchmark generator,
+/// step splitting and final-answer extraction.
+enum DataBuiltins {
+    static func readOptions(_ args: Arguments) throws -> ReadOptions {
+        ReadOptions(skipInvalid: try args.bool(nil, "skip_invalid", default: false),
+                    limit: args.optional(nil, "limit") == nil ? nil : try args.int(nil, "limit"))
+    }
+
+    /// A builtin that reads one file with `read` and wraps the result.
+    static func reader<T>(_ name: String, _ summary: String, example: String,
+                          _ read: @escaping (String, ReadOptions) throws -> ReadResult<T>,
+                          _ wrap: @escaping ([T]) -> DatasetValue.Content) -> Builtin {
+        Builtin(name, "\(name)(path, skip_invalid: false, limit: nil)", summary,
+                help: "Errors name the file, the record index and the problem. With skip_invalid: true bad records are skipped and listed in `.skipped`.",
+                example: example) { args in
+            try Convert.checkKeywords(args, ["path", "skip_invalid", "limit"])
+            let path = try args.string(0, "path")
+            let options = try readOptions(args)
+            let result = try Convert.library(name) { try read(path, options) }
+            return .native(DatasetValue(wrap(result.items), source: path, skipped: result.messages))
+        }
+    }
+
+    static let sharedExample = #"let d = shared_data()"#
+
+    static let registry = BuiltinRegistry(module: "data", builtins: [
+        reader("load_train", "Reads DreamPRM-1.5 training data (conversations with +/- or soft step labels).",
+               example: "let meta = load_train(path_join(shared_data(), \"dreamprm15/meta_MMMU_Pro.json\"), limit: 5)\nprint(len(meta))",
+               DatasetIO.readTrain) { .train($0) },
+        reader("load_meta", "Reads a DreamPRM-1.5 meta set (conversations with a whole-solution true_false label).",
+               example: "let meta = load_meta(path_join(shared_data(), \"dreamprm15/meta_MMMU_Pro.json\"), limit: 5)\nprint(meta[0].label)",
+               DatasetIO.readMeta) { .meta($0) },
+        reader("load_meta_v1", "Reads the DreamPRM v1 meta format ('Step N:' text, true_false).",
+               example: "let v1 = load_meta_v1(path_join(shared_data(), \"dreamprm/meta.json\"), skip_invalid: true)\nprint(len(v1.skipped) > 0)",
+               DatasetIO.readMetaV1) { .meta($0) },
+        reader("load_candidates", "Reads a test set: question, candidates, true_false per candidate (for best-of-N).",
+               example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nsave_candidates(b.test, \"/tmp/dprm-example-test.json\")\nprint(len(load_candidates(\"/tmp/dprm-example-test.json\")))",
+               DatasetIO.readCandidates) { .candidates($0) },
+        reader("load_prmbench", "Reads a PRMBench JSONL file as step-labelled instances (+ until the first error step).",
+               example: "let pb = load_prmbench(path_join(shared_data(), \"prmbench/prm800k_test_p1_4o_circular.jsonl\"), limit: 4)\nprint(len(pb))",
+               DatasetIO.readPRMBench) { .train($0) },
+        reader("load_bbm", "Reads a BIG-Bench-Mistake JSONL file as step-labelled instances (- from mistake_index on).",
+               example: "let bbm = load_bbm(path_join(shared_data(), \"bbm/word_sorting.jsonl\"), limit: 3)\nprint(bbm[0].labels)",
+               DatasetIO.readBBM) { .train($0) },
+        Builtin("save_train", "save_train(dataset, path)", "Writes training instances in the DreamPRM-1.5 format (atomic).",
+                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_train(b.train, \"/tmp/dprm-example-train.json\")") { args in
+            try save(args) { content, path in
+                guard case .train(let x) = content else { return false }
+                try DatasetIO.writeTrain(x, to: path); return true
+            }
+        },
+        Builtin("save_meta", "save_meta(dataset, path)", "Writes meta instances in the DreamPRM-1.5 format (atomic).",
+                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_meta(b.meta, \"/tmp/dprm-example-meta.json\")") { args in
+            try save(args) { content, path in
+                guard case .meta(let x) = content else { return false }
+                try DatasetIO.writeMeta(x, to: path); return true
+            }
+        },
+        Builtin("save_candidates", "save_candidates(dataset, path)", "Writes candidate sets in the DreamPRM-1.5 test format (atomic).",
+                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_candidates(b.test, \"/tmp/dprm-example-cands.json\")") { args in
+            try save(args) { content, path in
+                guard case .candidates(let x) = content else { return false }
+                try DatasetIO.writeCandidates(x, to: path); return true
+            }
+        },
+        Builtin("benchmark", "benchmark(seed: 0, train_per_domain: 500, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.25)",
+                "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains}.",
+                help: """
+                Training domains differ in difficulty and label quality: clean, noisy (Monte Carlo-like \
+                flips at rate `noise`), easy, and shifted-by-one labels; the domain is in each instance's \
+                `domain` field, never in its text. `meta` has whole-solution labels from the test \
+                distribution; `test` has `candidates` sampled solutions per question from a noisy solver.
+                """,
+                example: "let b = benchmark(seed: 3, train_per_domain: 10, meta: 5, test: 4)\nprint(b.train.domains())") { args in
+            try Convert.checkKeywords(args, ["seed", "train_per_domain", "noise", "meta", "test", "candidates", "error_rate"])
+            var config = ArithmeticBenchmark.Config(seed: UInt64(try args.int(0, "seed", default: 0)),
+                                                    trainPerDomain: try args.int(nil, "train_per_domain", default: 500),
+                                                    noiseRate: try args.number(nil, "noise", default: 0.35))
+            config.metaCount = try args.int(nil, "meta", default: config.metaCount)
+            config.testQuestions = try args.int(nil, "test", default: config.testQuestions)
+            config.candidatesPerQuestion = try args.int(nil, "candidates", default: config.candidatesPerQuestion)
+            config.solverErrorRate = try args.number(nil, "error_rate", default: config.solverErrorRate)
+            let bench = ArithmeticBenchmark(config: config)
+            return Convert.dict([
+                ("train", .native(DatasetValue(.train(bench.train), source: "benchmark"))),
+                ("meta", .native(DatasetValue(.meta(bench.meta), source: "benchmark"))),
+                ("test", .native(DatasetValue(.candidates(bench.test), source: "benchmark"))),
+                ("domains", Convert.strings(config.domains.map(\.name))),
+            ])
+        },
+        Builtin("split_steps", "split_steps(text)", "Splits a solution into steps (markers, blank-line blocks, answer line).",
+                example: "print(split_steps(\"Step 1: 2 + 2 = 4\\nStep 2: 4 * 3 = 12\\nFinal answer: 12\"))") { args in
+            Convert.strings(StepSplitter.split(try args.string(0, "text")))
+        },
+        Builtin("final_answer", "final_answer(text)", "The normalised final answer of a solution, or nil.",
+                example: "print(final_answer(\"so the answer is 42.\"))") { args in
+            FinalAnswer.extract(try args.string(0, "text")).map { .string($0) } ?? .nil
+        },
+        Builtin("shared_data", "shared_data()", "The folder of the shared real datasets ($DPRM_SHARED/data or ../shared/data).",
+                help: "Errors when it cannot be found, saying which paths were tried.",
+                example: "print(exists(shared_data()))") { _ in
+            guard let dir = SharedData.directory() else {
+                throw DprmError.runtime("shared_data(): no shared data folder; set DPRM_SHARED to the folder holding data/")
+            }
+            return .string(dir)
+        },
+    ])
+
+    static func save(_ args: Arguments, _ write: (DatasetValue.Content, String) throws -> Bool) throws -> Value {
+        let data = try args.native(0, "dataset", as: DatasetValue.self, expected: "a dataset")
+        let path = try args.string(1, "path")
+        guard try Convert.library(args.callee, { try write(data.content, path) }) else {
+            throw DprmError.type("\(args.callee)() needs a \(args.callee.dropFirst(5)) dataset, got a \(data.kind) dataset")
+        }
+        return .nil
+    }
+}

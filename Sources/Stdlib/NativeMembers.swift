@@ -1,0 +1,83 @@
+import Lang
+
+/// One documented member of a native object: a field (read with `x.name`) or a method
+/// (`x.name(...)`). A type lists its members once; lookup, completion and help read that list.
+struct NativeMember<Object: AnyObject> {
+    let name: String
+    let summary: String
+    let field: ((Object) throws -> Value)?
+    let method: ((Object, inout Arguments) throws -> Value)?
+
+    static func field(_ name: String, _ summary: String, _ get: @escaping (Object) throws -> Value) -> NativeMember {
+        NativeMember(name: name, summary: summary, field: get, method: nil)
+    }
+
+    static func method(_ name: String, _ summary: String, _ call: @escaping (Object, inout Arguments) throws -> Value) -> NativeMember {
+        NativeMember(name: name, summary: summary, field: nil, method: call)
+    }
+}
+
+extension Array {
+    /// The member `name` of `object` (a field's value or a bound method), or nil.
+    func lookup<Object: AnyObject>(_ name: String, on object: Object) throws -> Value? where Element == NativeMember<Object> {
+        guard let member = first(where: { $0.name == name }) else { return nil }
+        if let get = member.field { return try get(object) }
+        let call = member.method!
+        return .function(Function(name: name) { [unowned object] args in try call(object, &args) })
+    }
+}
+
+/// Small conversions between language values and Swift values, with errors naming the argument.
+enum Convert {
+    static func floats(_ v: Value, _ what: String) throws -> [Float] {
+        switch v {
+        case .list(let l):
+            return try l.items.map { item in
+                guard case .number(let x) = item else { throw DprmError.type("\(what) must hold numbers, got \(item.typeName)") }
+                return Float(x)
+            }
+        default:
+            throw DprmError.type("\(what) must be a list of numbers or a tensor, got \(v.typeName)")
+        }
+    }
+
+    static func bools(_ v: Value, _ what: String) throws -> [Bool] {
+        guard case .list(let l) = v else { throw DprmError.type("\(what) must be a list of booleans, got \(v.typeName)") }
+        return try l.items.map { item in
+            switch item {
+            case .bool(let b): return b
+            case .number(let x): return x != 0
+            default: throw DprmError.type("\(what) must hold booleans, got \(item.typeName)")
+            }
+        }
+    }
+
+    static func strings(_ v: Value, _ what: String) throws -> [String] {
+        guard case .list(let l) = v else { throw DprmError.type("\(what) must be a list of strings, got \(v.typeName)") }
+        return try l.items.map { item in
+            guard case .string(let s) = item else { throw DprmError.type("\(what) must hold strings, got \(item.typeName)") }
+            return s
+        }
+    }
+
+    static func numbers<T: BinaryFloatingPoint>(_ xs: [T]) -> Value { .list(xs.map { .number(Double($0)) }) }
+    static func ints(_ xs: [Int]) -> Value { .list(xs.map { .int($0) }) }
+    static func strings(_ xs: [String]) -> Value { .list(xs.map { .string($0) }) }
+    static func dict(_ pairs: [(String, Value)]) -> Value { .dict(DictRef(pairs)) }
+
+    /// Fails when a keyword outside `allowed` was passed, suggesting the closest allowed name.
+    static func checkKeywords(_ args: Arguments, _ allowed: [String]) throws {
+        for (name, _) in args.keywords where !allowed.contains(name) {
+            let hint = closestName(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+            throw DprmError.type("\(args.callee)() got an unknown keyword '\(name)'\(hint)")
+        }
+    }
+
+    /// Runs a Swift call that may throw library errors, turning them into runtime errors with
+    /// the builtin's name (the library's message already names file, record or shape).
+    static func library<T>(_ callee: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DprmError { throw e } catch {
+            throw DprmError.runtime("\(callee): \(error)")
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Lang
+import Datasets
+import Reweight
+
+/// The `prm` module: building, training and evaluating process reward models.
+enum PRMBuiltins {
+    /// An aggregation from a name or a .dprm function of a list of step scores.
+    static func aggregation(_ value: Value?, _ args: Arguments) throws -> Aggregation {
+        guard let value else { return .mean }
+        switch value {
+        case .string(let name):
+            return try Convert.library(args.callee) { try Aggregation(name: name) }
+        case .function(let fn):
+            let interpreter = args.interpreter
+            return .custom(name: fn.name) { scores in
+                // A failing user function scores -infinity; the error is reported by `aggregate`.
+                let result = try? interpreter.call(value, [Convert.numbers(scores)])
+                return Float(result?.asNumber ?? -.infinity)
+            }
+        default:
+            throw DprmError.type("\(args.callee)() aggregation must be a name (\(Aggregation.builtinNames.joined(separator: ", "))) or a function")
+        }
+    }
+
+    /// `shouldStop` for long builtins: true once Ctrl-C was requested.
+    static func interrupted(_ args: Arguments) -> () -> Bool {
+        let interpreter = args.interpreter
+        return { (try? interpreter.checkInterrupt()) == nil }
+    }
+
+    static func datasets(_ value: Value, _ what: String) throws -> [DatasetValue] {
+        switch value {
+        case .native(let n as DatasetValue): return [n]
+        case .list(let l):
+            return try l.items.map {
+                guard case .native(let n as DatasetValue) = $0 else { throw DprmError.type("\(what) must hold datasets, got \($0.typeName)") }
+                return n
+            }
+        default: throw DprmError.type("\(what) must be a dataset or a list of datasets, got \(value.typeName)")
+        }
+    }
+
+    static func trainInstances(_ args: Arguments, _ index: Int?, _ name: String) throws -> [PRMInstance] {
+        let d = try args.native(index, name, as: DatasetValue.self, expected: "a training dataset")
+        guard case .train(let x) = d.content else { throw DprmError.type("\(args.callee)() argument '\(name)' must be a training dataset, got a \(d.kind) dataset") }
+        return x
+    }
+
+    static let coldStartKeywords = ["prm", "train", "lr", "weight_decay", "iterations", "iteration_num", "batch_size",
+                                    "gradient_accumulation", "gradiant_accumulation", "gradient_clipping", "gradiant_clipping",
+                                    "scheduler", "scheduler_type", "warmup", "scheduler_step_size", "scheduler_gamma",
+                                    "seed", "save_every", "save_every_iterations", "out", "progress"]
+
+    static let registry = BuiltinRegistry(module: "prm", builtins: [
+        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets])", "A new generative PRM with a tokenizer fitted to the corpus.",
+                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see.",
+                example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)") { args in
+            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab"])
+            let preset = try args.string(0, "preset", default: "small")
+            let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
+            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000))
+            let prm = try Convert.library("prm_new") {
+                try ProcessRewardModel(preset: preset, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed", default: 0)))
+            }
+            return .native(PRMValue(prm))
+        },
+        Builtin("prm_load", "prm_load(path)", "Loads a PRM checkpoint directory written by prm.save(path).",
+                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
+            let path = try args.string(0, "path")
+            return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
+        },
+        Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true)",
+                "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
+                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done.",
+                example: "let b = benchmark(seed: 1, train_per_domain: 4, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
+            try Convert.checkKeywords(args, coldStartKeywords)
+            let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
+            let train = try trainInstances(args, 1, "train")
+            var o = ColdStartOptions()
+            o.lr = try args.number(nil, "lr", default: o.lr)
+            o.weightDecay = Float(try args.number(nil, "weight_decay", default: Double(o.weightDecay)))
+            o.iterations = try args.int(nil, "iteration_num", default: try args.int(nil, "iterations", default: o.iterations))
+            o.batchSize = try args.int(nil, "batch_size", default: o.batchSize)
+            o.gradientAccumulation = try args.int(nil, "gradiant_accumulation", default: try args.int(nil, "gradient_accumulation", default: o.gradientAccumulation))
+            o.gradientClipping = Float(try args.number(nil, "gradiant_clipping", default: try args.number(nil, "gradient_clipping", default: Double(o.gradientClipping))))
+            o.schedulerType = try args.string(nil, "scheduler_type", default: try args.string(nil, "scheduler", default: o.schedulerType))
+            o.warmupRatio = try args.number(nil, "warmup", default: o.warmupRatio)
+            o.schedulerStepSize = try args.int(nil, "scheduler_step_size", default: o.schedulerStepSize)
+            o.schedulerGamma = try args.number(nil, "scheduler_gamma", default: o.schedulerGamma)
+            o.seed = UInt64(try args.int(nil, "seed", default: 0))
+            o.saveEvery = try args.int(nil, "save_every_iterations", default: try args.int(nil, "save_every", default: 0))
+            o.checkpointDirectory = args.optional(nil, "out") == nil ? nil : try args.string(nil, "out")
+            o.progress = try args.bool(nil, "progress", default: true)
+            let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }
+            if result.stopped { try args.interpreter.checkInterrupt() }
+            return .native(ColdStartValue(result))
+        },
+        Builtin("best_of_n", "best_of_n(prm, test, aggregation: \"mean\", out: nil)",
+                "Scores every candidate, picks the highest aggregated score per question; reports accuracy, AUROC and baselines.",
+                help: "Ties go to the lowest candidate index. Baselines on the same data: first candidate, random (expected), self-consistency (majority vote over final answers), oracle. With out: a path, the result is also written as JSON. `aggregation` is a name (\(Aggregation.builtinNames.joined(separator: ", "))) or a function of a list of step scores.",
+                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 3)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.test])\nlet r = best_of_n(prm, b.test, aggregation: \"min\")\nprint(r.accuracy >= 0)") { args in
+            try Convert.checkKeywords(args, ["prm", "test", "aggregation", "out"])
+            let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
+            let test = try args.native(1, "test", as: DatasetValue.self, expected: "a candidates dataset")
+            guard case .candidates(let sets) = test.content else {
+                throw DprmError.type("best_of_n() argument 'test' must be a candidates dataset, got a \(test.kind) dataset")
+            }
+            let agg = try aggregation(args.optional(2, "aggregation"), args)
+            let result = bestOfN(prm.prm, sets: sets, aggregation: agg)
+            if args.optional(nil, "out") != nil {
+                let path = try args.string(nil, "out")
+                try Convert.library("best_of_n") { try result.write(json: path) }
+            }
+            return .native(BestOfNValue(result))
+        },
+        Builtin("aggregate", "aggregate(step_scores, name_or_function)", "One solution score from its step scores (mean, min, max, log_mean, prod, last, or a function).",
+                help: "An unknown name is an error listing the valid ones.",
+                example: "print(aggregate([0.9, 0.5, 0.8], \"min\"))") { args in
+            let scores = try Convert.floats(try args.value(0, "step_scores"), "step_scores")
+            return .number(Double(try aggregation(args.optional(1, "aggregation"), args)(scores)))
+        },
+        Builtin("auroc", "auroc(scores, labels)", "Area under the ROC curve (ties count 1/2); nil when only one class is present.",
+                example: "print(auroc([0.9, 0.2, 0.7, 0.4], [true, false, true, false]))") { args in
+            let scores = try Convert.floats(try args.value(0, "scores"), "scores")
+            let labels = try Convert.bools(try args.value(1, "labels"), "labels")
+            guard scores.count == labels.count else { throw DprmError.type("auroc() got \(scores.count) scores but \(labels.count) labels") }
+            return auroc(scores, labels).map { .number($0) } ?? .nil
+        },
+        Builtin("results_table", "results_table(rows, base: nil, title: nil)", "A paper-style table (method, accuracy, gain over the base) from [[method, accuracy], ...].",
+                help: "The base defaults to the first row's accuracy.",
+                example: "print(results_table([[\"No selection\", 0.42], [\"PRM (mean)\", 0.61]], title: \"best-of-8\"))") { args in
+            let rows = try args.list(0, "rows").items.map { row -> ResultsTable.Row in
+                guard case .list(let pair) = row, pair.items.count == 2, case .string(let m) = pair.items[0], case .number(let a) = pair.items[1] else {
+                    throw DprmError.type("results_table() rows must be [method, accuracy] pairs")
+                }
+                return ResultsTable.Row(method: m, accuracy: a)
+            }
+            let base = try args.number(nil, "base", default: rows.first?.accuracy ?? 0)
+            let title = args.optional(nil, "title") == nil ? nil : try args.string(nil, "title")
+            return .string(ResultsTable(rows: rows, base: base, baseMethod: rows.first?.method, title: title).description)
+        },
+    ])
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Lang
+import Datasets
+import Reweight
+
+/// A process reward model in the language.
+public final class PRMValue: NativeObject {
+    public let prm: ProcessRewardModel
+    public init(_ prm: ProcessRewardModel) { self.prm = prm }
+    public var typeName: String { "prm" }
+    public var summary: String {
+        let c = prm.config
+        return "prm: \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
+    }
+
+    static let members: [NativeMember<PRMValue>] = [
+        .field("parameter_count", "number of parameters") { .int($0.prm.parameterCount) },
+        .field("vocab_size", "vocabulary size of its tokenizer") { .int($0.prm.vocabularySize) },
+        .field("config", "the architecture as a dict") { p in
+            let c = p.prm.config
+            return Convert.dict([("hidden_size", .int(c.hiddenSize)), ("num_layers", .int(c.numLayers)), ("num_heads", .int(c.numHeads)),
+                                 ("intermediate_size", .int(c.intermediateSize)), ("max_length", .int(c.maxLength)),
+                                 ("dropout", .number(Double(c.dropout)))])
+        },
+        .method("score", "p(+) of each step: score(question, steps)") { p, args in
+            let question = try args.string(1, "question")
+            let steps = try Convert.strings(try args.value(2, "steps"), "steps")
+            return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps)])[0])
+        },
+        .method("tokenize", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(1, "text"))) },
+        .method("save", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
+            let dir = try args.string(1, "path")
+            try Convert.library("save") { try p.prm.save(to: dir) }
+            return .string(dir)
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
+
+/// The result of a cold start.
+public final class ColdStartValue: NativeObject {
+    public let result: ColdStartResult
+    public init(_ result: ColdStartResult) { self.result = result }
+    public var typeName: String { "coldstart_run" }
+    public var summary: String {
+        let h = result.history
+        return "coldstart: \(result.stepsDone) steps in \(String(format: "%.1f", result.seconds)) s, loss \(h.meanLoss(first: 20)) -> \(h.meanLoss(last: 20))"
+            + (result.stopped ? " (stopped early)" : "")
+    }
+
+    static let members: [NativeMember<ColdStartValue>] = [
+        .field("history", "columns step, loss, lr, seconds (one entry per micro-step)") { c in
+            let r = c.result.history.records
+            return Convert.dict([("step", Convert.ints(r.map(\.step))), ("loss", Convert.numbers(r.map(\.loss))),
+                                 ("lr", Convert.numbers(r.map(\.lr))), ("seconds", Convert.numbers(r.map(\.seconds)))])
+        },
+        .field("steps", "micro-steps completed") { .int($0.result.stepsDone) },
+        .field("stopped", "true when interrupted") { .bool($0.result.stopped) },
+        .field("seconds", "wall time") { .number($0.result.seconds) },
+        .field("checkpoints", "checkpoint directories written") { Convert.strings($0.result.checkpoints) },
+        .method("final_loss", "mean loss over the last n steps (default 50)") { c, args in
+            .number(Double(c.result.history.meanLoss(last: try args.int(1, "n", default: 50))))
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
+
+/// The result of best-of-N selection, with its baselines.
+public final class BestOfNValue: NativeObject {
+    public let result: BestOfNResult
+    public init(_ result: BestOfNResult) { self.result = result }
+    public var typeName: String { "best_of_n" }
+    public var summary: String {
+        "best_of_n(\(result.aggregation)): accuracy \(String(format: "%.4f", result.accuracy)) over \(result.questionIDs.count) questions"
+    }
+    public var description: String { result.table().description }
+
+    static let members: [NativeMember<BestOfNValue>] = [
+        .field("accuracy", "fraction of questions whose chosen candidate is correct") { .number($0.result.accuracy) },
+        .field("aggregation", "the aggregation function's name") { .string($0.result.aggregation) },
+        .field("auroc", "AUROC of aggregated scores for correct vs wrong candidates (nil if undefined)") { v in v.result.auroc.map { .number($0) } ?? .nil },
+        .field("choices", "chosen candidate per question (nil when none)") { v in .list(v.result.choices.map { $0.map { .int($0) } ?? .nil }) },
+        .field("correct", "whether each question's choice is correct") { v in .list(v.result.chosenCorrect.map { .bool($0) }) },
+        .field("scores", "aggregated score per question and candidate") { v in .list(v.result.scores.map { Convert.numbers($0) }) },
+        .field("baselines", "first, random, self_consistency, oracle accuracies") { v in
+            let b = v.result.baselines
+            return Convert.dict([("first", .number(b.first)), ("random", .number(b.random)),
+                                 ("self_consistency", .number(b.selfConsistency)), ("oracle", .number(b.oracle))])
+        },
+        .method("table", "the paper-style results table as text") { v, args in
+            .string(v.result.table(prmLabel: try args.string(1, "label", default: "PRM")).description)
+        },
+        .method("write", "writes accuracy, choices and scores as JSON (atomic)") { v, args in
+            let path = try args.string(1, "path")
+            try Convert.library("write") { try v.result.write(json: path) }
+            return .string(path)
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
