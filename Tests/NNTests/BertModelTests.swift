@@ -136,6 +136,42 @@ final class BertModelTests: XCTestCase {
         XCTAssertLessThan(zip(fast.value.toArray(), h.value.toArray()).map { abs($0 - $1) }.max()!, 2e-5)
     }
 
+    /// Backward through the whole encoder agrees with central differences on a few entries of
+    /// several parameters (embeddings, attention, FFN, LayerNorm).
+    func testGradientsMatchFiniteDifferences() {
+        let model = BertModel(config: Self.tinyConfig, seed: 7)
+        model.eval()
+        model.useFastInference = false
+        let ids = [2, 5, 6, 3, 2, 7, 9, 3], mask = [1, 1, 1, 1, 1, 1, 1, 0]
+        var rng = RandomGenerator(seed: 2)
+        let probe = Variable(Tensor.randn([2, 16], rng: &rng))
+        func loss() -> Variable {
+            (BertModel.meanPool(model(ids: ids, batch: 2, length: 4, attentionMask: mask), attentionMask: mask) * probe).sum()
+        }
+        model.zeroGrad()
+        loss().backward()
+        let named = Dictionary(uniqueKeysWithValues: model.namedParameters())
+        for name in ["embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight",
+                     "encoder.layer.0.attention.self.value.bias", "encoder.layer.1.intermediate.dense.weight",
+                     "encoder.layer.1.output.LayerNorm.weight", "embeddings.position_embeddings.weight"] {
+            let p = named[name]!
+            let grad = p.grad!.contiguous().toArray()
+            // Entries with the largest gradients (the others may be exactly zero, e.g. unused rows).
+            let picks = grad.indices.sorted { abs(grad[$0]) > abs(grad[$1]) }.prefix(3)
+            for i in picks {
+                let eps: Float = 1e-2
+                let original = p.value.basePointer[i]
+                p.value.withMutablePointer { $0[i] = original + eps }
+                let up = noGrad { loss().value.item }
+                p.value.withMutablePointer { $0[i] = original - eps }
+                let down = noGrad { loss().value.item }
+                p.value.withMutablePointer { $0[i] = original }
+                let numeric = (up - down) / (2 * eps)
+                XCTAssertEqual(grad[i], numeric, accuracy: 2e-2 * max(1, abs(numeric)), "\(name)[\(i)]")
+            }
+        }
+    }
+
     func testSaveLoadRoundTripPrefixAndHalfPrecision() throws {
         let model = BertModel(config: Self.tinyConfig, seed: 5)
         model.eval()
