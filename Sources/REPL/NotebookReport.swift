@@ -1,5 +1,6 @@
 import Foundation
 import Lang
+import Stdlib
 
 /// Runs every cell of a notebook-style script and renders the results as one self-contained HTML
 /// page or a Markdown file (`dprm notebook FILE.dprm -o report.html`).
@@ -8,10 +9,11 @@ import Lang
 /// would only add follow-on errors. The failing cell shows its diagnostic; the cells after it are
 /// listed as not run, and the page says so at the top.
 ///
-/// Figures: a cell's figures are the `.png` / `.svg` files created or changed while it ran in the
-/// watched folders (the working directory, the notebook's folder and the report's folder, plus
-/// their direct subfolders), and a string result that names an existing image file. HTML inlines
-/// them as base64 data URIs; Markdown links them by path.
+/// Figures: a cell's figures are the files the plot builtins reported through `Stdlib.FigureLog`
+/// while it ran, the `.png` / `.svg` files created or changed while it ran in the watched folders
+/// (the working directory, the notebook's folder and the report's folder, plus their direct
+/// subfolders: this catches images written by other means), and a string result that names an
+/// existing image file. HTML inlines them as base64 data URIs; Markdown links them by path.
 public struct NotebookReport {
     public enum Status: String { case ok, failed, notRun = "not run" }
 
@@ -60,6 +62,7 @@ public struct NotebookReport {
         for k in report.cells.indices {
             if report.cells[k].cell.kind == .markdown { report.cells[k].status = .ok; continue }
             let before = FigureScan.snapshot(folders)
+            _ = FigureLog.drain()
             sink.text = ""
             let start = monotonicSeconds()
             do {
@@ -71,11 +74,13 @@ public struct NotebookReport {
                     report.cells[k].value = ValueDisplay.show(v)
                     interpreter.setGlobal("_", v)
                 }
-                var figures = FigureScan.changed(since: before, in: folders)
-                if case .string(let s) = v, FigureScan.isImage(s), FileManager.default.fileExists(atPath: s),
-                   !figures.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: s).standardizedFileURL }) {
-                    figures.append(s)
+                var figures = FigureLog.drain().filter(FigureScan.isImage)
+                func add(_ p: String) {
+                    let abs = URL(fileURLWithPath: p).standardizedFileURL.path
+                    if !figures.contains(abs) { figures.append(abs) }
                 }
+                FigureScan.changed(since: before, in: folders).forEach(add)
+                if case .string(let s) = v, FigureScan.isImage(s), FileManager.default.fileExists(atPath: s) { add(s) }
                 report.cells[k].figures = figures.compactMap(FigureScan.load)
             } catch let e as DprmError {
                 report.cells[k].status = .failed

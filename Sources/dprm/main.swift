@@ -36,6 +36,9 @@ func report(_ error: Error) -> Int32 {
 
 func makeInterpreter() -> Interpreter { Stdlib.makeInterpreter() }
 
+/// The words after `--` on the command line: the script's `args`.
+nonisolated(unsafe) var scriptArgs: [String] = []
+
 /// Runs `body` on the big-stack thread with Ctrl-C routed to `interp`; maps errors to exit codes.
 func runScript(_ interp: Interpreter, _ body: @escaping () throws -> Void) -> Int32 {
     InterruptController.shared.exitOnRepeat = true
@@ -66,6 +69,7 @@ struct Dprm: ParsableCommand {
         commandName: "dprm",
         abstract: "Process-reward-model research toolkit: the .dprm language, its REPL and notebook reports.",
         discussion: """
+        Words after -- reach the script as the dict `args` (dprm run FILE -- --lr 0.1 data.json).
         With no arguments, dprm starts the REPL on a terminal, or runs the script read from stdin
         when stdin is not a terminal (echo 'print(1)' | dprm).
         `dprm help NAME` documents a builtin; docs/cli.md describes everything.
@@ -76,9 +80,6 @@ struct Dprm: ParsableCommand {
 
     @Option(name: [.customShort("e"), .customLong("eval")], help: ArgumentHelp("Run CODE and print the value of its last expression.", valueName: "code"))
     var code: String?
-
-    @Argument(parsing: .postTerminator, help: "Script arguments (after --), given to the code as `args`.")
-    var scriptArgs: [String] = []
 
     func run() throws {
         if let code {
@@ -131,7 +132,6 @@ extension Dprm {
         @Argument(help: "The script.") var file: String
         @Option(help: "Run only cell N.") var cell: Int?
         @Option(help: ArgumentHelp("Run cells A..B (inclusive; A.. and ..B work too).", valueName: "A..B")) var cells: String?
-        @Argument(parsing: .postTerminator, help: "Script arguments (after --).") var scriptArgs: [String] = []
 
         func validate() throws {
             if cell != nil && cells != nil { throw ValidationError("use --cell or --cells, not both") }
@@ -184,7 +184,6 @@ extension Dprm {
 
         @Argument(help: "The notebook (.dprm with # %% cells).") var file: String
         @Option(name: .shortAndLong, help: ArgumentHelp("Report file: .html (default) or .md.", valueName: "report")) var output: String?
-        @Argument(parsing: .postTerminator, help: "Script arguments (after --).") var scriptArgs: [String] = []
 
         func run() throws {
             _ = try readScript(file, command: "notebook")
@@ -258,8 +257,13 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 signal(SIGPIPE, SIG_IGN)
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "help" { exit(help(Array(arguments.dropFirst()))) }
+// Words after the first `--` belong to the script (`args`), never to dprm's own parser.
+if let dash = arguments.firstIndex(of: "--") {
+    scriptArgs = Array(arguments[(dash + 1)...])
+    arguments = Array(arguments[..<dash])
+}
 do {
     var command = try Dprm.parseAsRoot(arguments)
     try command.run()

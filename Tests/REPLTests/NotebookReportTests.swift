@@ -4,9 +4,7 @@ import Stdlib
 @testable import REPL
 
 final class NotebookReportTests: XCTestCase {
-    /// A tiny PNG (1x1), written by a cell through `write_file`-free means: the test puts it in
-    /// place from Swift when the cell asks for it via a native hook would need Stdlib; instead
-    /// the cell copies a prepared file, which is what a plotting builtin's output looks like.
+    /// A 1x1 PNG.
     static let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPgPAAEDAQAIicLsAAAAAElFTkSuQmCC")!
 
     func makeNotebook(in dir: String) throws -> String {
@@ -64,30 +62,43 @@ final class NotebookReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<pre class=\"value\">&quot;&lt;b&gt;not bold&lt;/b&gt;&quot;</pre>"))
         XCTAssertTrue(html.contains("src=\"data:image/svg+xml;base64,"))
         // The error sits in the failing cell; the later cell is marked as not run.
-        XCTAssertTrue(html.contains("<section class=\"cell code failed\" id=\"cell-3\">"))
+        XCTAssertTrue(html.contains("<section class=\"cell code failed\" id=\"cell-4\">"))
         XCTAssertTrue(html.contains("<pre class=\"output\">before\n</pre>"))
-        XCTAssertTrue(html.contains("demo.dprm:17:") && html.contains("error (cell 3):"), html)
-        XCTAssertTrue(html.contains("Stopped at cell 3"))
-        XCTAssertTrue(html.contains("<section class=\"cell code notrun\" id=\"cell-4\">"))
+        XCTAssertTrue(html.contains("demo.dprm:17:") && html.contains("error (cell 4):"), html)
+        XCTAssertTrue(html.contains("Stopped at cell 4"))
+        XCTAssertTrue(html.contains("<section class=\"cell code notrun\" id=\"cell-5\">"))
         XCTAssertFalse(html.contains("never\n</pre>"))
         XCTAssertFalse(html.contains("<script"), "self-contained and script-free")
     }
 
     func testPNGFiguresAreInlined() throws {
         let dir = try temporaryDirectory()
-        try NotebookReportTests.png.write(to: URL(fileURLWithPath: dir + "/source.bin"))
+        let elsewhere = try temporaryDirectory() // not watched: found only through FigureLog
         let file = dir + "/p.dprm"
         try """
         # %% plot
-        write_file("\(dir)/plots/curve.png", read_file("\(dir)/source.bin"))
+        fake_plot("\(elsewhere)/curve.png")
+        # %% no figure
+        1
         """.write(toFile: file, atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: dir + "/plots", withIntermediateDirectories: true)
-        let r = try runReport(file, watch: [dir])
-        if r.cells[0].status == .failed {
-            throw XCTSkip("read_file cannot carry binary data here: \(r.cells[0].error ?? "")")
+        // A builtin that behaves like the plot builtins: writes the image, records it.
+        let interp = Stdlib.makeInterpreter(options: Interpreter.Options(output: { _ in }))
+        interp.register(BuiltinRegistry(module: "test", builtins: [
+            Builtin("fake_plot", "fake_plot(path)", "Writes a 1x1 PNG.") { a in
+                let path = try a.string(0, "path")
+                try NotebookReportTests.png.write(to: URL(fileURLWithPath: path))
+                FigureLog.record(path: path)
+                return .nil
+            },
+        ]))
+        let result: Result<NotebookReport, Error> = BigStack.run {
+            Result { try NotebookReport.run(path: file, interpreter: interp, watch: [dir]) }
         }
-        XCTAssertEqual(r.cells[0].figures.map(\.path), ["\(dir)/plots/curve.png"])
-        XCTAssertTrue(r.html().contains("data:image/png;base64,"))
+        let r = try result.get()
+        XCTAssertEqual(r.cells.map(\.status), [.ok, .ok])
+        XCTAssertEqual(r.cells[0].figures.map(\.path), ["\(elsewhere)/curve.png"])
+        XCTAssertEqual(r.cells[1].figures.count, 0)
+        XCTAssertTrue(r.html().contains("src=\"data:image/png;base64,\(NotebookReportTests.png.base64EncodedString())\""))
     }
 
     func testMarkdownReport() throws {
@@ -95,13 +106,13 @@ final class NotebookReportTests: XCTestCase {
         let file = try makeNotebook(in: dir)
         let md = try runReport(file, watch: [dir]).markdown(reportDirectory: dir)
         XCTAssertTrue(md.contains("# Demo <report>"))
-        XCTAssertTrue(md.contains("**Cell 1: setup**"))
+        XCTAssertTrue(md.contains("**Cell 2: setup**"))
         XCTAssertTrue(md.contains("```dprm\nlet xs = [3, 1, 2]"))
         XCTAssertTrue(md.contains("```text\nsorted: [1, 2, 3]\n```"))
         XCTAssertTrue(md.contains("![\(dir)/fig.svg](fig.svg)"))
         XCTAssertTrue(md.contains("**Error:**"))
         XCTAssertTrue(md.contains("_(not run: an earlier cell failed)_"))
-        XCTAssertTrue(md.contains("> Stopped at cell 3"))
+        XCTAssertTrue(md.contains("> Stopped at cell 4"))
     }
 }
 
