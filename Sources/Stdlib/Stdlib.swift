@@ -11,6 +11,7 @@ public enum Stdlib {
             DataBuiltins.registry,
             PRMBuiltins.registry,
             ReweightBuiltins.registry,
+            PlotBuiltins.registry,
         ]
     }
 
