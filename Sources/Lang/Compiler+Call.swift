@@ -27,11 +27,10 @@ extension Compiler {
             let a0 = codes[0].run
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 1 {
-                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
-                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
-                    frame.slots[0] = try a0(f)
-                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                if case .function(let fn) = cv, fn.fastArity == 1 {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
+                    do { frame.slots[0] = try a0(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
+                    return try rt.call(fn, frame, callerName, src, span)
                 }
                 return try slowPath(f, cv)
             }
@@ -40,12 +39,10 @@ extension Compiler {
             let a0 = codes[0].run, a1 = codes[1].run
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == 2 {
-                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
-                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
-                    frame.slots[0] = try a0(f)
-                    frame.slots[1] = try a1(f)
-                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                if case .function(let fn) = cv, fn.fastArity == 2 {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
+                    do { frame.slots[0] = try a0(f); frame.slots[1] = try a1(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
+                    return try rt.call(fn, frame, callerName, src, span)
                 }
                 return try slowPath(f, cv)
             }
@@ -53,11 +50,10 @@ extension Compiler {
         if positionalOnly {
             return { f in
                 let cv = try callee(f)
-                if case .function(let fn) = cv, let proto = fn.proto, proto.simple, proto.paramCount == argc {
-                    let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
-                    defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
-                    for k in 0..<argc { frame.slots[k] = try codes[k].run(f) }
-                    do { return try rt.run(proto, frame) } catch { throw callerFrame(error, callerName, src, span) }
+                if case .function(let fn) = cv, fn.fastArity == argc {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
+                    do { for k in 0..<argc { frame.slots[k] = try codes[k].run(f) } } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
+                    return try rt.call(fn, frame, callerName, src, span)
                 }
                 return try slowPath(f, cv)
             }

@@ -145,8 +145,21 @@ extension Compiler {
         let src = self.src, span = e.span
         switch e.kind {
         case .binary(let op, let l, let r) where ["<", "<=", ">", ">=", "==", "!="].contains(op):
-            let a = try compileExpr(l), b = try compileExpr(r)
             let bop = BinaryOperator(rawValue: op)!
+            // `n < 2` with n a local: compare in place.
+            if case .literal(.number(let k)) = r.kind, let i = slotOf(l), op == "<" || op == "<=" || op == ">" || op == ">=" {
+                let kv = Value.number(k)
+                func slowK(_ x: Value) throws -> Bool {
+                    do { return try Ops.binary(bop, x, kv).isTruthy } catch { throw located(error, src, span) }
+                }
+                switch op {
+                case "<": return { f in if case .number(let p) = f.slots[i] { return p < k }; return try slowK(f.slots[i]) }
+                case "<=": return { f in if case .number(let p) = f.slots[i] { return p <= k }; return try slowK(f.slots[i]) }
+                case ">": return { f in if case .number(let p) = f.slots[i] { return p > k }; return try slowK(f.slots[i]) }
+                default: return { f in if case .number(let p) = f.slots[i] { return p >= k }; return try slowK(f.slots[i]) }
+                }
+            }
+            let a = try compileExpr(l), b = try compileExpr(r)
             func slow(_ x: Value, _ y: Value) throws -> Bool {
                 do { return try Ops.binary(bop, x, y).isTruthy } catch { throw located(error, src, span) }
             }
@@ -174,6 +187,12 @@ extension Compiler {
         }
     }
 
+    /// The local slot an expression reads, when it is a plain unboxed local.
+    func slotOf(_ e: Expr) -> Int? {
+        if case .name(let n) = e.kind, case .slot(let i) = lookup(n) { return i }
+        return nil
+    }
+
     // MARK: binary operators
 
     func compileBinary(_ op: String, _ l: Expr, _ r: Expr, _ span: Span) throws -> Code {
@@ -190,6 +209,16 @@ extension Compiler {
         let bop = BinaryOperator(rawValue: op)!
         @inline(__always) func slow(_ x: Value, _ y: Value) throws -> Value {
             do { return try Ops.binary(bop, x, y) } catch { throw located(error, src, span) }
+        }
+        // Local on the left and constant number on the right (`n - 1`): no closure calls at all.
+        if case .literal(.number(let k)) = r.kind, let i = slotOf(l) {
+            let kv = Value.number(k)
+            switch bop {
+            case .add: return { f in if case .number(let p) = f.slots[i] { return .number(p + k) }; return try slow(f.slots[i], kv) }
+            case .subtract: return { f in if case .number(let p) = f.slots[i] { return .number(p - k) }; return try slow(f.slots[i], kv) }
+            case .multiply: return { f in if case .number(let p) = f.slots[i] { return .number(p * k) }; return try slow(f.slots[i], kv) }
+            default: break
+            }
         }
         // Constant number on the right (`n - 1`, `i * 2`): one less closure call.
         if case .literal(.number(let k)) = r.kind {

@@ -477,6 +477,41 @@ public final class Interpreter {
 }
 
 extension Runtime {
+    /// Fast-path call of a bound frame: runs it, pops it, and records the caller in the stack trace on errors.
+    @inline(__always)
+    func call(_ fn: Function, _ frame: Frame, _ callerName: String, _ src: SourceFile, _ span: Span) throws -> Value {
+        let d = depth.pointee + 1
+        depth.pointee = d
+        if d > maxDepth || interrupt.isSet {
+            depth.pointee = d - 1
+            pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
+            let e: DprmError = interrupt.isSet ? interruptedError()
+                : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(fn.name)()")
+            throw callerFrame(e, callerName, src, span)
+        }
+        let r: Value
+        do {
+            r = try fn.body(frame)
+        } catch {
+            depth.pointee = d - 1
+            pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
+            var e = error
+            if var de = error as? DprmError {
+                if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: fn.name, location: loc)] }
+                e = de
+            }
+            throw callerFrame(e, callerName, src, span)
+        }
+        depth.pointee = d - 1
+        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
+        if ctl.pointee == Unwind.returning {
+            ctl.pointee = Unwind.none
+            let v = ret.move(); ret.initialize(to: .nil)
+            return v
+        }
+        return r
+    }
+
     /// Runs a bound frame: depth and interrupt checks, the body, then the `return` value if any.
     @inline(__always)
     func run(_ proto: FunctionProto, _ frame: Frame) throws -> Value {

@@ -129,9 +129,16 @@ public final class Function {
     let captureCount: Int
     let native: ((inout Arguments) throws -> Value)?
     let receiver: Value?
+    // Copies of the prototype's fields read by the call fast path (one object to touch, no retains).
+    let fastArity: Int      // parameter count when the prototype is simple, else -1
+    let slotCount: Int
+    let boxCount: Int
+    let body: Code
 
     init(proto: FunctionProto, captures: ContiguousArray<Box>) {
         self.name = proto.name; self.proto = proto
+        self.fastArity = proto.simple ? proto.paramCount : -1
+        self.slotCount = proto.slotCount; self.boxCount = proto.boxCount; self.body = proto.body
         self.captureCount = captures.count
         self.captures = .allocate(capacity: max(1, captures.count))
         for (k, b) in captures.enumerated() { (self.captures + k).initialize(to: b) }
@@ -144,6 +151,7 @@ public final class Function {
                 _ implementation: @escaping (inout Arguments) throws -> Value) {
         self.name = name; self.builtin = builtin; self.receiver = receiver
         self.native = implementation; self.proto = nil
+        self.fastArity = -1; self.slotCount = 0; self.boxCount = 0; self.body = { _ in .nil }
         self.captures = .allocate(capacity: 1); self.captureCount = 0
     }
     deinit { captures.deinitialize(count: captureCount); captures.deallocate() }
