@@ -16,9 +16,10 @@ private final class FakeVector: NativeObject {
 
 /// A host object shaped like a run: `history` and `snapshots` members.
 private final class FakeRun: NativeObject {
-    let history: Value, snapshots: Value
-    init(history: Value, snapshots: Value) { self.history = history; self.snapshots = snapshots }
-    var typeName: String { "run" }
+    let history: Value, snapshots: Value, typeName: String
+    init(history: Value, snapshots: Value, typeName: String = "run") {
+        self.history = history; self.snapshots = snapshots; self.typeName = typeName
+    }
     func member(_ name: String) throws -> Value? {
         switch name {
         case "history": return history
@@ -308,6 +309,13 @@ final class PlotBuiltinsTests: XCTestCase {
         let files = try run("import \"plots\"\nplot_run(run, \"\(path("figs"))\")", interpreter)
         XCTAssertEqual(files.repr, "[" + ["losses", "lr", "weights", "weight_hist"].map { "\"\(path("figs/\($0).png"))\"" }.joined(separator: ", ") + "]")
         for name in ["losses", "lr", "weights", "weight_hist"] { _ = try pngSize(path("figs/\(name).png")) }
+        // A run object (members history and snapshots, like the reweighting run).
+        interpreter.setGlobal("obj", .native(FakeRun(history: try run("h", interpreter), snapshots: try run("snaps", interpreter),
+                                                     typeName: "reweight_run")))
+        XCTAssertEqual(try run("len(plot_run(obj, \"\(path("obj"))\", ext: \"svg\"))", interpreter).asNumber, 4)
+        // A bare history: no weight plots.
+        XCTAssertEqual(try run("len(plot_run(h, \"\(path("h"))\", ext: \"txt\"))", interpreter).asNumber, 2)
+        XCTAssertTrue(try String(contentsOfFile: path("h/losses.txt"), encoding: .utf8).contains("meta loss"))
         output = ""
         try run("compare_aggregations({min: {\"1\": 0.4, \"4\": 0.55}, prod: {\"1\": 0.4, \"4\": 0.5}}, \"\(path("agg.png"))\")", interpreter)
         XCTAssertTrue(output.contains("N=4"), output)
