@@ -142,6 +142,7 @@ enum PlotData {
 
     /// Runs a `Plotting` call, turning its errors into language errors that keep the message
     /// (gnuplot's own words for a rejected command).
+    @discardableResult
     static func wrap<T>(_ callee: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DprmError { throw e } catch let e as PlotError {
             throw DprmError.runtime("\(callee)(): \(e.description)")
