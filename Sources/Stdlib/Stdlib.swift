@@ -8,6 +8,7 @@ public enum Stdlib {
     /// Every registry this module provides, in registration order. Add a new module's registry here.
     public static func registries() -> [BuiltinRegistry] {
         [
+            TensorBuiltins.registry,
             DataBuiltins.registry,
             PRMBuiltins.registry,
             ReweightBuiltins.registry,

@@ -1,0 +1,220 @@
+import Foundation
+import Lang
+import Tensors
+import Autodiff
+import NN
+
+extension Stdlib {
+    static func reduction(_ a: Arguments, _ index: Int) throws -> Reduction {
+        switch try a.string(index, "reduction", default: "mean") {
+        case "mean": return .mean
+        case "sum": return .sum
+        case "none": return .none
+        case let s: throw DprmError.runtime("\(a.callee)(): reduction must be \"mean\", \"sum\" or \"none\", got \(quote(s))")
+        }
+    }
+
+    static func quote(_ s: String) -> String { "\"" + s + "\"" }
+
+    /// Parameters for an optimizer or clip_grad_norm: a module, or a list of parameter tensors.
+    static func parameters(_ a: Arguments, _ index: Int, _ name: String) throws -> [(String, Variable)] {
+        let v = try a.value(index, name)
+        if case .native(let n) = v, let m = n as? ModuleValue { return m.module.namedParameters() }
+        let ps = try a.tensorList(index, name)
+        for (k, p) in ps.enumerated() where !(p.variable.requiresGrad && p.variable.isLeaf) {
+            throw DprmError.runtime("\(a.callee)(): \(name)[\(k)] is not a parameter (make it with param(t))")
+        }
+        return ps.enumerated().map { (String($0.offset), $0.element.variable) }
+    }
+
+    static func betas(_ a: Arguments) throws -> (Double, Double) {
+        guard let v = a.optional(nil, "betas") else { return (0.9, 0.999) }
+        guard case .list(let l) = v, l.items.count == 2, case .number(let b1) = l.items[0], case .number(let b2) = l.items[1],
+              (0..<1).contains(b1), (0..<1).contains(b2) else {
+            throw DprmError.type("\(a.callee)() argument 'betas' must be a list of two numbers in [0, 1), got \(v.description)")
+        }
+        return (b1, b2)
+    }
+
+    static func nonNegative(_ a: Arguments, _ index: Int?, _ name: String, default d: Double) throws -> Double {
+        let x = try a.number(index, name, default: d)
+        guard x >= 0, x.isFinite else { throw DprmError.runtime("\(a.callee)(): \(name) must be a non-negative number, got \(formatNumber(x))") }
+        return x
+    }
+
+    static func tensorNN(_ state: TensorRandomState) -> [Builtin] {
+        [
+            // MARK: losses
+            Builtin("cross_entropy", "cross_entropy(logits, targets, ignore_index: -100, reduction: \"mean\")", "Cross-entropy of logits [n, classes] against class ids (or class probabilities of the same shape).",
+                    help: "targets: n class ids (list or tensor); ids equal to ignore_index count for nothing and \"mean\" divides by the others.\nA targets tensor with the logits' shape is read as soft labels (rows of probabilities).\nLogits with more axes are flattened to [-1, classes].",
+                    example: "cross_entropy(tensor([[2, 0], [0, 2]]), [0, 1]).item()") { a in
+                try a.check(positional: 2...4, keywords: ["ignore_index", "reduction"])
+                let logits = try a.variable(0, "logits")
+                guard let classes = logits.shape.last, classes > 0 else {
+                    throw DprmError.runtime("cross_entropy(): logits need a non-empty last axis of classes, got \(Tensor.describe(logits.shape))")
+                }
+                let red = try reduction(a, 3)
+                if let soft = a.positional[1].asTensorValue, soft.shape == logits.shape, logits.shape.count >= 1 {
+                    return .variable(Loss.crossEntropy(logits: logits, probabilities: soft.variable.value, reduction: red))
+                }
+                let targets = try a.ints(1, "targets"), ignore = try a.int(2, "ignore_index", default: -100)
+                let rows = logits.value.count / classes
+                guard targets.count == rows else {
+                    throw DprmError.runtime("cross_entropy(): \(targets.count) targets for \(rows) rows of logits \(Tensor.describe(logits.shape))")
+                }
+                for (i, t) in targets.enumerated() where t != ignore && (t < 0 || t >= classes) {
+                    throw DprmError.runtime("cross_entropy(): target \(t) at row \(i) out of range for \(classes) classes")
+                }
+                return .variable(Loss.crossEntropy(logits: logits, targets: targets, ignoreIndex: ignore, reduction: red))
+            },
+            Builtin("mse", "mse(input, target, reduction: \"mean\")", "Mean squared error (target broadcasts to input).",
+                    help: "reduction: \"mean\" (default), \"sum\" or \"none\" (per element).",
+                    example: "mse(tensor([1, 2]), tensor([1, 4])).item()   # 2") { a in
+                try a.check(positional: 2...3, keywords: ["reduction"])
+                let x = try a.variable(0, "input"), y = try a.variable(1, "target")
+                do { _ = try Tensor.broadcastShape(x.shape, y.shape) } catch {
+                    throw DprmError.runtime("mse(): input \(Tensor.describe(x.shape)) and target \(Tensor.describe(y.shape)) do not broadcast")
+                }
+                return .variable(Loss.mse(x, y, reduction: try reduction(a, 2)))
+            },
+            Builtin("bce_with_logits", "bce_with_logits(logits, target, reduction: \"mean\")", "Binary cross-entropy on logits (stable), targets in [0, 1].",
+                    help: "As torch.nn.functional.binary_cross_entropy_with_logits; reduction: \"mean\", \"sum\" or \"none\".",
+                    example: "bce_with_logits(tensor([0]), tensor([1])).item()   # 0.6931") { a in
+                try a.check(positional: 2...3, keywords: ["reduction"])
+                let x = try a.variable(0, "logits"), y = try a.variable(1, "target")
+                do { _ = try Tensor.broadcastShape(x.shape, y.shape) } catch {
+                    throw DprmError.runtime("bce_with_logits(): logits \(Tensor.describe(x.shape)) and target \(Tensor.describe(y.shape)) do not broadcast")
+                }
+                return .variable(Loss.bceWithLogits(x, y, reduction: try reduction(a, 2)))
+            },
+
+            // MARK: optimizers
+            Builtin("sgd", "sgd(params, lr, momentum: 0, weight_decay: 0, nesterov: false)", "Stochastic gradient descent over parameters (a list of param tensors or a module).",
+                    help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.SGD.",
+                    example: "let w = param([1.0])\nlet opt = sgd([w], lr: 0.1)\n(w * w).sum().backward()\nopt.step()\nprint(w.item())   # 0.8") { a in
+                try a.check(positional: 1...2, keywords: ["lr", "momentum", "weight_decay", "nesterov"])
+                let ps = try parameters(a, 0, "params")
+                guard a.optional(1, "lr") != nil else { throw DprmError.type("sgd() missing argument 'lr'") }
+                let lr = try nonNegative(a, 1, "lr", default: 0)
+                let mu = try nonNegative(a, nil, "momentum", default: 0), wd = try nonNegative(a, nil, "weight_decay", default: 0)
+                let nesterov = try a.bool(nil, "nesterov", default: false)
+                if nesterov && mu == 0 { throw DprmError.runtime("sgd(): nesterov needs momentum > 0") }
+                return .native(OptimizerValue(SGD(ps, lr: lr, momentum: Float(mu), weightDecay: Float(wd), nesterov: nesterov), kind: "sgd"))
+            },
+            Builtin("adam", "adam(params, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0)", "Adam over parameters (a list of param tensors or a module); weight decay as L2.",
+                    help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.Adam.",
+                    example: "let w = param([1.0, 2.0])\nlet opt = adam([w], lr: 0.01)") { a in
+                try a.check(positional: 1...2, keywords: ["lr", "betas", "eps", "weight_decay"])
+                let ps = try parameters(a, 0, "params")
+                let (b1, b2) = try betas(a)
+                return .native(OptimizerValue(Adam(ps, lr: try nonNegative(a, 1, "lr", default: 1e-3), beta1: b1, beta2: b2,
+                                                   eps: Float(try nonNegative(a, nil, "eps", default: 1e-8)),
+                                                   weightDecay: Float(try nonNegative(a, nil, "weight_decay", default: 0)), variant: .adam), kind: "adam"))
+            },
+            Builtin("adamw", "adamw(params, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01)", "AdamW (decoupled weight decay) over parameters (a list of param tensors or a module).",
+                    help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.AdamW.",
+                    example: "let w = param(zeros([3]))\nlet opt = adamw([w], lr: 0.1)\nmse(w, ones(3)).backward()\nopt.step()\nopt.zero_grad()") { a in
+                try a.check(positional: 1...2, keywords: ["lr", "betas", "eps", "weight_decay"])
+                let ps = try parameters(a, 0, "params")
+                let (b1, b2) = try betas(a)
+                return .native(OptimizerValue(Adam(ps, lr: try nonNegative(a, 1, "lr", default: 1e-3), beta1: b1, beta2: b2,
+                                                   eps: Float(try nonNegative(a, nil, "eps", default: 1e-8)),
+                                                   weightDecay: Float(try nonNegative(a, nil, "weight_decay", default: 0.01)), variant: .adamW), kind: "adamw"))
+            },
+            Builtin("scheduler", "scheduler(opt, kind, warmup: 0, total: nil, step_size: nil, gamma: 0.1)", "A learning-rate schedule driving opt: \"cosine\", \"linear\", \"constant\" or \"step\".",
+                    help: "cosine: linear warmup over warmup steps, then a half cosine to 0 at total (HF get_cosine_schedule_with_warmup).\nlinear: warmup, then linear decay to 0 at total. constant: warmup, then the base rate.\nstep: lr * gamma^(steps / step_size) (torch StepLR).\nCall sched.step() after opt.step(); sched.lr is the rate in force. Creating one sets the rate for step 0.",
+                    example: "let w = param([1.0])\nlet opt = sgd([w], lr: 0.1)\nlet s = scheduler(opt, \"cosine\", warmup: 2, total: 10)\ns.step()\nprint(s.lr)   # 0.05") { a in
+                try a.check(positional: 2...2, keywords: ["warmup", "total", "step_size", "gamma"])
+                let opt = try a.native(0, "opt", as: OptimizerValue.self, expected: "an optimizer")
+                let kind = try a.string(1, "kind")
+                let warmup = try a.int(nil, "warmup", default: 0)
+                guard warmup >= 0 else { throw DprmError.runtime("scheduler(): warmup must be >= 0, got \(warmup)") }
+                func total() throws -> Int {
+                    guard a.optional(nil, "total") != nil else { throw DprmError.runtime("scheduler(): \(quote(kind)) needs total: (the number of steps)") }
+                    let t = try a.int(nil, "total")
+                    guard t > 0 else { throw DprmError.runtime("scheduler(): total must be positive, got \(t)") }
+                    return t
+                }
+                let schedule: Schedule
+                switch kind {
+                case "cosine": schedule = .cosineWithWarmup(warmup: warmup, total: try total())
+                case "linear": schedule = .linearWithWarmup(warmup: warmup, total: try total())
+                case "constant": schedule = .constantWithWarmup(warmup: warmup)
+                case "step":
+                    guard a.optional(nil, "step_size") != nil else { throw DprmError.runtime("scheduler(): \"step\" needs step_size:") }
+                    let size = try a.int(nil, "step_size")
+                    guard size > 0 else { throw DprmError.runtime("scheduler(): step_size must be positive, got \(size)") }
+                    schedule = .step(stepSize: size, gamma: try nonNegative(a, nil, "gamma", default: 0.1))
+                default:
+                    throw DprmError.runtime("scheduler(): unknown kind \(quote(kind)); use \"cosine\", \"linear\", \"constant\" or \"step\"")
+                }
+                return .native(SchedulerValue(LRScheduler(opt.optimizer, schedule: schedule), kind: kind))
+            },
+            Builtin("clip_grad_norm", "clip_grad_norm(params, max_norm)", "Scales the gradients so their global L2 norm is at most max_norm; returns the norm before clipping.",
+                    help: "params: a list of parameters or a module. As torch.nn.utils.clip_grad_norm_.",
+                    example: "let w = param([3.0, 4.0])\n(w * w).sum().backward()\nclip_grad_norm([w], 1)   # 10") { a in
+                try a.check(positional: 2...2, keywords: ["max_norm"])
+                let ps = try parameters(a, 0, "params")
+                let m = try nonNegative(a, 1, "max_norm", default: try a.number(1, "max_norm"))
+                return .number(Double(clipGradNorm(ps.map(\.1), maxNorm: Float(m))))
+            },
+
+            // MARK: modules
+            Builtin("linear", "linear(in, out, bias: true, seed: nil)", "A linear layer y = x W^T + b (W: [out, in]), torch's default initialisation.",
+                    help: "Use m.forward(x), m.parameters(), m.weight, m.bias. Without seed: the shared tensor generator (manual_seed).",
+                    example: "let m = linear(3, 2, seed: 0)\nm.forward(ones([4, 3])).shape   # [4, 2]") { a in
+                try a.check(positional: 2...3, keywords: ["bias", "seed"])
+                let i = try a.int(0, "in"), o = try a.int(1, "out")
+                guard i > 0, o > 0 else { throw DprmError.runtime("linear(): sizes must be positive, got \(i) and \(o)") }
+                _ = try TensorValue.checkedCount(i, o, shape: [o, i], what: "linear()")
+                let bias = try a.bool(2, "bias", default: true)
+                let layer = try withRNG(a, state) { Linear(i, o, bias: bias, rng: &$0) }
+                return .native(ModuleValue(layer, kind: "linear", inFeatures: i) { layer($0) })
+            },
+            Builtin("mlp", "mlp(sizes, activation: \"relu\", seed: nil)", "Linear layers of the given sizes with an activation between them (not after the last).",
+                    help: "sizes [2, 16, 1] gives Linear(2, 16), activation, Linear(16, 1). Activations: relu, gelu, gelu_tanh, tanh, sigmoid, leaky_relu, identity.",
+                    example: "let m = mlp([2, 8, 1], seed: 0)\nm.forward(zeros([5, 2])).shape   # [5, 1]") { a in
+                try a.check(positional: 1...2, keywords: ["activation", "seed"])
+                let sizes = try a.ints(0, "sizes")
+                guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
+                    throw DprmError.runtime("mlp(): sizes need at least two positive numbers, got \(sizes)")
+                }
+                for k in 0..<(sizes.count - 1) { _ = try TensorValue.checkedCount(sizes[k], sizes[k + 1], shape: [sizes[k + 1], sizes[k]], what: "mlp()") }
+                let name = try a.string(1, "activation", default: "relu")
+                guard let act = Activation(name: name) else { throw DprmError.runtime("mlp(): unknown activation \(quote(name))") }
+                let model = try withRNG(a, state) { MLP(sizes: sizes, activation: act, rng: &$0) }
+                return .native(ModuleValue(model, kind: "mlp", inFeatures: sizes[0]) { model($0) })
+            },
+
+            // MARK: files
+            Builtin("save_tensors", "save_tensors(tensors, path)", "Writes a dict of tensors (or a module's parameters) to a safetensors file, atomically.",
+                    help: "Stored as F32 under the dict keys; torch and safetensors read the file.",
+                    example: "save_tensors({w: ones([2, 2])}, \"/tmp/dprm-example.safetensors\")") { a in
+                try a.check(positional: 2...2)
+                var dict: [String: Tensor] = [:]
+                if case .native(let n) = a.positional[0], let m = n as? ModuleValue {
+                    dict = m.module.stateDict()
+                } else {
+                    for (k, v) in try a.dict(0, "tensors").pairs {
+                        dict[k] = try TensorValue.tensor(from: v, what: "save_tensors() entry '\(k)'")
+                    }
+                }
+                let path = try a.string(1, "path")
+                do { try Safetensors.write(dict, to: path) } catch { throw DprmError.runtime("save_tensors(): \(error)") }
+                return .nil
+            },
+            Builtin("load_tensors", "load_tensors(path)", "Reads a safetensors file into a dict of tensors (sorted by name; F16/BF16 become float32).",
+                    help: "F32, F16 and BF16 entries are read; a missing or malformed file is an error naming the path.",
+                    example: "save_tensors({b: arange(3)}, \"/tmp/dprm-example2.safetensors\")\nload_tensors(\"/tmp/dprm-example2.safetensors\").b.tolist()   # [0, 1, 2]") { a in
+                try a.check(positional: 1...1)
+                let path = try a.string(0, "path")
+                do {
+                    let all = try SafetensorsFile(path: path).allTensors()
+                    return .dict(DictRef(all.keys.sorted().map { ($0, .tensor(all[$0]!)) }))
+                } catch {
+                    throw DprmError.runtime("load_tensors(): \(error)")
+                }
+            },
+        ]
+    }
+}
