@@ -42,7 +42,25 @@ final class BuiltinBenchmarkTests: XCTestCase {
             if let s = env["DPRM_BENCH_ITERS"], let n = Int(s) { options.coldStart.iterations = n }
             if let s = env["DPRM_BENCH_LR"], let x = Double(s) { options.coldStart.lr = x }
             if let s = env["DPRM_BENCH_BATCH"], let n = Int(s) { options.coldStart.batchSize = n }
+            if let s = env["DPRM_BENCH_OPERAND"], let n = Int(s) {
+                options.data.testMaxOperand = n
+                for k in options.data.domains.indices where options.data.domains[k].maxOperand > n { options.data.domains[k].maxOperand = n }
+            }
+            if let s = env["DPRM_BENCH_PER_DOMAIN"], let n = Int(s) { for k in options.data.domains.indices { options.data.domains[k].count = n } }
             let r = try BuiltinBenchmark.run(options)
+            // Mean p(+) of test steps: correct ones, the first wrong one, later wrong ones.
+            var buckets: [String: [Float]] = [:]
+            for (q, set) in r.benchmark.test.enumerated() {
+                guard let flags = set.metadata["step_correct"]?.arrayValue else { continue }
+                for (c, f) in flags.enumerated() {
+                    let correct = f.arrayValue!.map { $0.boolValue! }
+                    for (k, ok) in correct.enumerated() {
+                        let kind = ok ? "correct" : (k == correct.firstIndex(of: false) ? "first-error" : "after-error")
+                        buckets[kind, default: []].append(r.bestOfN[0].stepScores[q][c][k])
+                    }
+                }
+            }
+            for (k, v) in buckets.sorted(by: { $0.key < $1.key }) { print("mean p(+) \(k): \(v.reduce(0, +) / Float(v.count)) over \(v.count)") }
             print("cold start loss: first 20 \(r.coldStart.history.meanLoss(first: 20)), last 20 \(r.coldStart.history.meanLoss(last: 20))")
             for b in r.bestOfN { print("auroc \(b.aggregation): \(b.auroc.map { String(format: "%.3f", $0) } ?? "-")") }
         }
