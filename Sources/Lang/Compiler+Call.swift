@@ -23,6 +23,35 @@ extension Compiler {
             do { return try interp.callValue(cv, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
         }
 
+        if positionalOnly && argc == 1, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
+            // `f(x)` with f a global: read the global in place, no closure call for the callee.
+            let a0 = codes[0].run
+            let st = box.ref
+            let site = nameSite(cname, calleeExpr.span)
+            return { f in
+                guard st.pointee.defined else { throw site.undefined() }
+                if case .function(let fn) = st.pointee.value, fn.fastArity == 1 {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
+                    do { frame.slots[0] = try a0(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
+                    return try rt.call(fn, frame, callerName, src, span)
+                }
+                return try slowPath(f, st.pointee.value)
+            }
+        }
+        if positionalOnly && argc == 2, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
+            let a0 = codes[0].run, a1 = codes[1].run
+            let st = box.ref
+            let site = nameSite(cname, calleeExpr.span)
+            return { f in
+                guard st.pointee.defined else { throw site.undefined() }
+                if case .function(let fn) = st.pointee.value, fn.fastArity == 2 {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
+                    do { frame.slots[0] = try a0(f); frame.slots[1] = try a1(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
+                    return try rt.call(fn, frame, callerName, src, span)
+                }
+                return try slowPath(f, st.pointee.value)
+            }
+        }
         if positionalOnly && argc == 1 {
             let a0 = codes[0].run
             return { f in

@@ -187,6 +187,23 @@ extension Compiler {
         }
     }
 
+    /// `return e` in tail position is just `e` (a function's value is its last expression), which
+    /// skips the return signal on the most common path. Applied through trailing if/else branches.
+    func tailReturns(_ body: [Stmt]) -> [Stmt] {
+        guard let last = body.last else { return body }
+        var out = body
+        switch last.kind {
+        case .returnStmt(let e?):
+            out[out.count - 1] = Stmt(.expr(e), last.span)
+        case .expr(let e):
+            if case .ifElse(let c, let t, let el) = e.kind {
+                out[out.count - 1] = Stmt(.expr(Expr(.ifElse(c, tailReturns(t), el.map { tailReturns($0) }), e.span)), last.span)
+            }
+        default: break
+        }
+        return out
+    }
+
     /// The local slot an expression reads, when it is a plain unboxed local.
     func slotOf(_ e: Expr) -> Int? {
         if case .name(let n) = e.kind, case .slot(let i) = lookup(n) { return i }
@@ -277,7 +294,7 @@ extension Compiler {
             inner.blocks[0][p.name] = paramLocs[k]
             display.append(p.variadic ? "...\(p.name)" : (p.defaultValue.map { "\(p.name) = \(src.text($0.span))" } ?? p.name))
         }
-        let body = try withBlock { try compileStatements(decl.body) }
+        let body = try withBlock { try compileStatements(tailReturns(decl.body)) }
         let proto = FunctionProto(name: name, paramNames: decl.params.map { $0.name }, defaults: defaults, displayParams: display,
                                   variadic: variadic, paramBox: paramBox, slotCount: inner.slotCount, boxCount: inner.boxCount,
                                   body: body, src: src, span: decl.span,

@@ -189,15 +189,17 @@ final class Compiler {
         case .box(let i): return { f in f.boxes[i]!.ref.pointee.value }
         case .capture(let i): return { f in f.captures[i].ref.pointee.value }
         case .global(let b):
-            let visible = scope.visibleNames
-            unowned(unsafe) let interp = self.interp
-            let src = self.src
+            let site = nameSite(name, span)
+            let st = b.ref
             return { _ in
-                let st = b.ref
                 if st.pointee.defined { return st.pointee.value }
-                throw interp.undefinedName(name, visible: visible, src: src, span: span)
+                throw site.undefined()
             }
         }
+    }
+
+    func nameSite(_ name: String, _ span: Span) -> NameSite {
+        NameSite(name: name, visible: scope.visibleNames, src: src, span: span, interp: interp)
     }
 
     func write(_ loc: VarLoc, _ name: String, _ span: Span) -> (Frame, Value) throws -> Void {
@@ -394,6 +396,19 @@ final class Compiler {
         case .global(let b): return { _, v in b.ref.pointee = Box.Storage(value: v, defined: true) }
         }
     }
+}
+
+/// What an "undefined name" error needs, kept out of the hot closure's context.
+final class NameSite {
+    let name: String
+    let visible: [String]
+    let src: SourceFile
+    let span: Span
+    unowned let interp: Interpreter
+    init(name: String, visible: [String], src: SourceFile, span: Span, interp: Interpreter) {
+        self.name = name; self.visible = visible; self.src = src; self.span = span; self.interp = interp
+    }
+    func undefined() -> DprmError { interp.undefinedName(name, visible: visible, src: src, span: span) }
 }
 
 /// Attaches a location to an error that has none yet; wraps foreign errors.
