@@ -47,11 +47,17 @@ enum BertKernels {
         return x * (x < 0 ? c : 1 - c)
     }
 
-    /// In place: x * Phi(x) (BERT's erf `gelu`) on `count` floats, split across both cores.
-    static func gelu(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    /// Runs `body` over `0..<count` on both cores when `parallel`, else on the calling thread.
+    @inline(__always)
+    static func split(_ count: Int, parallel: Bool, minimumPerChunk: Int, _ body: (Range<Int>) -> Void) {
+        if parallel { parallelChunks(count, minimumPerChunk: minimumPerChunk, body) } else { body(0..<count) }
+    }
+
+    /// In place: x * Phi(x) (BERT's erf `gelu`) on `count` floats.
+    static func gelu(_ p: UnsafeMutablePointer<Float>, count: Int, parallel: Bool = true) {
         let chunk = 16 * 1024
         let blocks = (count + chunk - 1) / chunk
-        parallelChunks(blocks, minimumPerChunk: 4) { range in
+        split(blocks, parallel: parallel, minimumPerChunk: 4) { range in
             for blk in range {
                 let start = blk * chunk, end = Swift.min(count, start + chunk)
                 for i in start..<end { p[i] = gelu(p[i]) }
@@ -73,10 +79,10 @@ enum BertKernels {
         for i in 0..<n { s[i] *= inv }
     }
 
-    /// In place layer norm of `rows` rows of `n` floats with affine `w`, `b` (both cores).
+    /// In place layer norm of `rows` rows of `n` floats with affine `w`, `b`.
     static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, weight w: UnsafePointer<Float>,
-                          bias b: UnsafePointer<Float>, eps: Float) {
-        parallelChunks(rows, minimumPerChunk: 64) { range in
+                          bias b: UnsafePointer<Float>, eps: Float, parallel: Bool = true) {
+        split(rows, parallel: parallel, minimumPerChunk: 64) { range in
             for r in range {
                 let row = x + r * n
                 var sum: Float = 0

@@ -17,16 +17,47 @@ import Autodiff
 ///   With a right-padded mask (1...1 0...0), padding keys are skipped outright, which is exact:
 ///   their softmax weights are exp(-1e9 - max) = 0 in Float.
 /// - GELU (erf) and the softmax exp are vectorised (`BertKernels`).
+/// - Work split: a batch of two or more sequences is cut into two halves of whole sequences, and
+///   each core runs the entire encoder on its half with single-threaded BLAS. Every op is
+///   row-wise or per sequence, so the halves never wait for each other, and each core's
+///   activations stay in its own cache between ops (no fork/join per op, no spinning BLAS
+///   threads). One sequence alone runs with both cores inside each op instead.
 extension BertModel {
     func inference(ids: [Int], batch: Int, length: Int, attentionMask: [Int]?, typeIDs: [Int]?) -> Tensor {
+        let h = config.hiddenSize
+        let out = Tensor(uninitializedShape: [batch, length, h])
+        if batch * length == 0 { return out }
+        let workers = Swift.min(Parallel.workers, batch)
+        if workers <= 1 {
+            encode(ids: ids[...], batch: batch, length: length, attentionMask: attentionMask?[...], typeIDs: typeIDs?[...],
+                   into: out.storage.pointer, parallel: true)
+            return out
+        }
+        let savedThreads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(savedThreads) }
+        let per = (batch + workers - 1) / workers
+        let base = out.storage.pointer
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let first = w * per, last = Swift.min(batch, first + per)
+            guard first < last else { return }
+            let rows = (first * length)..<(last * length)
+            encode(ids: ids[rows], batch: last - first, length: length, attentionMask: attentionMask?[rows],
+                   typeIDs: typeIDs?[rows], into: base + first * length * h, parallel: false)
+        }
+        return out
+    }
+
+    /// The encoder on `batch` sequences (slices indexed from their own start index), written to `x`
+    /// ([batch * length, hidden]). `parallel`: split each op across the cores.
+    private func encode(ids: ArraySlice<Int>, batch: Int, length: Int, attentionMask: ArraySlice<Int>?, typeIDs: ArraySlice<Int>?,
+                        into x: UnsafeMutablePointer<Float>, parallel: Bool) {
         let c = config
         let h = c.hiddenSize, inner = c.intermediateSize, heads = c.numAttentionHeads, d = h / heads
         let n = batch * length
-        let out = Tensor(uninitializedShape: [batch, length, h])
-        if n == 0 { return out }
+        let ids = Array(ids), attentionMask = attentionMask.map(Array.init), typeIDs = typeIDs.map(Array.init)
 
         // Embeddings, then LayerNorm.
-        let x = out.storage.pointer
         let word = embeddings.wordEmbeddings.weight.value.contiguous()
         let pos = embeddings.positionEmbeddings.weight.value.contiguous()
         let type = embeddings.tokenTypeEmbeddings.weight.value.contiguous()
@@ -37,7 +68,7 @@ extension BertModel {
             for i in 0..<h { row[i] = w[i] + p[i] + t[i] }
         }
         withParameters([embeddings.layerNorm.weight.value, embeddings.layerNorm.bias.value]) { ps in
-            BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: c.layerNormEps)
+            BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: c.layerNormEps, parallel: parallel)
         }
 
         // Keys each sequence attends to: a prefix length when the mask is right padding,
@@ -67,28 +98,27 @@ extension BertModel {
 
         for block in encoder.layers {
             let att = block.attention.attention
-            BertModel.linear(x, rows: n, inFeatures: h, att.query, into: qp, alpha: scale)
-            BertModel.linear(x, rows: n, inFeatures: h, att.key, into: kp)
-            BertModel.linear(x, rows: n, inFeatures: h, att.value, into: vp)
+            BertModel.linear(x, rows: n, inFeatures: h, att.query, into: qp, alpha: scale, parallel: parallel)
+            BertModel.linear(x, rows: n, inFeatures: h, att.key, into: kp, parallel: parallel)
+            BertModel.linear(x, rows: n, inFeatures: h, att.value, into: vp, parallel: parallel)
             BertModel.attention(q: qp, k: kp, v: vp, into: cp, batch: batch, length: length, heads: heads,
-                                headDimension: d, keyCounts: keyCounts, additive: additive)
+                                headDimension: d, keyCounts: keyCounts, additive: additive, parallel: parallel)
             // a = LN(ctx Wo^T + bo + x)
-            BertModel.linear(cp, rows: n, inFeatures: h, block.attention.output.dense, into: ap, residual: x)
+            BertModel.linear(cp, rows: n, inFeatures: h, block.attention.output.dense, into: ap, residual: x, parallel: parallel)
             let ln1 = block.attention.output.layerNorm
             withParameters([ln1.weight.value, ln1.bias.value]) { ps in
-                BertModel.layerNormRows(ap, rows: n, n: h, ps, eps: ln1.eps)
+                BertKernels.layerNorm(ap, rows: n, n: h, weight: ps[0], bias: ps[1], eps: ln1.eps, parallel: parallel)
             }
             // x = LN(gelu(a W1^T + b1) W2^T + b2 + a)
-            BertModel.linear(ap, rows: n, inFeatures: h, block.intermediate.dense, into: mp)
-            BertModel.activate(mp, count: n * inner, block.intermediate.activation)
-            BertModel.linear(mp, rows: n, inFeatures: inner, block.output.dense, into: x, residual: ap)
+            BertModel.linear(ap, rows: n, inFeatures: h, block.intermediate.dense, into: mp, parallel: parallel)
+            BertModel.activate(mp, count: n * inner, block.intermediate.activation, parallel: parallel)
+            BertModel.linear(mp, rows: n, inFeatures: inner, block.output.dense, into: x, residual: ap, parallel: parallel)
             let ln2 = block.output.layerNorm
             withParameters([ln2.weight.value, ln2.bias.value]) { ps in
-                BertModel.layerNormRows(x, rows: n, n: h, ps, eps: ln2.eps)
+                BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: ln2.eps, parallel: parallel)
             }
         }
         withExtendedLifetime((word, pos, type, q, k, v, ctx, a, mid)) {}
-        return out
     }
 
     /// Calls `body` with pointers to contiguous copies of `tensors`.
@@ -97,18 +127,15 @@ extension BertModel {
         withExtendedLifetime(cs) { body(cs.map { UnsafePointer($0.basePointer) }) }
     }
 
-    static func layerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, n: Int, _ ps: [UnsafePointer<Float>], eps: Float) {
-        BertKernels.layerNorm(x, rows: rows, n: n, weight: ps[0], bias: ps[1], eps: eps)
-    }
-
     /// `out = alpha * (x W^T + b) (+ residual)` for `x` [rows, in] and `layer` [out, in].
     static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, _ layer: Linear,
-                       into out: UnsafeMutablePointer<Float>, alpha: Float = 1, residual: UnsafePointer<Float>? = nil) {
+                       into out: UnsafeMutablePointer<Float>, alpha: Float = 1, residual: UnsafePointer<Float>? = nil,
+                       parallel: Bool) {
         let w = layer.weight.value.contiguous()
         let bias = layer.bias?.value.contiguous()
         let m = layer.outFeatures
         // Pre-fill with alpha*b (+ residual) so the product accumulates onto it (beta = 1).
-        parallelChunks(rows, minimumPerChunk: 256) { range in
+        BertKernels.split(rows, parallel: parallel, minimumPerChunk: 256) { range in
             for r in range {
                 let row = out + r * m
                 if let b = bias {
@@ -131,9 +158,9 @@ extension BertModel {
         withExtendedLifetime((w, bias)) {}
     }
 
-    static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+    static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation, parallel: Bool) {
         switch activation {
-        case .gelu: BertKernels.gelu(p, count: count)
+        case .gelu: BertKernels.gelu(p, count: count, parallel: parallel)
         default:
             // Other activations through the tensor op (rare for BERT checkpoints).
             let t = Tensor(storage: TensorStorage(uninitializedCount: count), shape: [count])
@@ -146,10 +173,10 @@ extension BertModel {
     /// Multi-head attention of pre-scaled q, k, v ([B*T, H] each) into `ctx` [B*T, H].
     static func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                           into ctx: UnsafeMutablePointer<Float>, batch: Int, length t: Int, heads: Int,
-                          headDimension d: Int, keyCounts: [Int], additive: [Float]?) {
+                          headDimension d: Int, keyCounts: [Int], additive: [Float]?, parallel: Bool) {
         let h = heads * d
         let pairs = batch * heads
-        let workers = Swift.min(Parallel.workers, pairs)
+        let workers = parallel ? Swift.min(Parallel.workers, pairs) : 1
         let savedThreads = openblas_get_num_threads()
         if workers > 1 { openblas_set_num_threads(1) }
         defer { if workers > 1 { openblas_set_num_threads(savedThreads) } }
