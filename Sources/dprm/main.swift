@@ -82,23 +82,30 @@ struct Dprm: ParsableCommand {
     var code: String?
 
     func run() throws {
-        if let code {
-            let interp = makeInterpreter()
-            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
-            throw ExitCode(runScript(interp) {
-                let v = try interp.evaluate(code, name: "-e")
-                if case .nil = v {} else { printOut(ValueDisplay.show(v)) }
-            })
-        }
-        if isatty(STDIN_FILENO) == 0 {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            let text = String(decoding: data, as: UTF8.self)
-            let interp = makeInterpreter()
-            interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
-            throw ExitCode(runScript(interp) { try interp.evaluate(text, name: "<stdin>") })
-        }
-        throw ExitCode(startREPL())
+        throw ExitCode(code.map(evaluateCode) ?? runDefault())
     }
+}
+
+/// `dprm -e CODE`: runs the code and prints the value of its last expression like the REPL.
+func evaluateCode(_ code: String) -> Int32 {
+    let interp = makeInterpreter()
+    interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+    return runScript(interp) {
+        let v = try interp.evaluate(code, name: "-e")
+        if case .nil = v {} else { printOut(ValueDisplay.show(v)) }
+    }
+}
+
+/// `dprm` alone: the REPL on a terminal, else the script on stdin.
+func runDefault() -> Int32 {
+    if isatty(STDIN_FILENO) == 0 {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        let text = String(decoding: data, as: UTF8.self)
+        let interp = makeInterpreter()
+        interp.setGlobal("args", ScriptArguments.parse(scriptArgs))
+        return runScript(interp) { try interp.evaluate(text, name: "<stdin>") }
+    }
+    return startREPL()
 }
 
 /// The interactive REPL (readline on a terminal, plain stdin otherwise).
@@ -264,6 +271,10 @@ if let dash = arguments.firstIndex(of: "--") {
     scriptArgs = Array(arguments[(dash + 1)...])
     arguments = Array(arguments[..<dash])
 }
+// Fast paths that skip the argument parser (its reflection costs milliseconds at start-up):
+// `dprm`, `dprm -e CODE` and `dprm --eval CODE` (start-up of `dprm -e "1+1"` is benchmarked).
+if arguments.isEmpty { exit(runDefault()) }
+if arguments.count == 2, arguments[0] == "-e" || arguments[0] == "--eval" { exit(evaluateCode(arguments[1])) }
 do {
     var command = try Dprm.parseAsRoot(arguments)
     try command.run()
