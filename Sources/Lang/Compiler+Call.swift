@@ -13,6 +13,7 @@ extension Compiler {
         unowned(unsafe) let rt = self.rt
         let positionalOnly = labels.allSatisfy { $0 == nil }
         let argc = codes.count
+        let site = CallSite(caller: callerName, src: src, span: span)
 
         func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
             var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
@@ -27,13 +28,14 @@ extension Compiler {
             // `f(x)` with f a global: read the global in place, no closure call for the callee.
             let a0 = codes[0].run
             let st = box.ref
-            let site = nameSite(cname, calleeExpr.span)
+            let nsite = nameSite(cname, calleeExpr.span)
             return { f in
-                guard st.pointee.defined else { throw site.undefined() }
+                guard st.pointee.defined else { throw nsite.undefined() }
                 if case .function(let fn) = st.pointee.value, fn.fastArity == 1 {
-                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
-                    do { frame.slots[0] = try a0(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
-                    return try rt.call(fn, frame, callerName, src, span)
+                    let v0 = try a0(f)
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 1)
+                    frame.slots.initialize(to: v0)
+                    return try rt.call(fn, frame, site)
                 }
                 return try slowPath(f, st.pointee.value)
             }
@@ -41,13 +43,14 @@ extension Compiler {
         if positionalOnly && argc == 2, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
             let a0 = codes[0].run, a1 = codes[1].run
             let st = box.ref
-            let site = nameSite(cname, calleeExpr.span)
+            let nsite = nameSite(cname, calleeExpr.span)
             return { f in
-                guard st.pointee.defined else { throw site.undefined() }
+                guard st.pointee.defined else { throw nsite.undefined() }
                 if case .function(let fn) = st.pointee.value, fn.fastArity == 2 {
-                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
-                    do { frame.slots[0] = try a0(f); frame.slots[1] = try a1(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
-                    return try rt.call(fn, frame, callerName, src, span)
+                    let v0 = try a0(f), v1 = try a1(f)
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 2)
+                    frame.slots.initialize(to: v0); (frame.slots + 1).initialize(to: v1)
+                    return try rt.call(fn, frame, site)
                 }
                 return try slowPath(f, st.pointee.value)
             }
@@ -59,7 +62,7 @@ extension Compiler {
                 if case .function(let fn) = cv, fn.fastArity == 1 {
                     let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
                     do { frame.slots[0] = try a0(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
-                    return try rt.call(fn, frame, callerName, src, span)
+                    return try rt.call(fn, frame, site)
                 }
                 return try slowPath(f, cv)
             }
@@ -71,7 +74,7 @@ extension Compiler {
                 if case .function(let fn) = cv, fn.fastArity == 2 {
                     let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
                     do { frame.slots[0] = try a0(f); frame.slots[1] = try a1(f) } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
-                    return try rt.call(fn, frame, callerName, src, span)
+                    return try rt.call(fn, frame, site)
                 }
                 return try slowPath(f, cv)
             }
@@ -82,7 +85,7 @@ extension Compiler {
                 if case .function(let fn) = cv, fn.fastArity == argc {
                     let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures)
                     do { for k in 0..<argc { frame.slots[k] = try codes[k].run(f) } } catch { rt.pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount); throw error }
-                    return try rt.call(fn, frame, callerName, src, span)
+                    return try rt.call(fn, frame, site)
                 }
                 return try slowPath(f, cv)
             }

@@ -60,11 +60,12 @@ final class Runtime {
 
     /// Reserves and clears a frame on the stacks. Pair with `pop` (use `defer`).
     @inline(__always)
-    func push(slotCount n: Int, boxCount bc: Int, captures: UnsafeMutablePointer<Box>) throws -> Frame {
+    func push(slotCount n: Int, boxCount bc: Int, captures: UnsafeMutablePointer<Box>, from first: Int = 0) throws -> Frame {
         let s = sp.pointee
         if s + n > stackCapacity { throw DprmError.runtime("recursion too deep (value stack exhausted)") }
         let base = stack + s
-        for k in 0..<n { (base + k).initialize(to: .nil) }
+        // Slots below `first` are initialized by the caller (arguments).
+        for k in first..<n { (base + k).initialize(to: .nil) }
         sp.pointee = s + n
         var boxes = boxStack + bsp.pointee
         if bc > 0 {

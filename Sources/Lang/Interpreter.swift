@@ -476,31 +476,26 @@ public final class Interpreter {
     }
 }
 
+/// The caller side of a call expression, for stack traces.
+final class CallSite {
+    let caller: String
+    let src: SourceFile
+    let span: Span
+    init(caller: String, src: SourceFile, span: Span) { self.caller = caller; self.src = src; self.span = span }
+}
+
 extension Runtime {
     /// Fast-path call of a bound frame: runs it, pops it, and records the caller in the stack trace on errors.
     @inline(__always)
-    func call(_ fn: Function, _ frame: Frame, _ callerName: String, _ src: SourceFile, _ span: Span) throws -> Value {
+    func call(_ fn: Function, _ frame: Frame, _ site: CallSite) throws -> Value {
         let d = depth.pointee + 1
         depth.pointee = d
-        if d > maxDepth || interrupt.isSet {
-            depth.pointee = d - 1
-            pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
-            let e: DprmError = interrupt.isSet ? interruptedError()
-                : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(fn.name)()")
-            throw callerFrame(e, callerName, src, span)
-        }
+        if d > maxDepth || interrupt.isSet { throw callRefused(fn, frame, site) }
         let r: Value
         do {
             r = try fn.body(frame)
         } catch {
-            depth.pointee = d - 1
-            pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
-            var e = error
-            if var de = error as? DprmError {
-                if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: fn.name, location: loc)] }
-                e = de
-            }
-            throw callerFrame(e, callerName, src, span)
+            throw callFailed(error, fn, frame, site)
         }
         depth.pointee = d - 1
         pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
@@ -510,6 +505,27 @@ extension Runtime {
             return v
         }
         return r
+    }
+
+    @inline(never)
+    func callRefused(_ fn: Function, _ frame: Frame, _ site: CallSite) -> Error {
+        depth.pointee -= 1
+        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
+        let e: DprmError = interrupt.isSet ? interruptedError()
+            : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(fn.name)()")
+        return callerFrame(e, site.caller, site.src, site.span)
+    }
+
+    @inline(never)
+    func callFailed(_ error: Error, _ fn: Function, _ frame: Frame, _ site: CallSite) -> Error {
+        depth.pointee -= 1
+        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
+        var e = error
+        if var de = error as? DprmError {
+            if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: fn.name, location: loc)] }
+            e = de
+        }
+        return callerFrame(e, site.caller, site.src, site.span)
     }
 
     /// Runs a bound frame: depth and interrupt checks, the body, then the `return` value if any.
