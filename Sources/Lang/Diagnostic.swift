@@ -88,8 +88,11 @@ public struct DprmError: Error, CustomStringConvertible {
         for n in notes { out.append("note: \(n)") }
         if trace.count > 1 {
             out.append("stack (most recent call last):")
-            for f in trace {
-                out.append("  \(f.location) in \(f.function)")
+            // Deep recursion: show both ends of the stack.
+            let shown: [TraceFrame?] = trace.count > 12 ? trace.prefix(5).map { $0 } + [nil] + trace.suffix(5).map { $0 } : trace
+            for f in shown {
+                if let f { out.append("  \(f.location) in \(f.function)") }
+                else { out.append("  ... \(trace.count - 10) more frames ...") }
             }
         }
         return out.joined(separator: "\n")

@@ -91,7 +91,7 @@ public final class Interpreter {
     public func help(_ name: String) -> String? {
         if let b = builtinTable[name] { return b.helpText }
         if let g = globalsTable[name], g.defined, case .function(let f) = g.value, f.proto != nil {
-            return "\(name)(\(f.parameterNames.joined(separator: ", ")))\n  function defined in \(f.proto!.src.name)"
+            return "\(name)(\(f.parameterNames.joined(separator: ", ")))\n  function defined in \(URL(fileURLWithPath: f.proto!.src.name).lastPathComponent)"
         }
         return nil
     }
@@ -202,13 +202,7 @@ public final class Interpreter {
             return try code(frame)
         } catch {
             rt.ctl.pointee = Unwind.none
-            rt.depth.pointee = 0
-            guard var d = error as? DprmError else { throw error }
-            if !d.trace.isEmpty, d.trace.first?.function != "<main>" || d.trace.first?.location.file != src.name {
-                // Error from a function called by a builtin at top level: its caller frame is main.
-            }
-            if d.kind == .interrupt { d.message = "interrupted" }
-            throw d
+            throw error
         }
     }
 
