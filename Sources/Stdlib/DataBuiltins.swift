@@ -47,6 +47,7 @@ enum DataBuiltins {
                example: "let bbm = load_bbm(path_join(shared_data(), \"bbm/word_sorting.jsonl\"), limit: 3)\nprint(bbm[0].labels)",
                DatasetIO.readBBM) { .train($0) },
         Builtin("save_train", "save_train(dataset, path)", "Writes training instances in the DreamPRM-1.5 format (atomic).",
+                help: "The file is written to a temporary name and renamed, so a crash never leaves half a file. load_train reads it back.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_train(b.train, \"/tmp/dprm-example-train.json\")") { args in
             try save(args) { content, path in
                 guard case .train(let x) = content else { return false }
@@ -54,6 +55,7 @@ enum DataBuiltins {
             }
         },
         Builtin("save_meta", "save_meta(dataset, path)", "Writes meta instances in the DreamPRM-1.5 format (atomic).",
+                help: "Every step's gpt turn is '+' and the whole-solution label goes to true_false, as in meta_MMMU_Pro.json. load_meta reads it back.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_meta(b.meta, \"/tmp/dprm-example-meta.json\")") { args in
             try save(args) { content, path in
                 guard case .meta(let x) = content else { return false }
@@ -61,6 +63,7 @@ enum DataBuiltins {
             }
         },
         Builtin("save_candidates", "save_candidates(dataset, path)", "Writes candidate sets in the DreamPRM-1.5 test format (atomic).",
+                help: "One record per question: question, image_path, candidates (texts) and true_false per candidate. load_candidates reads it back.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_candidates(b.test, \"/tmp/dprm-example-cands.json\")") { args in
             try save(args) { content, path in
                 guard case .candidates(let x) = content else { return false }
@@ -93,10 +96,12 @@ enum DataBuiltins {
             ])
         },
         Builtin("split_steps", "split_steps(text)", "Splits a solution into steps (markers, blank-line blocks, answer line).",
+                help: "Top-level markers at line starts ('Step 3:', '3.', '3)', circled numbers) win; else blank-line blocks; then inline enumerations. An answer line ('Final answer: ...') becomes the last step. See docs/data.md.",
                 example: "print(split_steps(\"Step 1: 2 + 2 = 4\\nStep 2: 4 * 3 = 12\\nFinal answer: 12\"))") { args in
             Convert.strings(StepSplitter.split(try args.string(0, "text")))
         },
         Builtin("final_answer", "final_answer(text)", "The normalised final answer of a solution, or nil.",
+                help: "Reads the last 'Final answer:', \\boxed{...} or 'the answer is' value and normalises it (case, spaces, trailing period), as self-consistency voting does.",
                 example: "print(final_answer(\"so the answer is 42.\"))") { args in
             FinalAnswer.extract(try args.string(0, "text")).map { .string($0) } ?? .nil
         },

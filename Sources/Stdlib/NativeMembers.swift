@@ -2,7 +2,7 @@ import Lang
 
 /// One documented member of a native object: a field (read with `x.name`) or a method
 /// (`x.name(...)`). A type lists its members once; lookup, completion and help read that list.
-struct NativeMember<Object: AnyObject> {
+struct NativeMember<Object: NativeObject> {
     let name: String
     let summary: String
     let field: ((Object) throws -> Value)?
@@ -19,11 +19,13 @@ struct NativeMember<Object: AnyObject> {
 
 extension Array {
     /// The member `name` of `object` (a field's value or a bound method), or nil.
-    func lookup<Object: AnyObject>(_ name: String, on object: Object) throws -> Value? where Element == NativeMember<Object> {
+    func lookup<Object: NativeObject>(_ name: String, on object: Object) throws -> Value? where Element == NativeMember<Object> {
         guard let member = first(where: { $0.name == name }) else { return nil }
         if let get = member.field { return try get(object) }
         let call = member.method!
-        return .function(Function(name: name) { [unowned object] args in try call(object, &args) })
+        // The receiver is passed as positional argument 0, so methods read their own
+        // arguments from index 1 on (as builtins called in method form do).
+        return .function(Function(name: name, receiver: .native(object)) { args in try call(object, &args) })
     }
 }
 

@@ -66,6 +66,7 @@ enum PRMBuiltins {
             return .native(PRMValue(prm))
         },
         Builtin("prm_load", "prm_load(path)", "Loads a PRM checkpoint directory written by prm.save(path).",
+                help: "The directory holds model.safetensors, config.json and tokenizer.json. A missing or corrupt file is an error naming it.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
             let path = try args.string(0, "path")
             return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
@@ -121,6 +122,7 @@ enum PRMBuiltins {
             return .number(Double(try aggregation(args.optional(1, "aggregation"), args)(scores)))
         },
         Builtin("auroc", "auroc(scores, labels)", "Area under the ROC curve (ties count 1/2); nil when only one class is present.",
+                help: "The probability that a random correct item scores higher than a random wrong one (Mann-Whitney U / (n_pos * n_neg)).",
                 example: "print(auroc([0.9, 0.2, 0.7, 0.4], [true, false, true, false]))") { args in
             let scores = try Convert.floats(try args.value(0, "scores"), "scores")
             let labels = try Convert.bools(try args.value(1, "labels"), "labels")

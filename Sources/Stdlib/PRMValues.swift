@@ -27,6 +27,11 @@ public final class PRMValue: NativeObject {
             let steps = try Convert.strings(try args.value(2, "steps"), "steps")
             return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps)])[0])
         },
+        .method("copy", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
+            let twin = ProcessRewardModel(config: p.prm.config, tokenizer: p.prm.tokenizer, seed: 0)
+            try Convert.library("copy") { _ = try twin.network.load(stateDict: p.prm.network.stateDict()) }
+            return .native(PRMValue(twin))
+        },
         .method("tokenize", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(1, "text"))) },
         .method("save", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
             let dir = try args.string(1, "path")

@@ -112,6 +112,7 @@ enum ReweightBuiltins {
                                                       seed: UInt64(try args.int(nil, "seed", default: 0)))))
         },
         Builtin("domain_table", "domain_table(train, initialization: 1.0)", "DreamPRM v1: one weight per domain, softplus, divided by the mean.",
+                help: "Every training instance needs a domain (the `dataset` field); the weights always average 1 over domains.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 3, meta: 2, test: 2)\nprint(domain_table(b.train).weights())") { args in
             try Convert.checkKeywords(args, ["train", "initialization"])
             let train = try PRMBuiltins.trainInstances(args, 0, "train")
