@@ -71,7 +71,7 @@ public final class REPLSession {
     /// Runs one complete input: echoes its value unless it ends with `;`, updates `_`, reports
     /// errors and the wall time of slow inputs. Returns the value, or nil after an error.
     @discardableResult
-    public func runCode(_ source: String, echo: Bool = true) -> Value? {
+    public func runCode(_ source: String, echo: Bool = true, showTiming: Bool = true) -> Value? {
         let first = line
         line += source.split(separator: "\n", omittingEmptySubsequences: false).count
         let silent = source.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(";")
@@ -86,7 +86,7 @@ public final class REPLSession {
                 if echo && !silent { write(ValueDisplay.show(v) + "\n") }
             }
         }
-        if elapsed > timingThreshold { write("[\(ValueDisplay.duration(elapsed))]\n") }
+        if showTiming && elapsed > timingThreshold { write("[\(ValueDisplay.duration(elapsed))]\n") }
         return result
     }
 
@@ -131,7 +131,7 @@ public final class REPLSession {
         case "time":
             guard !arg.isEmpty else { return usage(":time EXPR") }
             let start = monotonicSeconds()
-            let v = runCode(arg, echo: true)
+            let v = runCode(arg, echo: true, showTiming: false)
             if v != nil { write("time: \(ValueDisplay.duration(monotonicSeconds() - start))\n") }
         case "save":
             guard !arg.isEmpty else { return usage(":save FILE") }
