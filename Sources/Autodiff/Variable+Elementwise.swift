@@ -104,13 +104,7 @@ extension Variable {
     /// GELU, erf form.
     public func gelu() -> Variable {
         let v = value
-        return Variable.result(v.gelu(), [self]) { g in
-            [g * v.map { x in
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                let pdf = expf(-0.5 * x * x) * 0.3989422804014327
-                return cdf + x * pdf
-            }]
-        }
+        return Variable.result(v.gelu(), [self]) { g in [Tensor.geluBackward(input: v, outputGradient: g)] }
     }
 
     /// GELU, tanh approximation.

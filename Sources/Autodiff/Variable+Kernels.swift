@@ -4,10 +4,7 @@ extension Variable {
     /// Softmax over the last axis. Backward: y * (g - sum(g * y)).
     public func softmax() -> Variable {
         let y = value.softmax()
-        return Variable.result(y, [self]) { g in
-            let gy = g * y
-            return [gy - y * gy.sum(axes: [-1], keepDims: true)]
-        }
+        return Variable.result(y, [self]) { g in [Tensor.softmaxBackward(output: y, outputGradient: g)] }
     }
 
     /// Log-softmax over the last axis. Backward: g - softmax * sum(g).
@@ -19,23 +16,22 @@ extension Variable {
     }
 
     /// Layer normalisation over the last axis with optional affine `weight` and `bias` (shape [n]).
-    /// One fused forward; the backward uses the saved normalised values and 1/std.
+    /// One fused forward (normalise, scale and shift per row); the fused backward recomputes the
+    /// normalised values from the input and the saved per-row mean and 1/std.
     public func layerNorm(weight: Variable?, bias: Variable?, eps: Float = 1e-5) -> Variable {
-        let (xhat, inv) = value.layerNormalized(eps: eps)
-        var out = xhat
-        if let w = weight { out = out * w.value }
-        if let b = bias { out = out + b.value }
+        let n = shape.last ?? 1
+        let x = value
+        let (out, mean, inv) = x.layerNorm(weight: weight?.value, bias: bias?.value, eps: eps)
+        precondition(weight.map { $0.shape == [n] } ?? true && bias.map { $0.shape == [n] } ?? true,
+                     "layerNorm: weight and bias must have shape [\(n)]")
         let parents = [self] + [weight, bias].compactMap { $0 }
+        let w = weight?.value
         return Variable.result(out, parents) { g in
-            let n = Float(xhat.shape.last ?? 1)
-            let gx = weight.map { g * $0.value } ?? g
-            // dx = inv/n * (n*gx - sum(gx) - xhat * sum(gx * xhat))
-            let sumG = gx.sum(axes: [-1], keepDims: true)
-            let sumGX = (gx * xhat).sum(axes: [-1], keepDims: true)
-            let dx = (inv * (1 / n)) * (gx * n - sumG - xhat * sumGX)
-            var grads: [Tensor?] = [dx]
-            if let w = weight { grads.append((g * xhat).sumToShape(w.shape)) }
-            if let b = bias { grads.append(g.sumToShape(b.shape)) }
+            let r = Tensor.layerNormBackward(input: x, mean: mean, inverseStd: inv, weight: w, outputGradient: g,
+                                             needWeight: weight?.requiresGrad ?? false, needBias: bias?.requiresGrad ?? false)
+            var grads: [Tensor?] = [r.input]
+            if weight != nil { grads.append(r.weight) }
+            if bias != nil { grads.append(r.bias) }
             return grads
         }
     }

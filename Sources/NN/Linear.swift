@@ -3,8 +3,9 @@ import Autodiff
 
 /// y = x W^T + b with `weight` of shape [out, in] (torch's layout) and `bias` of shape [out].
 ///
-/// The product reads W^T as a transposed view, which `cblas_sgemm` takes as a transpose flag:
-/// no copy of the weight. Leading dims of `x` are flattened into one GEMM.
+/// One fused primitive (`Variable.linear`): the product reads W^T through a transpose flag (no
+/// copy of the weight) and accumulates onto bias-filled rows in the same `cblas_sgemm`. Leading
+/// dims of `x` are flattened into one GEMM.
 public final class Linear: Module {
     public let inFeatures: Int
     public let outFeatures: Int
@@ -35,8 +36,7 @@ public final class Linear: Module {
                      "Linear(\(inFeatures), \(outFeatures)): input shape \(Tensor.describe(x.shape)) does not end in \(inFeatures)")
         let lead = Array(x.shape.dropLast())
         let flat = x.shape.count == 2 ? x : x.reshaped([-1, inFeatures])
-        var y = flat.matmul(weight.transposed())
-        if let b = bias { y = y + b }
+        let y = flat.linear(weight: weight, bias: bias)
         return x.shape.count == 2 ? y : y.reshaped(lead + [outFeatures])
     }
 }

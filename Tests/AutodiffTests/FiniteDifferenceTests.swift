@@ -64,6 +64,12 @@ final class FiniteDifferenceTests: XCTestCase {
         Case(name: "gather", shapes: [[3, 4]]) { $0[0].gather(axis: 1, index: Tensor(shape: [3, 2], scalars: [0, 3, 1, 1, 2, 0])) },
         Case(name: "where", shapes: [[4], [4]]) { Variable.select(Tensor([1, 0, 1, 0]), $0[0], $0[1] * 2) },
         Case(name: "softplus", shapes: [[7]]) { ($0[0] * 3).softplus() },
+        Case(name: "linear", shapes: [[3, 4], [5, 4], [5]]) { $0[0].linear(weight: $0[1], bias: $0[2]) },
+        Case(name: "linear transposed, no bias", shapes: [[4, 3], [4, 5]]) { $0[0].transposed().linear(weight: $0[1].transposed(), bias: nil) },
+        Case(name: "layer_norm no affine", shapes: [[2, 3, 6]]) { $0[0].layerNorm(weight: nil, bias: nil) },
+        Case(name: "layer_norm weight only", shapes: [[40, 5], [5]]) { $0[0].layerNorm(weight: $0[1], bias: nil) },
+        Case(name: "softmax 3d", shapes: [[2, 3, 5]]) { ($0[0] * 2).softmax() },
+        Case(name: "gelu wide", shapes: [[12]]) { ($0[0] * 3).gelu() },
     ]
 
     func testEveryOpAgainstCentralDifferences() {
