@@ -444,7 +444,7 @@ public final class Interpreter {
     // MARK: imports
 
     /// Loads `name` once: a path relative to the importing file (or the working directory), else
-    /// `<search path>/name.dprm`.
+    /// `<search path>/name.dprm`; never the importing file itself.
     func importModule(_ name: String, from src: SourceFile) throws {
         let file = name.hasSuffix(".dprm") ? name : name + ".dprm"
         var candidates: [String] = []
@@ -453,7 +453,11 @@ public final class Interpreter {
             candidates.append(base + "/" + file)
             for p in options.searchPaths { candidates.append(p + "/" + file) }
         }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        // A script never imports itself: `examples/plots.dprm` importing "plots" means stdlib/plots.dprm.
+        let importer = src.path.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        guard let found = candidates.first(where: {
+            FileManager.default.fileExists(atPath: $0) && URL(fileURLWithPath: $0).standardizedFileURL.path != importer
+        }) else {
             var e = DprmError.runtime("import \"\(name)\": module not found")
             e.notes.append("looked in: " + candidates.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: ", "))
             throw e
