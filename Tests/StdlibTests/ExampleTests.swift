@@ -1,0 +1,78 @@
+import XCTest
+import Foundation
+import Lang
+@testable import Stdlib
+
+/// Every example notebook runs end to end with a tiny preset and writes its results.json.
+/// (examples/plots.dprm is run by PlotBuiltinsTests; examples/pretrained_prm.dprm by its own test.)
+final class ExampleTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Settings that make every pipeline example run in seconds.
+    static let tiny: [(String, Value)] = [
+        ("preset", .string("tiny")), ("steps", .number(3)), ("coldstart_steps", .number(3)), ("reweight_steps", .number(2)),
+        ("batch_size", .number(2)), ("meta_batch_size", .number(2)), ("train_per_domain", .number(4)),
+        ("meta", .number(4)), ("test", .number(4)), ("progress", .bool(false)),
+    ]
+
+    /// Runs `examples/<name>.dprm` with `args` and returns its results.json.
+    func runExample(_ name: String, _ extra: [(String, Value)] = []) throws -> [String: Any] {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-\(name)-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var printed = ""
+        let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(
+            searchPaths: [Self.repo.appendingPathComponent("stdlib").path], output: { printed += $0 }))
+        interpreter.setGlobal("args", .dict(DictRef([("out", .string(out))] + Self.tiny + extra)))
+        do {
+            _ = try interpreter.run(file: Self.repo.appendingPathComponent("examples/\(name).dprm").path)
+        } catch let e as DprmError {
+            XCTFail("\(name).dprm failed:\n\(e.render())\noutput:\n\(printed)")
+            throw e
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], "\(name): results.json is not an object")
+    }
+
+    func testColdStartExample() throws {
+        let r = try runExample("coldstart")
+        XCTAssertEqual(r["steps"] as? Double, 3)
+        XCTAssertEqual(r["preset"] as? String, "tiny")
+        XCTAssertNotNil(r["final_loss"] as? Double)
+    }
+
+    func testBestOfNExample() throws {
+        let r = try runExample("bestofn")
+        let accuracy = try XCTUnwrap(r["accuracy"] as? [String: Double])
+        XCTAssertEqual(Set(accuracy.keys), ["mean", "min", "max", "log_mean", "prod", "last"])
+        let baselines = try XCTUnwrap(r["baselines"] as? [String: Double])
+        XCTAssertGreaterThanOrEqual(baselines["oracle"]!, baselines["first"]!)
+    }
+
+    func testInstanceTableAndNetExamples() throws {
+        for (name, key) in [("instance_table", "instance_table"), ("instance_net", "instance_net")] {
+            let r = try runExample(name)
+            XCTAssertNotNil(r[key] as? Double, name)
+            XCTAssertNotNil(r["vanilla"] as? Double, name)
+            let domains = try XCTUnwrap(r["weights_by_domain"] as? [String: Double], name)
+            XCTAssertEqual(Set(domains.keys), ["clean", "easy", "noisy", "shifted"], name)
+        }
+    }
+
+    func testPipelineExample() throws {
+        let r = try runExample("pipeline", [("seeds", .number(2))])
+        let mean = try XCTUnwrap(r["mean"] as? [String: Double])
+        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "instance_table", "instance_net", "oracle"])
+        XCTAssertEqual((r["seeds"] as? [Any])?.count, 2)
+    }
+
+    func testNoisyDigitsExample() throws {
+        guard let data = ProcessInfo.processInfo.environment["DPRM_SHARED"].map({ $0 + "/data" }) ?? Optional("../shared/data"),
+              FileManager.default.fileExists(atPath: data + "/digits/digits.csv.gz") else {
+            throw XCTSkip("no shared digits data (set DPRM_SHARED to the folder holding data/digits)")
+        }
+        let r = try runExample("noisy_digits", [("seeds", .number(1)), ("iterations", .number(30))])
+        let runs = try XCTUnwrap(r["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertEqual(runs[0]["train_count"] as? Double, 1158)
+    }
+}
