@@ -15,6 +15,7 @@ extension Compiler {
         let argc = codes.count
         let site = CallSite(caller: callerName, src: src, span: span)
 
+        func slowPath(_ f: Frame, _ cv: Value, _ unused: Code) throws -> Value { try slowPath(f, cv) }
         func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
             var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
             for (k, c) in codes.enumerated() {
@@ -24,6 +25,23 @@ extension Compiler {
             do { return try interp.callValue(cv, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
         }
 
+        // `f(n - 1)` / `f(n + 1)` / `f(n)` with f a global and n a local: the argument is computed
+        // in place (recursion on a counter is the most common call shape).
+        if positionalOnly && argc == 1, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname),
+           let (slot, delta) = slotPlusConstant(args[0].value) {
+            let a0 = codes[0].run
+            let st = box.ref
+            let nsite = nameSite(cname, calleeExpr.span)
+            return { f in
+                guard st.pointee.defined else { throw nsite.undefined() }
+                if case .function(let fn) = st.pointee.value, fn.fastArity == 1, case .number(let x) = f.slots[slot] {
+                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 1)
+                    frame.slots.initialize(to: .number(delta == 0 ? x : x + delta))
+                    return try rt.call(fn, frame, site)
+                }
+                return try slowPath(f, st.pointee.value, a0)
+            }
+        }
         if positionalOnly && argc == 1, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
             // `f(x)` with f a global: read the global in place, no closure call for the callee.
             let a0 = codes[0].run
@@ -133,6 +151,18 @@ extension Compiler {
             }
             do { return try interp.callValue(callee, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
         }
+    }
+}
+
+extension Compiler {
+    /// `n`, `n + k` or `n - k` with `n` an unboxed local and `k` a number literal.
+    func slotPlusConstant(_ e: Expr) -> (Int, Double)? {
+        if let s = slotOf(e) { return (s, 0) }
+        if case .binary(let op, let l, let r) = e.kind, op == "+" || op == "-",
+           case .literal(.number(let k)) = r.kind, let s = slotOf(l) {
+            return (s, op == "+" ? k : -k)
+        }
+        return nil
     }
 }
 
