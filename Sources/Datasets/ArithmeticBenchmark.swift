@@ -1,13 +1,23 @@
 import Tensors
 
-/// The built-in benchmark: multi-step arithmetic problems whose step correctness is known.
+/// The built-in benchmark: multi-step arithmetic over small numbers whose step correctness is known.
 ///
-/// A problem is a start value and a chain of operations, asked as
-/// "Compute ((17 + 5) * 3) - 8." and solved one operation per step ("17 + 5 = 22", "22 * 3 = 66",
-/// "66 - 8 = 58") followed by "Final answer: 58". A noisy solver gets each operation wrong with
-/// probability `solverErrorRate` (the result is off by a small non-zero amount); later steps use
-/// the wrong value, so the error propagates to the final answer. A step is labelled `+` while the
-/// solution is correct up to and including it (the PRM convention), `-` from the first error on.
+/// A problem is a start value and a chain of operations, asked as "Compute ((7+5)-3)*2." and
+/// solved one operation per step ("7+5=12", "12-3=9", "9*2=18") followed by "Final answer: 18".
+/// Every number is small on purpose: operands are 1...`maxOperand` (9), `*` only multiplies by 2
+/// or 3, and every intermediate value of the correct solution stays in 0...`maxValue` (20). The
+/// arithmetic facts a PRM must know to check a step are then a table of a few hundred entries
+/// (each digit is its own token), which a 2-layer transformer learns in a few minutes of CPU.
+///
+/// A noisy solver gets each operation wrong with a probability that varies per question; a wrong
+/// result is another value in the same range (often a near miss, off by 1 or 2) chosen so that the
+/// rest of the chain stays in range too. Later steps compute correctly from the wrong value, so
+/// the error propagates and the final answer is right exactly when every step is (a later error
+/// never lands back on the correct value). Each question has a "trap": one step that the solver
+/// gets wrong more often, and mostly in the same way, so wrong candidates of one question often
+/// agree on a wrong answer and majority voting is not near the oracle.
+/// A step is labelled `+` while the solution is correct up to and including it (the PRM
+/// convention), `-` from the first error on.
 ///
 /// The splits:
 /// - TRAINING: several domains (`TrainDomain`) that differ in difficulty and label quality. The
@@ -49,29 +59,56 @@ public struct ArithmeticBenchmark: Sendable {
         }
     }
 
+    /// How the noisy solver errs (see the type's doc).
+    public struct SolverProfile: Sendable, Equatable {
+        /// Mean probability that one operation is wrong; a question's own rate is drawn
+        /// uniformly from `errorRate * (1 - spread) ... errorRate * (1 + spread)`.
+        public var errorRate: Double
+        public var spread: Double = 0.6
+        /// A question's trap step is wrong with its rate times this (at most 0.9).
+        public var trapFactor: Double = 2.0
+        /// When the trap step is wrong, the probability that the result is the question's trap value.
+        public var trapConsistency: Double = 0.7
+        /// Probability that a (non-trap) wrong result is a near miss (off by 1 or 2) rather than
+        /// any other value in range.
+        public var nearMiss: Double = 0.6
+
+        public init(errorRate: Double) { self.errorRate = errorRate }
+    }
+
     public struct Config: Sendable, Equatable {
         public var seed: UInt64 = 0
         public var domains: [TrainDomain]
         public var metaCount = 200
         public var testQuestions = 200
         public var candidatesPerQuestion = 8
-        /// Probability that the solver gets one operation wrong.
-        public var solverErrorRate = 0.25
+        /// Mean probability that the solver gets one operation wrong (see `SolverProfile`).
+        public var solverErrorRate = 0.16
+        /// The solver's other settings (its `errorRate` is replaced by `solverErrorRate`).
+        public var solver = SolverProfile(errorRate: 0.2)
+        /// Every intermediate value of a correct solution (and of a wrong one) lies in 0...maxValue.
+        public var maxValue = 20
         /// Operations per problem in the meta and test sets.
         public var testOperations: ClosedRange<Int> = 2...4
-        public var testMaxOperand = 20
-        public var systemPrompt = "Check each step. Reply + if the solution is correct so far, else -."
+        public var testMaxOperand = 9
+        public var systemPrompt = "Check each step."
 
         /// Defaults: four domains of 500 (clean, noisy with 35% flips, easy, shifted), 200 meta,
         /// 200 test questions with 8 candidates.
         public init(seed: UInt64 = 0, trainPerDomain: Int = 500, noiseRate: Double = 0.35) {
             self.seed = seed
             domains = [
-                TrainDomain(name: "clean", count: trainPerDomain, labels: .clean, operations: 2...4, maxOperand: 20),
-                TrainDomain(name: "noisy", count: trainPerDomain, labels: .noisy(flipRate: noiseRate), operations: 2...4, maxOperand: 20),
-                TrainDomain(name: "easy", count: trainPerDomain, labels: .clean, operations: 1...1, maxOperand: 9),
-                TrainDomain(name: "shifted", count: trainPerDomain, labels: .shifted, operations: 2...4, maxOperand: 20),
+                TrainDomain(name: "clean", count: trainPerDomain, labels: .clean, operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "noisy", count: trainPerDomain, labels: .noisy(flipRate: noiseRate), operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "easy", count: trainPerDomain, labels: .clean, operations: 1...1, maxOperand: 4),
+                TrainDomain(name: "shifted", count: trainPerDomain, labels: .shifted, operations: 2...4, maxOperand: 9),
             ]
+        }
+
+        var profile: SolverProfile {
+            var p = solver
+            p.errorRate = solverErrorRate
+            return p
         }
     }
 
@@ -98,11 +135,11 @@ public struct ArithmeticBenchmark: Sendable {
                 && zip(a.operations, b.operations).allSatisfy { $0.op == $1.op && $0.operand == $1.operand }
         }
 
-        /// "Compute ((17 + 5) * 3) - 8."
+        /// "Compute ((7+5)-3)*2."
         public var question: String {
             var expr = String(start)
             for (k, o) in operations.enumerated() {
-                expr = (k == 0 ? expr : "(\(expr))") + " \(o.op) \(o.operand)"
+                expr = (k == 0 ? expr : "(\(expr))") + "\(o.op)\(o.operand)"
             }
             return "Compute \(expr)."
         }
@@ -110,6 +147,20 @@ public struct ArithmeticBenchmark: Sendable {
         public var answer: Int {
             operations.reduce(start) { ArithmeticBenchmark.apply($1.op, $0, $1.operand) }
         }
+
+        /// The values after each operation, starting from `value` (the chain a solver follows).
+        func values(from value: Int, at index: Int) -> [Int] {
+            var v = value
+            return operations[index...].map { v = ArithmeticBenchmark.apply($0.op, v, $0.operand); return v }
+        }
+    }
+
+    /// A question's trap: the step the solver gets wrong more often, and the wrong result it mostly gives.
+    public struct Trap: Sendable, Equatable {
+        public var step: Int
+        public var value: Int
+        /// The question's own error rate per operation.
+        public var errorRate: Double
     }
 
     public let config: Config
@@ -123,12 +174,15 @@ public struct ArithmeticBenchmark: Sendable {
         var trainRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 1)
         var metaRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 2)
         var testRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 3)
+        let profile = config.profile
+        let maxValue = config.maxValue
 
         var instances: [PRMInstance] = []
         for domain in config.domains {
             for _ in 0..<domain.count {
-                let problem = Self.makeProblem(operations: domain.operations, maxOperand: domain.maxOperand, rng: &trainRNG)
-                let solution = Self.solve(problem, errorRate: config.solverErrorRate, rng: &trainRNG)
+                let problem = Self.makeProblem(operations: domain.operations, maxOperand: domain.maxOperand, maxValue: maxValue, rng: &trainRNG)
+                let trap = Self.makeTrap(problem, profile: profile, maxValue: maxValue, rng: &trainRNG)
+                let solution = Self.solve(problem, profile: profile, trap: trap, maxValue: maxValue, rng: &trainRNG)
                 let clean: [Float] = solution.stepCorrect.map { $0 ? 1 : 0 }
                 var labels = clean
                 switch domain.labels {
@@ -152,17 +206,19 @@ public struct ArithmeticBenchmark: Sendable {
         train = instances
 
         for k in 0..<config.metaCount {
-            let problem = Self.makeProblem(operations: config.testOperations, maxOperand: config.testMaxOperand, rng: &metaRNG)
-            let s = Self.solve(problem, errorRate: config.solverErrorRate, rng: &metaRNG)
+            let problem = Self.makeProblem(operations: config.testOperations, maxOperand: config.testMaxOperand, maxValue: maxValue, rng: &metaRNG)
+            let trap = Self.makeTrap(problem, profile: profile, maxValue: maxValue, rng: &metaRNG)
+            let s = Self.solve(problem, profile: profile, trap: trap, maxValue: maxValue, rng: &metaRNG)
             meta.append(MetaInstance(id: paddedID(k, prefix: "meta-"), systemPrompt: config.systemPrompt,
                                      question: s.question, steps: s.steps, label: s.isCorrect,
                                      metadata: ["answer": .number(Double(s.correctAnswer))]))
         }
 
         for k in 0..<config.testQuestions {
-            let problem = Self.makeProblem(operations: config.testOperations, maxOperand: config.testMaxOperand, rng: &testRNG)
+            let problem = Self.makeProblem(operations: config.testOperations, maxOperand: config.testMaxOperand, maxValue: maxValue, rng: &testRNG)
+            let trap = Self.makeTrap(problem, profile: profile, maxValue: maxValue, rng: &testRNG)
             let solutions = (0..<config.candidatesPerQuestion).map { _ in
-                Self.solve(problem, errorRate: config.solverErrorRate, rng: &testRNG)
+                Self.solve(problem, profile: profile, trap: trap, maxValue: maxValue, rng: &testRNG)
             }
             test.append(CandidateSet(
                 id: paddedID(k, prefix: "test-"), question: problem.question,
@@ -198,52 +254,100 @@ public struct ArithmeticBenchmark: Sendable {
         }
     }
 
-    /// A random problem whose correct intermediate values stay positive and below about 400.
-    public static func makeProblem(operations: ClosedRange<Int>, maxOperand: Int, rng: inout RandomGenerator) -> Problem {
+    /// A random problem: start 1...min(9, maxOperand); each operation `+` or `-` (operand
+    /// 1...maxOperand) or, less often, `*` by 2 or 3, chosen among those whose result stays in
+    /// 0...maxValue.
+    public static func makeProblem(operations: ClosedRange<Int>, maxOperand: Int, maxValue: Int = 20,
+                                   rng: inout RandomGenerator) -> Problem {
         let n = operations.lowerBound + rng.int(below: operations.count)
-        var value = 1 + rng.int(below: maxOperand)
+        var value = 1 + rng.int(below: min(9, maxOperand, maxValue))
         let start = value
         var ops: [(op: Character, operand: Int)] = []
         for _ in 0..<n {
-            var op: Character = ["+", "-", "*"][rng.int(below: 3)]
-            if op == "-" && value < 2 { op = "+" }
-            if op == "*" && value > 99 { op = "-" }
-            let operand: Int
-            switch op {
-            case "*": operand = 2 + rng.int(below: 2)
-            case "-": operand = 1 + rng.int(below: min(maxOperand, value))
-            default: operand = 1 + rng.int(below: maxOperand)
-            }
-            ops.append((op, operand))
-            value = apply(op, value, operand)
+            // (op, largest operand, smallest operand, weight)
+            var choices: [(Character, Int, Int, Int)] = []
+            if value + 1 <= maxValue { choices.append(("+", min(maxOperand, maxValue - value), 1, 2)) }
+            if value >= 1 { choices.append(("-", min(maxOperand, value), 1, 2)) }
+            if value >= 2, value * 2 <= maxValue { choices.append(("*", min(3, maxValue / value), 2, 1)) }
+            var pick = rng.int(below: choices.reduce(0) { $0 + $1.3 })
+            var choice = choices[0]
+            for c in choices { if pick < c.3 { choice = c; break }; pick -= c.3 }
+            let operand = choice.2 + rng.int(below: choice.1 - choice.2 + 1)
+            ops.append((choice.0, operand))
+            value = apply(choice.0, value, operand)
         }
         return Problem(start: start, operations: ops)
     }
 
-    /// The noisy solver: each operation is wrong with probability `errorRate` (off by 1, 2, 3 or
-    /// 10 either way, never back onto the correct value); later steps compute correctly from the
-    /// wrong value, so an error propagates and the final answer is right exactly when every step
-    /// is. Values of a wrong solution may become negative ("3 - 5 = -2").
-    public static func solve(_ problem: Problem, errorRate: Double, rng: inout RandomGenerator) -> Solution {
+    /// A question's trap step and trap value (a near miss of the correct value there that keeps
+    /// the rest of the chain in range), and its own error rate.
+    public static func makeTrap(_ problem: Problem, profile: SolverProfile, maxValue: Int = 20,
+                                rng: inout RandomGenerator) -> Trap {
+        let rate = profile.errorRate * (1 - profile.spread + 2 * profile.spread * rng.uniform())
+        let step = rng.int(below: problem.operations.count)
+        let truth = problem.values(from: problem.start, at: 0)
+        let options = wrongValues(problem, at: step, truth: truth, maxValue: maxValue, nearOnly: true)
+        let value = options.isEmpty ? -1 : options[rng.int(below: options.count)]
+        return Trap(step: step, value: value, errorRate: min(0.9, max(0, rate)))
+    }
+
+    /// Wrong results for step `index` (not the correct value there) that keep the rest of the
+    /// chain in 0...maxValue; near misses (off by 1 or 2) only when `nearOnly`.
+    static func wrongValues(_ problem: Problem, at index: Int, truth: [Int], maxValue: Int, nearOnly: Bool) -> [Int] {
+        let right = truth[index]
+        let range = nearOnly ? [right - 2, right - 1, right + 1, right + 2] : Array(0...maxValue)
+        return range.filter { w in
+            guard w != right, (0...maxValue).contains(w) else { return false }
+            guard index + 1 < problem.operations.count else { return true }
+            return problem.values(from: w, at: index + 1).allSatisfy { (0...maxValue).contains($0) }
+        }
+    }
+
+    /// The noisy solver with a fixed error rate and no trap (see `solve(_:profile:trap:maxValue:rng:)`).
+    public static func solve(_ problem: Problem, errorRate: Double, maxValue: Int = 20, rng: inout RandomGenerator) -> Solution {
+        var profile = SolverProfile(errorRate: errorRate)
+        profile.trapFactor = 1
+        profile.trapConsistency = 0
+        return solve(problem, profile: profile, trap: Trap(step: -1, value: -1, errorRate: errorRate), maxValue: maxValue, rng: &rng)
+    }
+
+    /// The noisy solver: each operation is wrong with the question's rate (the trap step with
+    /// `trapFactor` times it); a wrong result is the trap value (trap step, with probability
+    /// `trapConsistency`), else a near miss (probability `nearMiss`) or any value in range; it is
+    /// never the correct value of the correct solution at that step, and the rest of the chain
+    /// stays in 0...maxValue (an operation with no such value is done right). Later steps compute
+    /// correctly from the wrong value, so the final answer is right exactly when every step is.
+    public static func solve(_ problem: Problem, profile: SolverProfile, trap: Trap, maxValue: Int = 20,
+                             rng: inout RandomGenerator) -> Solution {
+        let truth = problem.values(from: problem.start, at: 0)
         var value = problem.start
-        var trueValue = problem.start  // the correct solution's value at this point
         var steps: [String] = []
         var correct: [Bool] = []
         var stillCorrect = true
-        for o in problem.operations {
+        for (k, o) in problem.operations.enumerated() {
             let right = apply(o.op, value, o.operand)
-            trueValue = apply(o.op, trueValue, o.operand)
             var result = right
-            if rng.uniform() < errorRate {
-                let deltas = [1, 2, 3, 10]
-                let d = deltas[rng.int(below: deltas.count)]
-                // Never land back on the correct value (a second error must not cancel the first),
-                // so the final answer is right exactly when every step is.
-                let options = [right + d, right - d].filter { $0 != trueValue }
-                result = options[rng.int(below: options.count)]
-                stillCorrect = false
+            let rate = k == trap.step ? min(0.9, trap.errorRate * profile.trapFactor) : trap.errorRate
+            if rng.uniform() < rate {
+                // The chain from here: what is "right" now may already be off the correct solution.
+                var chain = truth
+                chain[k] = right
+                var options: [Int] = []
+                if k == trap.step, stillCorrect, trap.value >= 0, rng.uniform() < profile.trapConsistency {
+                    options = [trap.value]
+                } else {
+                    let near = rng.uniform() < profile.nearMiss
+                    options = wrongValues(problem, at: k, truth: chain, maxValue: maxValue, nearOnly: near)
+                    if options.isEmpty && near { options = wrongValues(problem, at: k, truth: chain, maxValue: maxValue, nearOnly: false) }
+                    // Never land back on the correct solution's value (a second error must not cancel the first).
+                    options = options.filter { $0 != truth[k] }
+                }
+                if !options.isEmpty {
+                    result = options[rng.int(below: options.count)]
+                    stillCorrect = false
+                }
             }
-            steps.append("\(value) \(o.op) \(o.operand) = \(result)")
+            steps.append("\(value)\(o.op)\(o.operand)=\(result)")
             correct.append(stillCorrect)
             value = result
         }

@@ -70,7 +70,7 @@ enum DataBuiltins {
                 try DatasetIO.writeCandidates(x, to: path); return true
             }
         },
-        Builtin("benchmark", "benchmark(seed: 0, train_per_domain: 500, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.25)",
+        Builtin("benchmark", "benchmark(seed: 0, train_per_domain: 500, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
                 "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains}.",
                 help: """
                 Training domains differ in difficulty and label quality: clean, noisy (Monte Carlo-like \

@@ -27,6 +27,14 @@ final class ArithmeticBenchmarkTests: XCTestCase {
         XCTAssertEqual(ArithmeticBenchmark(config: config).test, Self.bench.test)
     }
 
+    /// "12-3=9" -> (12, "-", 3, 9).
+    static func parse(_ step: String) -> (Int, Character, Int, Int) {
+        let opIndex = step.dropFirst().firstIndex(where: { "+-*".contains($0) })!
+        let eq = step.firstIndex(of: "=")!
+        return (Int(step[..<opIndex])!, step[opIndex], Int(step[step.index(after: opIndex)..<eq])!,
+                Int(step[step.index(after: eq)...])!)
+    }
+
     func cleanLabels(_ i: PRMInstance) -> [Float] {
         i.metadata["clean_labels"]!.arrayValue!.map { Float($0.numberValue!) }
     }
@@ -35,14 +43,21 @@ final class ArithmeticBenchmarkTests: XCTestCase {
         for i in Self.bench.train {
             XCTAssertTrue(i.question.hasPrefix("Compute ") && i.question.hasSuffix("."))
             XCTAssertTrue(i.steps.last!.hasPrefix("Final answer: "))
-            // Clean labels: '+' exactly while every step so far is arithmetically right.
+            // Clean labels: '+' exactly while every step so far is arithmetically right (against
+            // the correct chain: later steps compute right from a wrong value).
             var ok = true
+            var truth: Int? = nil
+            var previous: Int? = nil
             for (k, step) in i.steps.dropLast().enumerated() {
-                let parts = step.split(separator: " ")
-                let (a, op, b, c) = (Int(parts[0])!, parts[1], Int(parts[2])!, Int(parts[4])!)
-                let right = op == "+" ? a + b : op == "-" ? a - b : a * b
-                ok = ok && right == c
+                let (a, op, b, c) = Self.parse(step)
+                if truth == nil { truth = a }
+                if let p = previous { XCTAssertEqual(a, p, "a step starts from the previous result") }
+                previous = c
+                truth = op == "+" ? truth! + b : op == "-" ? truth! - b : truth! * b
+                ok = ok && c == truth
                 XCTAssertEqual(cleanLabels(i)[k], ok ? 1 : 0, "\(i.id) step \(k)")
+                // Small numbers: every value and operand in range.
+                XCTAssertTrue((0...20).contains(a) && (1...9).contains(b) && (0...20).contains(c), step)
             }
             XCTAssertEqual(cleanLabels(i).last, ok ? 1 : 0)
             XCTAssertEqual(i.metadata["final_answer"] == i.metadata["answer"], ok)
@@ -111,7 +126,8 @@ final class ArithmeticBenchmarkTests: XCTestCase {
             for a in set.finalAnswers { counts[a!, default: 0] += 1 }
             if counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })!.key == answer { vote += 1 }
         }
-        // Room for a PRM: no-selection well below the oracle.
+        print("first \(first), vote \(vote), oracle \(oracle) of \(b.test.count); meta correct \(metaCorrect)")
+        // Room for a PRM: no-selection well below the oracle, voting in between.
         XCTAssertLessThan(first, 140)
         XCTAssertGreaterThan(oracle, 180)
         XCTAssertGreaterThan(vote, first)
