@@ -35,7 +35,13 @@ extension Variable {
             for (parent, pg) in zip(node.parents, rule(g)) where parent.requiresGrad {
                 guard let pg else { continue }
                 let key = ObjectIdentifier(parent)
-                if let existing = pending[key] { pending[key] = existing + pg } else { pending[key] = pg }
+                if var existing = pending.removeValue(forKey: key) {
+                    // In place when the running sum's buffer is owned by nothing else.
+                    if existing.shape == pg.shape { existing.accumulate(pg) } else { existing = existing + pg }
+                    pending[key] = existing
+                } else {
+                    pending[key] = pg
+                }
             }
         }
     }

@@ -104,7 +104,11 @@ extension Variable {
     /// GELU, erf form.
     public func gelu() -> Variable {
         let v = value
-        return Variable.result(v.gelu(), [self]) { g in [Tensor.geluBackward(input: v, outputGradient: g)] }
+        guard GradMode.isEnabled && requiresGrad else { return Variable(v.gelu()) }
+        // Recording: the derivative comes out of the forward pass (one CDF for both), so the
+        // backward is one product.
+        let (out, derivative) = v.geluWithDerivative()
+        return Variable.result(out, [self]) { g in [g * derivative] }
     }
 
     /// GELU, tanh approximation.

@@ -81,15 +81,36 @@ public final class Adam: Optimizer {
                     buffers[0].withMutablePointer { m in
                         buffers[1].withMutablePointer { v in
                             parallelChunks(n) { r in
+                                // In blocks of 1024, one loop per array written (m, v, then w): each
+                                // loop writes one array, so LLVM's alias checks stay few and the
+                                // loops vectorise; the block stays in L1 between the loops.
                                 switch variant {
                                 case .adam, .adamW:
-                                    for j in r {
-                                        var gj = g[j]
-                                        if variant == .adamW { w[j] *= decay } else { gj += wd * w[j] }
-                                        m[j] += oneMinusB1 * (gj - m[j])
-                                        v[j] = v[j] * b2 + oneMinusB2 * gj * gj
-                                        let denom = v[j].squareRoot() / bc2Sqrt + eps
-                                        w[j] -= stepSize * (m[j] / denom)
+                                    let adamW = variant == .adamW
+                                    // Locals, not captures: loads from the closure context could alias
+                                    // the stores and would block vectorisation.
+                                    let (w, m, v, g) = (w, m, v, g)
+                                    let (b2, oneMinusB1, oneMinusB2, bc2Sqrt, eps, decay, stepSize, wd) =
+                                        (b2, oneMinusB1, oneMinusB2, bc2Sqrt, eps, decay, stepSize, wd)
+                                    var lo = r.lowerBound
+                                    while lo < r.upperBound {
+                                        let hi = Swift.min(r.upperBound, lo + 1024)
+                                        if adamW {
+                                            for j in lo..<hi { m[j] += oneMinusB1 * (g[j] - m[j]) }
+                                            for j in lo..<hi { v[j] = v[j] * b2 + oneMinusB2 * g[j] * g[j] }
+                                            for j in lo..<hi {
+                                                let denom = v[j].squareRoot() / bc2Sqrt + eps
+                                                w[j] = w[j] * decay - stepSize * (m[j] / denom)
+                                            }
+                                        } else {
+                                            for j in lo..<hi { let gj = g[j] + wd * w[j]; m[j] += oneMinusB1 * (gj - m[j]) }
+                                            for j in lo..<hi { let gj = g[j] + wd * w[j]; v[j] = v[j] * b2 + oneMinusB2 * gj * gj }
+                                            for j in lo..<hi {
+                                                let denom = v[j].squareRoot() / bc2Sqrt + eps
+                                                w[j] -= stepSize * (m[j] / denom)
+                                            }
+                                        }
+                                        lo = hi
                                     }
                                 case .huggingFace:
                                     for j in r {

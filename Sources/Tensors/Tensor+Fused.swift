@@ -84,7 +84,44 @@ extension Tensor {
         return (dx, dw, db)
     }
 
+    // MARK: accumulation
+
+    /// `self = self + other` for same-shaped tensors, written into this tensor's buffer when it
+    /// is the only owner of a plain contiguous buffer (no other tensor or view can see the
+    /// change), else into a new one. Same bits either way. Gradient accumulation uses it so a
+    /// node with several consumers does not get a new buffer per contribution.
+    public mutating func accumulate(_ other: Tensor) {
+        precondition(shape == other.shape, "accumulate: shapes \(Tensor.describe(shape)) and \(Tensor.describe(other.shape)) differ")
+        let n = count
+        guard offset == 0 && storage.count == n && isContiguous && isKnownUniquelyReferenced(&storage) else {
+            self = self + other
+            return
+        }
+        let src = other.contiguous()
+        let d = storage.pointer, s = src.basePointer
+        parallelChunks(n) { r in for i in r { d[i] += s[i] } }
+        withExtendedLifetime(src) {}
+    }
+
     // MARK: GELU
+
+    /// GELU (erf form) and its derivative at every element in one pass, for a forward pass that
+    /// records the graph: the CDF is computed once for both, and the backward is then a plain
+    /// product. The values are the same bits as `gelu()` and `geluDerivative()`.
+    public func geluWithDerivative() -> (value: Tensor, derivative: Tensor) {
+        let src = contiguous()
+        let out = Tensor(uninitializedShape: shape), der = Tensor(uninitializedShape: shape)
+        let s = src.basePointer, d = out.storage.pointer, dd = der.storage.pointer
+        parallelChunks(count, minimumPerChunk: 1 << 13) { r in
+            for i in r {
+                let x = s[i]
+                let cdf = FastMath.normalCDF(x)
+                d[i] = x * cdf
+                dd[i] = cdf + x * 0.3989422804014327 * FastMath.exp(-0.5 * x * x)
+            }
+        }
+        return withExtendedLifetime(src) { (out, der) }
+    }
 
     /// `g * gelu'(x)` (erf form) in one pass: the backward of `gelu()`.
     public static func geluBackward(input x: Tensor, outputGradient g: Tensor) -> Tensor {

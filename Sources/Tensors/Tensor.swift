@@ -5,8 +5,8 @@
 /// copying. Code that writes in place (optimizers, kernels) does so explicitly through
 /// `withMutablePointer` on a tensor it owns.
 public struct Tensor {
-    /// The shared buffer.
-    public let storage: TensorStorage
+    /// The shared buffer. (A `var` only so `accumulate` can ask whether it is uniquely owned.)
+    public internal(set) var storage: TensorStorage
     /// Size of each dimension; `[]` is a scalar.
     public let shape: [Int]
     /// Elements to step in `storage` for one step along each dimension (0 for broadcast dims).
