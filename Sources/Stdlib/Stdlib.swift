@@ -12,6 +12,7 @@ public enum Stdlib {
             DataBuiltins.registry,
             PRMBuiltins.registry,
             ReweightBuiltins.registry,
+            BilevelBuiltins.registry,
             PlotBuiltins.registry,
         ]
     }

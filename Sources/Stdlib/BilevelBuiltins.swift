@@ -1,0 +1,135 @@
+import Foundation
+import Lang
+import Tensors
+import Autodiff
+import NN
+import Reweight
+
+/// A bi-level problem written in .dprm: lower and upper losses are .dprm functions of a batch
+/// (a list of data items) returning a scalar tensor; the native engine wires them exactly as
+/// the built-in `reweight` does (BILEVEL.md).
+public final class EngineValue: NativeObject {
+    let engine: BilevelEngine<Value, Value>
+    /// (iteration, lower loss, meta loss or nil) per micro-step.
+    var records: [(iteration: Int, lower: Float, meta: Float?)] = []
+    var trace: [String] = []
+    /// The first error a .dprm loss raised; the engine's closures cannot throw, so it is kept
+    /// here, the engine is stopped at the next safe point, and the error is rethrown.
+    var failure: Error?
+
+    init(_ engine: BilevelEngine<Value, Value>) {
+        self.engine = engine
+        engine.hooks.afterLowerStep = { [unowned self] i, loss in records.append((i, loss, nil)) }
+        engine.hooks.afterUpperStep = { [unowned self] _, meta in records[records.count - 1].meta = meta }
+        engine.hooks.trace = { [unowned self] in trace.append($0) }
+    }
+
+    public var typeName: String { "bilevel_engine" }
+    public var summary: String { "bilevel_engine: \(engine.iteration)/\(engine.config.iterations) iterations" }
+
+    /// Runs `body`, then rethrows a loss error or an interrupt.
+    func guarded(_ args: Arguments, _ body: () throws -> Void) throws -> Value {
+        let interrupted = PRMBuiltins.interrupted(args)
+        engine.hooks.shouldStop = { [unowned self] in failure != nil || interrupted() }
+        do { try body() } catch BilevelError.interrupted {} catch { throw DprmError.runtime("bilevel: \(error)") }
+        if let failure { self.failure = nil; throw failure }
+        try args.interpreter.checkInterrupt()
+        return .native(self)
+    }
+
+    static let members: [NativeMember<EngineValue>] = [
+        .field("iteration", "micro-steps done") { .int($0.engine.iteration) },
+        .field("history", "columns iteration, lower_loss, meta_loss (nil without an upper step)") { e in
+            Convert.dict([("iteration", Convert.ints(e.records.map(\.iteration))), ("lower_loss", Convert.numbers(e.records.map(\.lower))),
+                          ("meta_loss", .list(e.records.map { $0.meta.map { .number(Double($0)) } ?? .nil }))])
+        },
+        .field("trace", "the engine's operations in the order they ran") { Convert.strings($0.trace) },
+        .method("step", "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
+            try e.guarded(args) { try e.engine.runIteration() }
+        },
+        .method("run", "runs the remaining iterations (Ctrl-C stops at the next one)") { e, args in
+            try e.guarded(args) { try e.engine.run() }
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
+
+/// The `bilevel` module: the engine over .dprm losses.
+enum BilevelBuiltins {
+    /// One level from a dict {params, optimizer, loss, scheduler?}.
+    static func level(_ spec: DictRef, _ what: String) throws -> (Level, Value) {
+        guard let paramsValue = spec["params"], let optimizerValue = spec["optimizer"], let loss = spec["loss"] else {
+            throw DprmError.type("bilevel() \(what) needs keys params, optimizer and loss (scheduler is optional)")
+        }
+        guard case .list(let list) = paramsValue else { throw DprmError.type("bilevel() \(what).params must be a list of tensors") }
+        let params = try list.items.map { try TensorValue.variable(from: $0, what: "\(what).params") }
+        guard case .native(let o as OptimizerValue) = optimizerValue else {
+            throw DprmError.type("bilevel() \(what).optimizer must be an optimizer (sgd, adam, adamw), got \(optimizerValue.typeName)")
+        }
+        var scheduler: LevelScheduler?
+        if case .native(let s as SchedulerValue)? = spec["scheduler"] { scheduler = SchedulerLevel(s.scheduler) }
+        guard case .function = loss else { throw DprmError.type("bilevel() \(what).loss must be a function of a batch") }
+        return (Level(parameters: params, optimizer: OptimizerLevel(o.optimizer), scheduler: scheduler), loss)
+    }
+
+    static let registry = BuiltinRegistry(module: "bilevel", builtins: [
+        Builtin("bilevel", "bilevel(lower: {params, optimizer, loss}, upper: {params, optimizer, loss}, lower_data:, upper_data:, batch_size: 1, meta_batch_size: 1, seed: 0, iteration_num: 1, unroll_steps: 1, gradiant_accumulation: 1, gradiant_clipping: 0, rollback: false, hypergradient: \"darts\")",
+                "A bi-level problem with .dprm losses, run by the same engine as reweight().",
+                help: """
+                `loss` functions take a batch (a list of items of lower_data / upper_data) and return a scalar tensor. \
+                The lower loss may depend on both levels' params; its backward reaches only the lower params. \
+                The upper loss is evaluated at the lower params as they are after the lower step. Order of \
+                operations and hypergradients as in docs/bilevel.md. Returns an engine with run(), step(), history and trace.
+                """,
+                example: """
+                let w = param(tensor([0.5]))
+                let lam = param(tensor([1.0]))
+                let eng = bilevel(
+                  lower: {params: [w], optimizer: sgd([w], lr: 0.1), loss: fn (b) { ((w - lam) ** 2).sum() }},
+                  upper: {params: [lam], optimizer: sgd([lam], lr: 0.1), loss: fn (b) { ((w - 2) ** 2).sum() }},
+                  lower_data: [1, 2], upper_data: [1], iteration_num: 3)
+                eng.run()
+                print(eng.history.meta_loss)
+                """) { args in
+            try Convert.checkKeywords(args, ["lower", "upper", "lower_data", "upper_data", "batch_size", "meta_batch_size", "seed",
+                                             "iteration_num", "iterations", "unroll_steps", "gradiant_accumulation", "gradient_accumulation",
+                                             "gradiant_clipping", "gradient_clipping", "rollback", "hypergradient", "save_every_iterations"])
+            let (lower, lowerLoss) = try level(try args.dict(nil, "lower"), "lower")
+            let (upper, upperLoss) = try level(try args.dict(nil, "upper"), "upper")
+            let lowerData = try args.sequence(nil, "lower_data"), upperData = try args.sequence(nil, "upper_data")
+            guard !lowerData.isEmpty, !upperData.isEmpty else { throw DprmError.type("bilevel() lower_data and upper_data must not be empty") }
+            var config = BilevelConfig()
+            config.iterations = try args.int(nil, "iteration_num", default: try args.int(nil, "iterations", default: 1))
+            config.unrollSteps = try args.int(nil, "unroll_steps", default: 1)
+            config.gradientAccumulation = try args.int(nil, "gradiant_accumulation", default: try args.int(nil, "gradient_accumulation", default: 1))
+            let clip = Float(try args.number(nil, "gradiant_clipping", default: try args.number(nil, "gradient_clipping", default: 0)))
+            config.lowerClipping = clip
+            config.upperClipping = clip
+            config.rollback = try args.bool(nil, "rollback", default: false)
+            config.saveEvery = try args.int(nil, "save_every_iterations", default: 0)
+            config.method = try Convert.library("bilevel") { try HypergradientMethod(name: try args.string(nil, "hypergradient", default: "darts")) }
+            let seed = UInt64(try args.int(nil, "seed", default: 0))
+            let interpreter = args.interpreter
+            weak var box: EngineValue?
+            func call(_ f: Value, _ batch: [Value]) -> Variable {
+                guard let owner = box, owner.failure == nil else { return Variable(Tensor(0)) }
+                do {
+                    return try TensorValue.variable(from: try interpreter.call(f, [.list(batch)]), what: "the loss")
+                } catch {
+                    owner.failure = error
+                    return Variable(Tensor(0))
+                }
+            }
+            let engine = try Convert.library("bilevel") {
+                try BilevelEngine(config: config, lower: lower, upper: upper,
+                                  lowerData: BatchLoader(lowerData, batchSize: try args.int(nil, "batch_size", default: 1), seed: seed),
+                                  upperData: BatchLoader(upperData, batchSize: try args.int(nil, "meta_batch_size", default: 1), seed: seed &+ 1),
+                                  lowerLoss: { call(lowerLoss, $0) }, upperLoss: { call(upperLoss, $0) })
+            }
+            let value = EngineValue(engine)
+            box = value
+            return .native(value)
+        },
+    ])
+}
