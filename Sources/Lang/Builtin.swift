@@ -154,3 +154,38 @@ public struct Arguments {
         }
     }
 }
+
+extension BuiltinRegistry {
+    /// One table row per builtin and constant: the signature (linked to its entry in `docs/builtins.md`
+    /// when `link` is given) and the one-line summary. `docs/language.md` embeds this table.
+    public func markdownTable(link: String? = nil) -> String {
+        var s = "| builtin | summary |\n|---|---|\n"
+        for b in builtins {
+            let sig = "`\(b.signature)`"
+            let cell = link.map { "[\(sig)](\($0)#\(b.name))" } ?? sig
+            s += "| \(markdownCell(cell)) | \(markdownCell(b.summary)) |\n"
+        }
+        for c in constants { s += "| `\(c.name)` | constant: \(markdownCell(c.summary)) |\n" }
+        return s
+    }
+
+    /// The full reference: for each builtin its signature, summary, help text and example; then
+    /// the constants. `docs/builtins.md` is this text for the `core` registry.
+    public func markdownReference() -> String {
+        var s = ""
+        for b in builtins {
+            s += "### \(b.name)\n\n```\n\(b.signature)\n```\n\n\(b.summary)\n\n"
+            if !b.help.isEmpty { s += b.help + "\n\n" }
+            if !b.example.isEmpty { s += "```\n\(b.example)\n```\n\n" }
+        }
+        if !constants.isEmpty {
+            s += "### Constants\n\n| name | value |\n|---|---|\n"
+            for c in constants { s += "| `\(c.name)` | \(markdownCell(c.summary)) |\n" }
+            s += "\n"
+        }
+        return s
+    }
+
+    /// Table cells: a `|` would end the cell.
+    private func markdownCell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+}

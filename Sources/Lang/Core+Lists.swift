@@ -22,8 +22,7 @@ extension Interpreter {
 
     func coreLists() -> [Builtin] {
         [
-            Builtin("push", "push(list, ...values)", "Appends values to the end of a list (in place); returns the list.",
-                    example: "let xs = []\nxs.push(1)") { a in
+            Builtin("push", "push(list, ...values)", "Appends values to the end of a list (in place); returns the list.") { a in
                 let l = try a.list(0, "list"); l.items.append(contentsOf: a.positional.dropFirst()); return .list(l)
             },
             Builtin("pop", "pop(list, index: -1)", "Removes and returns the item at index (the last by default).") { a in
@@ -69,7 +68,7 @@ extension Interpreter {
                 case let v: return v
                 }
             },
-            Builtin("map", "map(iterable, f)", "A list of f(x) for each item.", example: "map([1, 2], |x| x * 10)   # [10, 20]") { a in
+            Builtin("map", "map(iterable, f)", "A list of f(x) for each item.") { a in
                 let f = try a.function(1, "f"); let interp = a.interpreter
                 return .list(try a.sequence(0, "iterable").map { try interp.call(f, [$0]) })
             },
@@ -84,8 +83,7 @@ extension Interpreter {
             },
             Builtin("any", "any(iterable)", "True if some item is truthy.") { a in .bool(try a.sequence(0, "iterable").contains { $0.isTruthy }) },
             Builtin("all", "all(iterable)", "True if every item is truthy.") { a in .bool(try a.sequence(0, "iterable").allSatisfy { $0.isTruthy }) },
-            Builtin("sort", "sort(iterable, key: nil, reverse: false)", "A new sorted list (numbers or strings; stable).",
-                    example: "sort(runs, key: |r| r.loss)") { a in
+            Builtin("sort", "sort(iterable, key: nil, reverse: false)", "A new sorted list (numbers or strings; stable).") { a in
                 try a.check(positional: 1...1, keywords: ["key", "reverse"])
                 return .list(try a.interpreter.sorted(try a.sequence(0, "iterable"), key: a.optional(nil, "key"), reverse: try a.bool(nil, "reverse", default: false)))
             },

@@ -26,8 +26,7 @@ extension Interpreter {
             unary("tan", "Tangent (radians).", { Foundation.tan($0) }),
             unary("tanh", "Hyperbolic tangent.", { Foundation.tanh($0) }),
             unary("sigmoid", "1 / (1 + exp(-x)).", { 1 / (1 + Foundation.exp(-$0)) }),
-            Builtin("round", "round(x, digits: 0)", "Rounds half away from zero to the given number of decimals.",
-                    example: "round(3.14159, 2)   # 3.14") { a in
+            Builtin("round", "round(x, digits: 0)", "Rounds half away from zero to the given number of decimals.") { a in
                 let x = try a.number(0, "x"), d = try a.int(1, "digits", default: 0)
                 let p = Foundation.pow(10.0, Double(d))
                 return .number((x * p).rounded(.toNearestOrAwayFromZero) / p)

@@ -3,8 +3,7 @@ import Foundation
 extension Interpreter {
     func coreStrings() -> [Builtin] {
         [
-            Builtin("split", "split(s, sep: nil)", "Splits on sep (on runs of whitespace when sep is nil).",
-                    example: "\"a,b\".split(\",\")   # [\"a\", \"b\"]") { a in
+            Builtin("split", "split(s, sep: nil)", "Splits on sep (on runs of whitespace when sep is nil).") { a in
                 let s = try a.string(0, "s")
                 if let sepv = a.optional(1, "sep") {
                     guard case .string(let sep) = sepv, !sep.isEmpty else { throw DprmError.type("split() separator must be a non-empty string") }
@@ -12,8 +11,7 @@ extension Interpreter {
                 }
                 return .list(s.split(whereSeparator: { $0.isWhitespace }).map { .string(String($0)) })
             },
-            Builtin("join", "join(items, sep: \"\")", "Joins the printed forms of the items with sep.",
-                    example: "[\"a\", \"b\"].join(\", \")   # \"a, b\"") { a in
+            Builtin("join", "join(items, sep: \"\")", "Joins the printed forms of the items with sep.") { a in
                 .string(try a.sequence(0, "items").map { $0.description }.joined(separator: try a.string(1, "sep", default: "")))
             },
             Builtin("strip", "strip(s)", "Without leading and trailing whitespace.") { a in .string(try a.string(0, "s").trimmingCharacters(in: .whitespacesAndNewlines)) },
@@ -31,7 +29,10 @@ extension Interpreter {
             Builtin("starts_with", "starts_with(s, prefix)", "Whether s begins with prefix.") { a in .bool(try a.string(0, "s").hasPrefix(try a.string(1, "prefix"))) },
             Builtin("ends_with", "ends_with(s, suffix)", "Whether s ends with suffix.") { a in .bool(try a.string(0, "s").hasSuffix(try a.string(1, "suffix"))) },
             Builtin("lines", "lines(s)", "The lines of s (without line breaks).") { a in
-                var ls = try a.string(0, "s").components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+                // Split on scalars: "\r\n" is one Character, so a Character-based split would miss it.
+                var ls = try a.string(0, "s").unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                    String(String.UnicodeScalarView(line.last == "\r" ? line.dropLast() : line))
+                }
                 if ls.last == "" { ls.removeLast() }
                 return .list(ls.map { .string($0) })
             },

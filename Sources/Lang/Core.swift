@@ -3,25 +3,26 @@ import Foundation
 extension Interpreter {
     /// The `core` module: printing, conversions, lists, dicts, strings, math, files, JSON, CSV,
     /// time and seeded random numbers.
+    /// Help text and examples come from `coreHelp` (Core+Help.swift).
     func coreRegistry() -> BuiltinRegistry {
-        BuiltinRegistry(module: "core",
-                        builtins: coreBasics() + coreLists() + coreMath() + coreStrings() + coreIO() + coreRandom(),
+        let builtins = (coreBasics() + coreLists() + coreMath() + coreStrings() + coreIO() + coreRandom()).map { b in
+            coreHelp[b.name].map { b.documented(help: $0.help, example: $0.example) } ?? b
+        }
+        return BuiltinRegistry(module: "core",
+                        builtins: builtins,
                         constants: [("pi", .number(Double.pi), "3.14159..."), ("e", .number(M_E), "2.71828..."),
                                     ("inf", .number(.infinity), "positive infinity"), ("nan", .number(.nan), "not a number")])
     }
 
     func coreBasics() -> [Builtin] {
         [
-            Builtin("print", "print(...values, sep: \" \", end: \"\\n\")", "Writes the values separated by spaces, then a newline.",
-                    example: "print(\"loss\", 0.5)   # loss 0.5") { a in
+            Builtin("print", "print(...values, sep: \" \", end: \"\\n\")", "Writes the values separated by spaces, then a newline.") { a in
                 let sep = try a.string(nil, "sep", default: " "), end = try a.string(nil, "end", default: "\n")
                 try a.check(positional: 0...Int.max, keywords: ["sep", "end"])
                 a.interpreter.output(a.positional.map { $0.description }.joined(separator: sep) + end)
                 return .nil
             },
-            Builtin("format", "format(value, spec)", "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".",
-                    help: "spec: [[fill]align][+][0][width][,][.precision][type]; align < > ^; type f e g % d s.\nSame specs as \"{x:.3f}\" inside strings.",
-                    example: "format(3.14159, \".2f\")   # \"3.14\"") { a in
+            Builtin("format", "format(value, spec)", "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".") { a in
                 try a.check(positional: 1...2)
                 return .string(try formatValue(try a.value(0, "value"), spec: try a.string(1, "spec", default: "")))
             },
@@ -40,8 +41,7 @@ extension Interpreter {
             Builtin("repr", "repr(x)", "The source-like form of a value (strings quoted).") { a in
                 try a.check(positional: 1...1); return .string(a.positional[0].repr)
             },
-            Builtin("num", "num(x)", "Converts a string (or bool) to a number; errors on malformed text.",
-                    example: "num(\"1e-3\")   # 0.001") { a in
+            Builtin("num", "num(x)", "Converts a string (or bool) to a number; errors on malformed text.") { a in
                 try a.check(positional: 1...1)
                 switch a.positional[0] {
                 case .number: return a.positional[0]
@@ -55,8 +55,7 @@ extension Interpreter {
             Builtin("bool", "bool(x)", "Truthiness of a value: false for nil, false, 0, \"\", [], {}.") { a in
                 try a.check(positional: 1...1); return .bool(a.positional[0].isTruthy)
             },
-            Builtin("range", "range(stop) | range(start, stop, step: 1)", "A range (step 1) or a list of numbers (other steps).",
-                    example: "range(3)   # 0..3\nrange(0, 10, 3)   # [0, 3, 6, 9]") { a in
+            Builtin("range", "range(stop) | range(start, stop, step: 1)", "A range (step 1) or a list of numbers (other steps).") { a in
                 try a.check(positional: 1...3, keywords: ["step"])
                 let start = a.count >= 2 ? try a.int(0, "start") : 0
                 let stop = a.count >= 2 ? try a.int(1, "stop") : try a.int(0, "stop")
