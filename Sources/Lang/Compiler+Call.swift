@@ -10,7 +10,9 @@ extension Compiler {
         let src = self.src
         let callerName = scope.name
         unowned(unsafe) let interp = self.interp
-        unowned(unsafe) let rt = self.rt
+        // A strong capture: the closure context keeps the runtime alive, so calls on it are +0.
+        // (An unowned(unsafe) capture costs a retain/release pair around every use: two per call.)
+        let rt = self.rt
         let positionalOnly = labels.allSatisfy { $0 == nil }
         let argc = codes.count
         let site = CallSite(caller: callerName, src: src, span: span)
