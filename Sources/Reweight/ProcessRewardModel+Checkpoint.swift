@@ -25,7 +25,11 @@ extension ProcessRewardModel {
     /// parameter name), `config.json` and `tokenizer.json`, written atomically as a whole (NN's
     /// `Checkpoint`). `extraFiles` adds files (for example a training history).
     /// Only a `WordTokenizer` can be saved.
+    ///
+    /// A BERT-backbone PRM is saved as a Hugging Face-style encoder directory instead (see
+    /// `saveBackbone`), which `load(from:)` and `loadModel(path:)` both read.
     public func save(to directory: String, extraFiles: [String: Data] = [:]) throws {
+        if let bert = network as? BertPRMBackbone { return try saveBackbone(bert, to: directory, extraFiles: extraFiles) }
         guard let word = tokenizer as? WordTokenizer else {
             throw PRMError.invalidOption("cannot save a PRM whose tokenizer is \(type(of: tokenizer)); only WordTokenizer is saved in checkpoints")
         }
@@ -45,6 +49,9 @@ extension ProcessRewardModel {
             throw bad("no such directory")
         }
         guard isDirectory.boolValue else { throw bad("not a directory (a checkpoint is a directory with \(Checkpoint.weightsFile), \(Checkpoint.configFile), \(tokenizerFile))") }
+        if FileManager.default.fileExists(atPath: directory + "/" + BackboneCheckpointConfig.file) {
+            return try loadBackbone(from: directory)
+        }
         for file in [Checkpoint.weightsFile, Checkpoint.configFile, tokenizerFile]
         where !FileManager.default.fileExists(atPath: directory + "/" + file) {
             throw bad("missing \(file)")
@@ -68,5 +75,80 @@ extension ProcessRewardModel {
         let model = ProcessRewardModel(config: config.model, tokenizer: tokenizer, seed: 0)
         do { try model.network.load(safetensors: weights) } catch { throw bad("\(Checkpoint.weightsFile): \(error)") }
         return model
+    }
+}
+
+/// `prm.json` of a BERT-backbone PRM checkpoint: what `config.json` (the encoder's, Hugging Face
+/// style) cannot say.
+struct BackboneCheckpointConfig: Codable {
+    var format: String
+    var backbone: String
+    var head: String
+    var attention: String
+    var vocabularySize: Int
+    var model: PRMConfig
+
+    static let file = "prm.json"
+    static let formatTag = "dprm-prm-bert-v1"
+
+    enum CodingKeys: String, CodingKey {
+        case format, backbone, head, attention, vocabularySize = "vocabulary_size", model
+    }
+}
+
+extension ProcessRewardModel {
+    /// Saves a BERT-backbone PRM as an encoder directory: `config.json` (the encoder's, Hugging
+    /// Face keys), `model.safetensors` (`bert.*` encoder weights and `step_head.bias`), the
+    /// tokenizer files of the pretrained model (`tokenizer.json`, `vocab.txt`, ...), and
+    /// `prm.json` (format tag, head, attention, `max_length`). `loadModel(path:)` reads it as a
+    /// plain encoder (the `bert.` prefix is accepted, the head bias ignored); `load(from:)` reads
+    /// it as this PRM. Atomic as a whole, like every checkpoint.
+    func saveBackbone(_ bert: BertPRMBackbone, to directory: String, extraFiles: [String: Data]) throws {
+        var files = extraFiles
+        if let source = pretrained?.directory {
+            for name in ["tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] where files[name] == nil {
+                if let d = FileManager.default.contents(atPath: source + "/" + name) { files[name] = d }
+            }
+        }
+        guard files["tokenizer.json"] != nil || files["vocab.txt"] != nil else {
+            throw PRMError.invalidOption("cannot save the PRM to \(directory): its pretrained model's tokenizer files (tokenizer.json or vocab.txt) are not available")
+        }
+        let meta = BackboneCheckpointConfig(format: BackboneCheckpointConfig.formatTag, backbone: "bert",
+                                            head: "tied_word_embeddings_bias", attention: "causal",
+                                            vocabularySize: vocabularySize, model: config)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        files[BackboneCheckpointConfig.file] = try encoder.encode(meta)
+        try bert.save(checkpoint: directory, config: bert.bert.config, extraFiles: files)
+    }
+
+    /// Loads a checkpoint written by `saveBackbone` (errors: `PRMError.badCheckpoint`).
+    static func loadBackbone(from directory: String) throws -> ProcessRewardModel {
+        func bad(_ problem: String) -> PRMError { .badCheckpoint(path: directory, problem: problem) }
+        let metaPath = directory + "/" + BackboneCheckpointConfig.file
+        let meta: BackboneCheckpointConfig
+        do {
+            meta = try JSONDecoder().decode(BackboneCheckpointConfig.self, from: FileManager.default.contents(atPath: metaPath) ?? Data())
+        } catch { throw bad("\(BackboneCheckpointConfig.file) does not parse: \(error)") }
+        guard meta.format == BackboneCheckpointConfig.formatTag, meta.backbone == "bert" else {
+            throw bad("\(BackboneCheckpointConfig.file) has format '\(meta.format)' backbone '\(meta.backbone)', expected '\(BackboneCheckpointConfig.formatTag)' 'bert'")
+        }
+        let model: PretrainedModel
+        do { model = try loadModel(path: directory) } catch { throw bad("\(error)") }
+        let prm = try ProcessRewardModel(pretrained: model, seed: 0, maxLength: meta.model.maxLength)
+        guard prm.vocabularySize == meta.vocabularySize else {
+            throw bad("the encoder has \(prm.vocabularySize) tokens but \(BackboneCheckpointConfig.file) says vocabulary_size \(meta.vocabularySize)")
+        }
+        let bert = prm.network as! BertPRMBackbone
+        do {
+            let weights = try SafetensorsFile(path: directory + "/" + Checkpoint.weightsFile)
+            guard weights.entries["step_head.bias"] != nil else { throw bad("\(Checkpoint.weightsFile) has no step_head.bias") }
+            let bias = try weights.tensor("step_head.bias")
+            guard bias.shape == bert.headBias.value.shape else {
+                throw bad("step_head.bias has shape \(Tensor.describe(bias.shape)), expected \(Tensor.describe(bert.headBias.value.shape))")
+            }
+            bert.headBias.value = bias.contiguous()
+        } catch let e as PRMError { throw e } catch { throw bad("\(Checkpoint.weightsFile): \(error)") }
+        return prm
     }
 }

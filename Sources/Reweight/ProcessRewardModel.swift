@@ -32,7 +32,7 @@ public final class PRMNetwork: Module {
 
     /// Final hidden states [B, T, C] of right-padded token rows (`ids` is B*T ids, row-major),
     /// with causal attention and padding keys masked (`lengths[b]` real tokens in row b).
-    func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
+    public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
         let positions = (0..<batch).flatMap { _ in 0..<length }
         let x = tokenEmbedding(ids, shape: [batch, length]) + positionEmbedding(positions, shape: [batch, length])
         var pad = [Float](repeating: 0, count: batch * length)
@@ -44,6 +44,9 @@ public final class PRMNetwork: Module {
 
 /// A generative process reward model, as in DreamPRM-1.5: a decoder-only causal transformer over
 /// the chat-templated conversation (`ChatTemplate`) with an LM head over the tokenizer vocabulary.
+/// The network is a `PRMBackbone`: the decoder trained from scratch (`PRMNetwork`) or a pretrained
+/// BERT encoder run causally with a head tied to its word embeddings (`BertPRMBackbone`,
+/// `init(pretrained:seed:maxLength:)`); templating, label positions, loss and scoring are shared.
 ///
 /// A step's score is the softmax probability (full softmax over the vocabulary) of the `+` token
 /// at the step's label position, the position whose next-token logits predict the assistant's
@@ -56,9 +59,12 @@ public final class PRMNetwork: Module {
 public final class ProcessRewardModel {
     public let config: PRMConfig
     public let tokenizer: any Tokenizer
-    public let network: PRMNetwork
+    public let network: any PRMBackbone
     /// The chat template with `maxLength = config.maxLength`.
     public let chatTemplate: ChatTemplate
+    /// The pretrained model a backbone PRM was built from (its directory and tokenizer files are
+    /// what a checkpoint copies); nil for the generative PRM.
+    public let pretrained: PretrainedModel?
 
     /// A freshly initialised model; the same seed gives the same weights.
     public init(config: PRMConfig, tokenizer: any Tokenizer, seed: UInt64) {
@@ -67,7 +73,40 @@ public final class ProcessRewardModel {
         self.tokenizer = tokenizer
         self.network = PRMNetwork(config: config, vocabularySize: tokenizer.vocabularySize, seed: seed)
         self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
+        self.pretrained = nil
     }
+
+    /// A PRM over any backbone. `config` describes it (for a BERT backbone: the encoder's sizes,
+    /// `maxLength` the positions used); the backbone's logit columns must be `tokenizer`'s ids.
+    public init(backbone: any PRMBackbone, config: PRMConfig, tokenizer: any Tokenizer, pretrained: PretrainedModel? = nil) {
+        precondition(backbone.outputSize >= tokenizer.vocabularySize,
+                     "PRM: the backbone has \(backbone.outputSize) logit columns for a tokenizer of \(tokenizer.vocabularySize) tokens")
+        precondition(config.maxLength <= backbone.maxPositions, "PRM: max_length \(config.maxLength) exceeds the backbone's \(backbone.maxPositions) positions")
+        self.config = config
+        self.tokenizer = tokenizer
+        self.network = backbone
+        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
+        self.pretrained = pretrained
+    }
+
+    /// A PRM on a pretrained BERT encoder (`loadModel`): its WordPiece tokenizer, a copy of its
+    /// weights run with a causal mask, and a head tied to its word embeddings (`BertPRMBackbone`).
+    /// `model` itself is not changed by training. `maxLength` (default: the model's limit, 512 for
+    /// BERT) bounds the templated conversation; `seed` seeds the dropout masks.
+    public convenience init(pretrained model: PretrainedModel, seed: UInt64 = 0, maxLength: Int? = nil) throws {
+        let limit = Swift.min(maxLength ?? model.maxLength, model.maxLength)
+        guard limit >= 8 else { throw PRMError.invalidConfig("max_length \(limit) is too short for a conversation (at least 8)") }
+        let backbone = try BertPRMBackbone(copying: model.encoder, maxLength: limit, seed: seed)
+        self.init(backbone: backbone, config: PRMConfig(bert: model.encoder.config, maxLength: limit), tokenizer: model.tokenizer, pretrained: model)
+    }
+
+    /// An independent copy: same backbone kind, weights and tokenizer (e.g. to branch a cold-started PRM).
+    public func copy() throws -> ProcessRewardModel {
+        ProcessRewardModel(backbone: try network.copy(), config: config, tokenizer: tokenizer, pretrained: pretrained)
+    }
+
+    /// True when the network is a pretrained BERT encoder.
+    public var isPretrainedBackbone: Bool { network is BertPRMBackbone }
 
     /// A model from a named preset (`PRMConfig.preset`).
     public convenience init(preset: String, tokenizer: any Tokenizer, seed: UInt64) throws {
@@ -79,7 +118,7 @@ public final class ProcessRewardModel {
     /// Parameters with their dotted names (`encoder.layer.0.attention.self.query.weight`, ...).
     public var namedParameters: [(String, Variable)] { network.namedParameters() }
     public var parameterCount: Int { network.parameterCount }
-    public var vocabularySize: Int { network.vocabularySize }
+    public var vocabularySize: Int { network.outputSize }
 
     // MARK: Templating
 
@@ -126,8 +165,8 @@ public final class ProcessRewardModel {
             }
         }
         let h = network.hidden(ids: ids, batch: batch.count, length: length, lengths: batch.map(\.tokens.count))
-        let picked = h.reshaped([batch.count * length, config.hiddenSize]).indexSelect(axis: 0, indices: rows)
-        return (network.head(picked), counts)
+        let picked = h.reshaped([batch.count * length, network.hiddenSize]).indexSelect(axis: 0, indices: rows)
+        return (network.stepLogits(picked), counts)
     }
 
     /// For each instance, its logits at its label positions: [numLabelPositions, vocab]

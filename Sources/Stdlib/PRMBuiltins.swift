@@ -53,10 +53,16 @@ enum PRMBuiltins {
                                     "seed", "save_every", "save_every_iterations", "out", "progress"]
 
     static let registry = BuiltinRegistry(module: "prm", builtins: [
-        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets])", "A new generative PRM with a tokenizer fitted to the corpus.",
-                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)") { args in
-            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab"])
+        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets]) or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
+                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see.\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
+                example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
+            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length"])
+            if args.optional(nil, "backbone") != nil {
+                let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
+                let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
+                let seed = UInt64(try args.int(nil, "seed", default: 0))
+                return .native(PRMValue(try Convert.library("prm_new") { try ProcessRewardModel(pretrained: model.model, seed: seed, maxLength: maxLength) }))
+            }
             let preset = try args.string(0, "preset", default: "small")
             let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
             let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000))

@@ -10,7 +10,8 @@ public final class PRMValue: NativeObject {
     public var typeName: String { "prm" }
     public var summary: String {
         let c = prm.config
-        return "prm: \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
+        let kind = prm.isPretrainedBackbone ? "prm (pretrained BERT backbone, causal)" : "prm"
+        return "\(kind): \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
     }
 
     static let members: [NativeMember<PRMValue>] = [
@@ -28,9 +29,7 @@ public final class PRMValue: NativeObject {
             return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps)])[0])
         },
         .method("copy", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
-            let twin = ProcessRewardModel(config: p.prm.config, tokenizer: p.prm.tokenizer, seed: 0)
-            try Convert.library("copy") { _ = try twin.network.load(stateDict: p.prm.network.stateDict()) }
-            return .native(PRMValue(twin))
+            .native(PRMValue(try Convert.library("copy") { try p.prm.copy() }))
         },
         .method("tokenize", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(1, "text"))) },
         .method("save", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in

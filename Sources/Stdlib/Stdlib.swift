@@ -11,6 +11,7 @@ public enum Stdlib {
             TensorBuiltins.registry,
             DataBuiltins.registry,
             PRMBuiltins.registry,
+            PretrainedBuiltins.registry,
             ReweightBuiltins.registry,
             BilevelBuiltins.registry,
             PlotBuiltins.registry,

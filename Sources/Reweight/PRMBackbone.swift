@@ -1,0 +1,50 @@
+import Foundation
+import Tensors
+import Autodiff
+import NN
+import Datasets
+
+/// The network under a `ProcessRewardModel`: an NN `Module` (so parameters, named parameters,
+/// state dicts, train/eval and optimizers come from NN) that turns a padded batch of token rows
+/// into hidden states, and hidden states at label positions into logits.
+///
+/// Everything else of the PRM (chat template, label positions, loss, scoring, batching) is shared
+/// by every backbone. Two conformers:
+/// - `PRMNetwork`: the generative decoder trained from scratch (learned positions, pre-norm
+///   causal blocks, LM head over the word tokenizer's vocabulary);
+/// - `BertPRMBackbone`: a pretrained BERT encoder run with a causal attention mask, and a head
+///   tied to its word embeddings (logits over the WordPiece vocabulary).
+///
+/// Contract (the PRM relies on it):
+/// - `hidden` is causal: row b's state at position t depends only on tokens 0...t of row b
+///   (so a step's score depends only on the conversation up to its label position);
+/// - `stepLogits` maps [N, hiddenSize] to [N, outputSize] and the logit columns are token ids of
+///   the PRM's tokenizer, so `tokenizer.plusID` / `minusID` index the `+` and `-` classes.
+public protocol PRMBackbone: Module {
+    /// Width of the hidden states `hidden` returns.
+    var hiddenSize: Int { get }
+    /// Number of logit columns (the tokenizer's vocabulary size).
+    var outputSize: Int { get }
+    /// The longest row `hidden` accepts (number of positions).
+    var maxPositions: Int { get }
+    /// Final hidden states [B, T, hiddenSize] of right-padded rows (`ids` is B*T ids, row-major;
+    /// `lengths[b]` real tokens in row b, the rest is padding that must not be attended to).
+    func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable
+    /// Logits [N, outputSize] from hidden states [N, hiddenSize] picked at label positions.
+    func stepLogits(_ hidden: Variable) -> Variable
+    /// An independent network with the same architecture and weights (nothing shared).
+    func copy() throws -> any PRMBackbone
+}
+
+extension PRMNetwork: PRMBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
+    public var outputSize: Int { vocabularySize }
+    public var maxPositions: Int { config.maxLength }
+    public func stepLogits(_ hidden: Variable) -> Variable { head(hidden) }
+    public func copy() throws -> any PRMBackbone {
+        let twin = PRMNetwork(config: config, vocabularySize: vocabularySize, seed: 0)
+        try twin.load(stateDict: stateDict())
+        if !isTraining { twin.eval() }
+        return twin
+    }
+}

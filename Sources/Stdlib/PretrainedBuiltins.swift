@@ -1,0 +1,146 @@
+import Foundation
+import Lang
+import Tensors
+import Autodiff
+import Datasets
+import Reweight
+
+/// A pretrained encoder (`loadModel`) in the language.
+public final class PretrainedModelValue: NativeObject {
+    public let model: PretrainedModel
+    public init(_ model: PretrainedModel) { self.model = model }
+    public var typeName: String { "pretrained_model" }
+    public var summary: String {
+        let c = model.encoder.config
+        return "pretrained_model: BERT, \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, "
+            + "vocab \(model.tokenizer.vocabularySize), max length \(model.maxLength), \(model.encoder.parameterCount) parameters (\(model.directory))"
+    }
+
+    static func texts(_ value: Value, _ what: String) throws -> [String] {
+        if case .string(let s) = value { return [s] }
+        return try Convert.strings(value, what)
+    }
+
+    static let members: [NativeMember<PretrainedModelValue>] = [
+        .field("hidden_size", "width of the hidden states") { .int($0.model.hiddenSize) },
+        .field("vocab_size", "number of WordPiece tokens") { .int($0.model.tokenizer.vocabularySize) },
+        .field("max_length", "longest input in tokens (512 for BERT)") { .int($0.model.maxLength) },
+        .field("num_layers", "number of encoder blocks") { .int($0.model.encoder.config.numHiddenLayers) },
+        .field("parameter_count", "number of parameters") { .int($0.model.encoder.parameterCount) },
+        .field("directory", "the folder it was loaded from") { .string($0.model.directory) },
+        .method("tokenize", "token ids of a text, with [CLS] and [SEP]: tokenize(text)") { m, args in
+            Convert.ints(m.model.tokenize(try args.string(1, "text")))
+        },
+        .method("tokens", "the WordPiece token strings of a text, with [CLS] and [SEP]: tokens(text)") { m, args in
+            Convert.strings(m.model.tokenizer.tokens(try args.string(1, "text")))
+        },
+        .method("encode", "last hidden state of a text, a tensor [tokens x hidden]: encode(text)") { m, args in
+            .native(TensorValue(m.model.encode(try args.string(1, "text"))))
+        },
+        .method("embed", "mean-pooled sentence embeddings, a tensor [texts x hidden]: embed(texts)") { m, args in
+            let texts = try texts(try args.value(1, "texts"), "embed() texts")
+            guard !texts.isEmpty else { throw DprmError.type("embed() needs at least one text") }
+            return .native(TensorValue(m.model.embed(texts)))
+        },
+        .method("save", "writes the encoder and tokenizer as a model directory: save(path)") { m, args in
+            let dir = try args.string(1, "path")
+            try Convert.library("save") { try m.model.save(directory: dir) }
+            return .string(dir)
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
+
+/// The `pretrained` module: pretrained encoders and the PRMBench helpers of the pretrained-PRM example.
+enum PretrainedBuiltins {
+    /// A short system prompt for PRMs with a 512-token window (the reference's takes ~200 WordPiece tokens).
+    static let shortSystemPrompt = "Check each step of the solution: answer + if the solution is correct up to this step, - if not."
+
+    /// Best-of-2 candidate sets from a PRMBench file: per record whose modified process has an
+    /// error step and keeps the question, the original process (correct) and the modified one
+    /// (wrong), in an order drawn from `seed` and the record index.
+    static func prmbenchPairs(_ path: String, limit: Int?, seed: UInt64, systemPrompt: String) throws -> (sets: [CandidateSet], skipped: [String]) {
+        let records = try DatasetIO.readJSONL(path).items
+        var sets: [CandidateSet] = []
+        var skipped: [String] = []
+        for (i, r) in records.enumerated() {
+            if let limit, sets.count >= limit { break }
+            let id = r["idx"].map { $0.stringValue ?? $0.description } ?? "\(i)"
+            func strings(_ key: String) -> [String]? { r[key]?.arrayValue?.compactMap(\.stringValue) }
+            guard let original = strings("original_process"), let modified = strings("modified_process"),
+                  !original.isEmpty, !modified.isEmpty else {
+                skipped.append("\(path): record \(i + 1): missing original_process or modified_process"); continue
+            }
+            guard let question = r["original_question"]?.stringValue ?? r["question"]?.stringValue else {
+                skipped.append("\(path): record \(i + 1): missing original_question"); continue
+            }
+            if let mq = r["modified_question"]?.stringValue, mq != question {
+                skipped.append("\(path): record \(i + 1): the modified process answers a different question"); continue
+            }
+            let errors = (r["error_steps"]?.arrayValue ?? []).compactMap(\.numberValue).map { Int($0) }
+            guard let first = errors.min(), first >= 1, first <= modified.count, original != modified else {
+                skipped.append("\(path): record \(i + 1): no error step inside modified_process"); continue
+            }
+            // SplitMix64 of (seed, index): which of the two comes first.
+            var z = seed &+ UInt64(i) &* 0x9E3779B97F4A7C15
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            let correctFirst = ((z ^ (z >> 31)) & 1) == 0
+            let steps = correctFirst ? [original, modified] : [modified, original]
+            sets.append(CandidateSet(id: id, question: question, candidates: steps.map { $0.joined(separator: "\n") },
+                                     candidateSteps: steps, correct: correctFirst ? [true, false] : [false, true],
+                                     domain: r["classification"]?.stringValue, systemPrompt: systemPrompt))
+        }
+        return (sets, skipped)
+    }
+
+    static let registry = BuiltinRegistry(module: "pretrained", builtins: [
+        Builtin("load_model", "load_model(path_or_name)", "Loads a pretrained BERT-family encoder with its WordPiece tokenizer.",
+                help: """
+                A directory (config.json, model.safetensors, tokenizer.json or vocab.txt) or a model name looked up in the model cache ($DPRM_MODEL_CACHE, ~/.cache/dprm/models; scripts/fetch-models fills it) and then in the shared models ($DPRM_SHARED/models, ../shared/models).
+                The model has tokenize(text) -> ids, tokens(text), encode(text) -> tensor [tokens x hidden] (last hidden state), embed(texts) -> tensor [texts x hidden] (mean pooling), save(path), and fields hidden_size, vocab_size, max_length. A PRM checkpoint of prm_new(backbone: ...) is a model directory too.
+                """,
+                example: "let m = load_model(\"minilm-l6-v2\")\nprint(m.tokenize(\"Hello world\"))\nprint(m.encode(\"Hello world\").shape)\nprint(m.embed([\"a\", \"b c\"]).shape)") { args in
+            let path = try args.string(0, "path_or_name")
+            return .native(PretrainedModelValue(try Convert.library("load_model") { try loadModel(path: path) }))
+        },
+        Builtin("prmbench_pairs", "prmbench_pairs(path, limit: nil, seed: 0, system_prompt: nil)",
+                "Best-of-2 candidate sets from a PRMBench file: the original (correct) and modified (wrong) process of each question.",
+                help: """
+                Records whose modified process has no error step inside it, or answers a different question, are skipped (their messages are in .skipped). The order of the two candidates is drawn per record from seed, so picking the first candidate scores about 50%. system_prompt defaults to a short prompt (about 25 WordPiece tokens) that leaves room for the steps in a 512-token window; pass "default" for the reference prompt.
+                """,
+                example: "let pairs = prmbench_pairs(path_join(shared_data(), \"prmbench/prm800k_test_p1_4o_circular.jsonl\"), limit: 4)\nprint(len(pairs), pairs.kind)") { args in
+            try Convert.checkKeywords(args, ["path", "limit", "seed", "system_prompt"])
+            let path = try args.string(0, "path")
+            let limit = args.optional(nil, "limit") == nil ? nil : try args.int(nil, "limit")
+            var prompt = args.optional(nil, "system_prompt") == nil ? shortSystemPrompt : try args.string(nil, "system_prompt")
+            if prompt == "default" { prompt = Datasets.defaultSystemPrompt }
+            let (sets, skipped) = try Convert.library("prmbench_pairs") {
+                try prmbenchPairs(path, limit: limit, seed: UInt64(try args.int(nil, "seed", default: 0)), systemPrompt: prompt)
+            }
+            return .native(DatasetValue(.candidates(sets), source: path, skipped: skipped))
+        },
+        Builtin("with_system_prompt", "with_system_prompt(datasets, prompt)", "One dataset from a dataset or a list of datasets of one kind (concatenated), with every record's system prompt replaced.",
+                help: "Readers of formats without a system turn (PRMBench, BIG-Bench-Mistake) use the reference's long prompt, about 200 WordPiece tokens; a PRM on a 512-token encoder has more room for the steps with a short one. \"short\" names the short prompt of prmbench_pairs.",
+                example: "let dir = path_join(shared_data(), \"prmbench\")\nlet a = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_circular.jsonl\"), limit: 2)\nlet b = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_confidence.jsonl\"), limit: 2)\nlet both = with_system_prompt([a, b], \"short\")\nprint(len(both), both.kind)") { args in
+            let parts = try PRMBuiltins.datasets(try args.value(0, "datasets"), "with_system_prompt() datasets")
+            var prompt = try args.string(1, "prompt")
+            if prompt == "short" { prompt = shortSystemPrompt }
+            guard let kind = parts.first?.kind else { throw DprmError.type("with_system_prompt() needs at least one dataset") }
+            if let other = parts.first(where: { $0.kind != kind }) {
+                throw DprmError.type("with_system_prompt() datasets must be of one kind, got \(kind) and \(other.kind)")
+            }
+            var train: [PRMInstance] = [], meta: [MetaInstance] = [], sets: [CandidateSet] = []
+            for d in parts {
+                switch d.content {
+                case .train(let x): train += x.map { var y = $0; y.systemPrompt = prompt; return y }
+                case .meta(let x): meta += x.map { var y = $0; y.systemPrompt = prompt; return y }
+                case .candidates(let x): sets += x.map { var y = $0; y.systemPrompt = prompt; return y }
+                }
+            }
+            let content: DatasetValue.Content = kind == "train" ? .train(train) : (kind == "meta" ? .meta(meta) : .candidates(sets))
+            return .native(DatasetValue(content, source: parts.map(\.source).joined(separator: ", "), skipped: parts.flatMap(\.skipped)))
+        },
+    ])
+}
