@@ -61,16 +61,8 @@ public struct ColdStartOptions: Sendable {
 
     /// The learning-rate schedule these options name (NN's closed-form schedules).
     public func schedule() throws -> Schedule {
-        switch schedulerType.lowercased() {
-        case "cosine_warmup", "cosine", "cosine_with_warmup": return .cosineWithWarmup(warmup: warmupSteps, total: iterations)
-        case "linear", "linear_warmup": return .linearWithWarmup(warmup: warmupSteps, total: iterations)
-        case "step", "steplr":
-            if schedulerStepSize < 1 { throw PRMError.invalidOption("coldstart: scheduler_step_size must be >= 1, got \(schedulerStepSize)") }
-            return .step(stepSize: schedulerStepSize, gamma: schedulerGamma)
-        case "constant": return warmupSteps > 0 ? .constantWithWarmup(warmup: warmupSteps) : .constant
-        default:
-            throw PRMError.invalidOption("coldstart: unknown scheduler_type '\(schedulerType)'; choose cosine_warmup, linear, step or constant")
-        }
+        try makeSchedule(type: schedulerType, warmup: warmupSteps, total: iterations, stepSize: schedulerStepSize,
+                         gamma: schedulerGamma, caller: "coldstart")
     }
 }
 
