@@ -173,10 +173,11 @@ public final class ProcessRewardModel {
     /// (an instance with no label position gets [0, vocab]). Losses are built from these.
     public func labelLogits(_ batch: [TemplatedInstance]) -> [Variable] {
         let (logits, counts) = stackedLabelLogits(batch)
-        return split(logits, counts)
+        return splitLabelLogits(logits, counts)
     }
 
-    private func split(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
+    /// Splits stacked label logits [total, vocab] into one Variable per instance.
+    func splitLabelLogits(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
         var start = 0
         return counts.map { n in
             defer { start += n }
@@ -239,20 +240,21 @@ public final class ProcessRewardModel {
     /// p(+) = y and p(-) = 1 - y. An instance with no label position gives a constant 0.
     public func perInstanceLoss(_ batch: [TemplatedInstance]) -> [Variable] {
         let (logits, counts) = stackedLabelLogits(batch)
+        return perInstanceLoss(batch, stacked: logits, counts: counts)
+    }
+
+    /// `perInstanceLoss` from label logits already computed, so one forward can serve both the
+    /// loss and a reader of the logits (Instance Net).
+    func perInstanceLoss(_ batch: [TemplatedInstance], stacked logits: Variable, counts: [Int]) -> [Variable] {
         if logits.shape[0] == 0 { return counts.map { _ in Variable(Tensor(0)) } }
         let logp = logits.logSoftmax().indexSelect(axis: 1, indices: [tokenizer.plusID, tokenizer.minusID]) // [N, 2]
-        var targets: [Float] = []
-        var weights: [Float] = []  // 1/n_i per row, so a per-instance sum is a mean
+        // Coefficients -y/n and -(1-y)/n per row, so a per-instance sum is a mean over its positions.
+        var coefficients: [Float] = []
         for (inst, n) in zip(batch, counts) {
             precondition(inst.labels.count == n, "PRM: \(n) label positions but \(inst.labels.count) labels")
-            for y in inst.labels {
-                targets += [y, 1 - y]
-                weights += [1 / Float(n), 1 / Float(n)]
-            }
+            for y in inst.labels { coefficients += [-y / Float(n), -(1 - y) / Float(n)] }
         }
-        let total = logits.shape[0]
-        let weighted = logp * Variable(Tensor(shape: [total, 2], scalars: zip(targets, weights).map { -$0 * $1 }))
-        let perRow = weighted.sum(axes: [1])  // [N]
+        let perRow = (logp * Variable(Tensor(shape: [logits.shape[0], 2], scalars: coefficients))).sum(axes: [1])  // [N]
         var start = 0
         return counts.map { n in
             defer { start += n }

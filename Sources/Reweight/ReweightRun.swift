@@ -315,27 +315,3 @@ public final class ReweightRun {
     }
 }
 
-extension ProcessRewardModel {
-    /// Splits stacked label logits [total, vocab] into one Variable per instance.
-    func splitLabelLogits(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
-        var start = 0
-        return counts.map { n in
-            defer { start += n }
-            if n == 0 { return Variable(Tensor.zeros([0, vocabularySize])) }
-            return stacked.sliced(axis: 0, start: start, end: start + n)
-        }
-    }
-
-    /// Per-instance cross-entropy from label logits already computed (one forward serves both
-    /// the loss and Instance Net's input). Same formula as `perInstanceLoss(_:)`.
-    func perInstanceLoss(_ batch: [TemplatedInstance], stacked: Variable, counts: [Int]) -> [Variable] {
-        if stacked.shape[0] == 0 { return counts.map { _ in Variable(Tensor(0)) } }
-        let logp = stacked.logSoftmax().indexSelect(axis: 1, indices: [tokenizer.plusID, tokenizer.minusID])
-        var coefficients: [Float] = []
-        for (inst, n) in zip(batch, counts) {
-            for y in inst.labels { coefficients += [-y / Float(n), -(1 - y) / Float(n)] }
-        }
-        let perRow = (logp * Variable(Tensor(shape: [stacked.shape[0], 2], scalars: coefficients))).sum(axes: [1])
-        return splitLabelLogits(perRow.unsqueezed(1), counts).map { $0.shape[0] == 0 ? Variable(Tensor(0)) : $0.sum() }
-    }
-}
