@@ -107,7 +107,7 @@ public struct Completer {
         var out: [String] = []
         for n in names where n.hasPrefix(base) && (!n.hasPrefix(".") || base.hasPrefix(".")) {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(n), isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(n), isDirectory: &isDir)
             out.append(dirPart + n + (isDir.boolValue ? "/" : ""))
         }
         return out.sorted()
