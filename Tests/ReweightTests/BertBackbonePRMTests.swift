@@ -109,6 +109,31 @@ final class BertBackbonePRMTests: XCTestCase {
         XCTAssertEqual(noGrad { fresh.meanLoss(templated).value.item }, before)
     }
 
+    func testReweightingRunsUnchangedWithTheBackbone() throws {
+        // The same ReweightRun as for the generative PRM: an Instance Table and an Instance Net
+        // over a MiniLM PRM, two bi-level iterations each; the upper level must move.
+        let data = instances()
+        let meta = data.map { MetaInstance(id: $0.id, systemPrompt: Self.system, question: $0.question,
+                                           steps: $0.steps, label: !$0.labels.contains(0)) }
+        for weighting in [try InstanceTable(instances: data) as InstanceWeighting, InstanceNet(hiddenDim: 4, seed: 1)] {
+            let prm = try ProcessRewardModel(pretrained: try pretrained(), seed: 2, maxLength: 96)
+            var o = ReweightOptions()
+            o.iterations = 2
+            o.lr = 1e-4
+            o.metaLr = 0.05
+            o.batchSize = 2
+            o.metaBatchSize = 2
+            o.snapshotEvery = 2
+            let before = weighting.parameters.map { $0.value.toArray() }
+            let run = try ReweightRun(prm: prm, weighting: weighting, train: data, meta: meta, options: o)
+            try run.run()
+            XCTAssertEqual(run.history.count, 2, weighting.kind)
+            XCTAssertTrue(run.history.allSatisfy { $0.metaLoss != nil }, weighting.kind)
+            XCTAssertNotEqual(weighting.parameters.map { $0.value.toArray() }, before, "\(weighting.kind): the upper level moved")
+            XCTAssertEqual(run.allWeights().count, data.count)
+        }
+    }
+
     func testCheckpointRoundTripAndLoadModel() throws {
         let source = try pretrained()
         let prm = try ProcessRewardModel(pretrained: source, seed: 1, maxLength: 96)
