@@ -4,7 +4,7 @@
 public enum FastMath {
     /// e^x (Cephes polynomial on a range reduction by ln 2). Overflows to +inf above ~88.72,
     /// returns 0 below -86.6 (where e^x < 2.3e-38); NaN propagates.
-    @inline(__always) public static func exp(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func exp(_ x: Float) -> Float {
         // Clamp so the exponent arithmetic stays in range; NaN passes through the comparisons.
         let hi: Float = 88.7228391, lo: Float = -86.6
         let xc = x > hi ? hi : (x < lo ? lo : x)
@@ -31,12 +31,12 @@ public enum FastMath {
     }
 
     /// Logistic function, 1 / (1 + e^-x): exact limits 0 and 1, relative accuracy on both tails.
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func sigmoid(_ x: Float) -> Float {
         1 / (1 + exp(-x))
     }
 
     /// tanh: an odd polynomial near 0 (no cancellation), 1 - 2 / (e^2|x| + 1) elsewhere.
-    @inline(__always) public static func tanh(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func tanh(_ x: Float) -> Float {
         let ax = x < 0 ? -x : x
         let z = x * x
         var p: Float = -5.70498872745e-3
@@ -53,7 +53,7 @@ public enum FastMath {
 
     /// erfc(z) for z >= 0 with fractional error below 1.2e-7 (Numerical Recipes' erfcc), so
     /// 1 + erf(x) = erfc(-x) keeps full relative accuracy on the negative tail.
-    @inline(__always) static func erfcNonNegative(_ z: Float) -> Float {
+    @usableFromInline @inline(__always) static func erfcNonNegative(_ z: Float) -> Float {
         let t = 1 / (1 + 0.5 * z)
         // The degree-9 polynomial in Estrin's form: a short dependency chain, so the vectorised
         // loop overlaps iterations instead of waiting on ten chained multiply-adds.
@@ -66,28 +66,28 @@ public enum FastMath {
     }
 
     /// erf(x).
-    @inline(__always) public static func erf(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func erf(_ x: Float) -> Float {
         let c = erfcNonNegative(x < 0 ? -x : x)
         return x < 0 ? c - 1 : 1 - c
     }
 
     /// Standard normal CDF, 0.5 * (1 + erf(x / sqrt 2)), accurate on both tails.
-    @inline(__always) public static func normalCDF(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func normalCDF(_ x: Float) -> Float {
         let c = 0.5 * erfcNonNegative((x < 0 ? -x : x) * 0.70710678118654752)
         return x < 0 ? c : 1 - c
     }
 
     /// GELU, erf form (BERT): x * Phi(x).
-    @inline(__always) public static func gelu(_ x: Float) -> Float { x * normalCDF(x) }
+    @inlinable @inline(__always) public static func gelu(_ x: Float) -> Float { x * normalCDF(x) }
 
     /// d/dx GELU (erf form): Phi(x) + x * phi(x).
-    @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
         normalCDF(x) + x * 0.3989422804014327 * exp(-0.5 * x * x)
     }
 
     /// GELU, tanh form (GPT-2), as x * sigmoid(2u) = 0.5 x (1 + tanh u), which keeps relative
     /// accuracy where 1 + tanh u cancels.
-    @inline(__always) public static func geluTanh(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func geluTanh(_ x: Float) -> Float {
         let u = 0.79788456080286536 * (x + 0.044715 * x * x * x)
         return x / (1 + exp(-2 * u))
     }
