@@ -1,46 +1,18 @@
 import XCTest
 import Foundation
-@testable import Lang
+import Lang
 
-/// Runs every `Golden/*.dprm` file in a fresh interpreter and compares:
-/// - its printed lines with the `# expect: <line>` comments, in order;
-/// - when there are `# expect error: <substring>` comments, that the run fails and the rendered
-///   diagnostic contains each substring (otherwise the run must succeed).
+/// Runs every `Golden/*.dprm` file (see `GoldenFile` for the `# expect:` format) in a fresh
+/// interpreter with only the core builtins.
 final class GoldenTests: XCTestCase {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
 
     func testGoldenFiles() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
-            .filter { $0.hasSuffix(".dprm") && !$0.hasPrefix("_") }.sorted()
-        XCTAssertGreaterThan(files.count, 20, "golden files missing in \(Self.folder.path)")
+        let files = try GoldenFile.all(in: Self.folder)
+        XCTAssertGreaterThan(files.count, 20, "golden files missing in \(Self.folder)")
         for file in files {
-            let path = Self.folder.appendingPathComponent(file).path
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            var expected: [String] = [], expectedErrors: [String] = []
-            for line in text.components(separatedBy: "\n") {
-                guard let r = line.range(of: "# expect") else { continue }
-                let rest = line[r.upperBound...]
-                if rest.hasPrefix(" error: ") { expectedErrors.append(String(rest.dropFirst(8))) }
-                else if rest.hasPrefix(": ") { expected.append(String(rest.dropFirst(2))) }
-                else if rest.hasPrefix(":") { expected.append("") }
-            }
-            var out = ""
-            let interp = Interpreter(options: .init(searchPaths: [Self.folder.appendingPathComponent("lib").path], output: { out += $0 }))
-            var failure: DprmError? = nil
-            do { _ = try interp.run(file: path) } catch let e as DprmError { failure = e }
-            var lines = out.components(separatedBy: "\n")
-            if lines.last == "" { lines.removeLast() }
-            XCTAssertEqual(lines, expected, "\(file): printed output differs")
-            if expectedErrors.isEmpty {
-                XCTAssertNil(failure, "\(file): unexpected error:\n\(failure?.render() ?? "")")
-            } else if let f = failure {
-                let rendered = f.render()
-                for e in expectedErrors {
-                    XCTAssertTrue(rendered.contains(e), "\(file): error does not contain \"\(e)\":\n\(rendered)")
-                }
-            } else {
-                XCTFail("\(file): expected an error containing \(expectedErrors)")
-            }
+            let problems = file.check { Interpreter(options: .init(searchPaths: [Self.folder + "/lib"], output: $0)) }
+            XCTAssertTrue(problems.isEmpty, problems.joined(separator: "\n"))
         }
     }
 }
