@@ -2,18 +2,19 @@ extension Tensor {
     /// Writes `source` (broadcast to this view's shape) into this view's elements, in place.
     /// The view must not overlap itself (no stride-0 dims); used to scatter gradients of slices.
     public func assign(_ source: Tensor) {
-        let src = source.expanded(to: shape)
-        let dst = storage.pointer
-        // Walk this view's positions in row-major order alongside the source.
-        let positions = Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
-        var k = 0
-        var linear = [Int](repeating: 0, count: count)
-        positions.forEachPosition { linear[k] = $0; k += 1 }
-        let values = src.toArray()
-        for (i, p) in linear.enumerated() { dst[p] = values[i] }
+        let values = source.expanded(to: shape).contiguous()
+        let src = values.basePointer, dst = storage.pointer
+        var i = 0
+        forEachPosition { position in
+            dst[position] = src[i]
+            i += 1
+        }
+        withExtendedLifetime(values) {}
     }
 
-    /// Calls `body` with the storage index of every element in row-major order.
+    /// Calls `body` with the storage index of every element in row-major order (an odometer
+    /// over the outer axes, a strided run along the last one).
+    @inline(__always)
     func forEachPosition(_ body: (Int) -> Void) {
         let n = count
         if n == 0 { return }

@@ -186,26 +186,10 @@ public struct Tensor {
             }
             return
         }
-        var index = [Int](repeating: 0, count: r)
-        var position = offset
         var written = 0
-        while written < n {
-            var p = position
-            for j in 0..<inner {
-                dst[written + j] = src[p]
-                p += innerStride
-            }
-            written += inner
-            // Advance the outer index odometer.
-            var axis = r - 2
-            while axis >= 0 {
-                index[axis] += 1
-                position += strides[axis]
-                if index[axis] < shape[axis] { break }
-                position -= strides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+        forEachPosition { position in
+            dst[written] = src[position]
+            written += 1
         }
     }
 
