@@ -42,6 +42,21 @@ extension Stdlib {
         return x
     }
 
+    /// `adam` / `adamw`: the same arguments, the update variant and default weight decay differ.
+    static func adamFamily(_ name: String, variant: Adam.Variant, defaultDecay: Double,
+                           summary: String, help: String, example: String) -> Builtin {
+        Builtin(name, "\(name)(params, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: \(formatNumber(defaultDecay)))", summary,
+                help: help, example: example) { a in
+            try a.check(positional: 1...2, keywords: ["lr", "betas", "eps", "weight_decay"])
+            let ps = try parameters(a, 0, "params")
+            let (b1, b2) = try betas(a)
+            return .native(OptimizerValue(Adam(ps, lr: try nonNegative(a, 1, "lr", default: 1e-3), beta1: b1, beta2: b2,
+                                               eps: Float(try nonNegative(a, nil, "eps", default: 1e-8)),
+                                               weightDecay: Float(try nonNegative(a, nil, "weight_decay", default: defaultDecay)),
+                                               variant: variant), kind: name))
+        }
+    }
+
     static func tensorNN(_ state: TensorRandomState) -> [Builtin] {
         [
             // MARK: losses
@@ -101,26 +116,14 @@ extension Stdlib {
                 if nesterov && mu == 0 { throw DprmError.runtime("sgd(): nesterov needs momentum > 0") }
                 return .native(OptimizerValue(SGD(ps, lr: lr, momentum: Float(mu), weightDecay: Float(wd), nesterov: nesterov), kind: "sgd"))
             },
-            Builtin("adam", "adam(params, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0)", "Adam over parameters (a list of param tensors or a module); weight decay as L2.",
-                    help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.Adam.",
-                    example: "let w = param([1.0, 2.0])\nlet opt = adam([w], lr: 0.01)") { a in
-                try a.check(positional: 1...2, keywords: ["lr", "betas", "eps", "weight_decay"])
-                let ps = try parameters(a, 0, "params")
-                let (b1, b2) = try betas(a)
-                return .native(OptimizerValue(Adam(ps, lr: try nonNegative(a, 1, "lr", default: 1e-3), beta1: b1, beta2: b2,
-                                                   eps: Float(try nonNegative(a, nil, "eps", default: 1e-8)),
-                                                   weightDecay: Float(try nonNegative(a, nil, "weight_decay", default: 0)), variant: .adam), kind: "adam"))
-            },
-            Builtin("adamw", "adamw(params, lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.01)", "AdamW (decoupled weight decay) over parameters (a list of param tensors or a module).",
-                    help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.AdamW.",
-                    example: "let w = param(zeros([3]))\nlet opt = adamw([w], lr: 0.1)\nmse(w, ones(3)).backward()\nopt.step()\nopt.zero_grad()") { a in
-                try a.check(positional: 1...2, keywords: ["lr", "betas", "eps", "weight_decay"])
-                let ps = try parameters(a, 0, "params")
-                let (b1, b2) = try betas(a)
-                return .native(OptimizerValue(Adam(ps, lr: try nonNegative(a, 1, "lr", default: 1e-3), beta1: b1, beta2: b2,
-                                                   eps: Float(try nonNegative(a, nil, "eps", default: 1e-8)),
-                                                   weightDecay: Float(try nonNegative(a, nil, "weight_decay", default: 0.01)), variant: .adamW), kind: "adamw"))
-            },
+            adamFamily("adam", variant: .adam, defaultDecay: 0,
+                       summary: "Adam over parameters (a list of param tensors or a module); weight decay as L2.",
+                       help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.Adam.",
+                       example: "let w = param([1.0, 2.0])\nlet opt = adam([w], lr: 0.01)"),
+            adamFamily("adamw", variant: .adamW, defaultDecay: 0.01,
+                       summary: "AdamW (decoupled weight decay) over parameters (a list of param tensors or a module).",
+                       help: "Methods: opt.step(), opt.zero_grad(); field opt.lr (settable). Same update as torch.optim.AdamW.",
+                       example: "let w = param(zeros([3]))\nlet opt = adamw([w], lr: 0.1)\nmse(w, ones(3)).backward()\nopt.step()\nopt.zero_grad()"),
             Builtin("scheduler", "scheduler(opt, kind, warmup: 0, total: nil, step_size: nil, gamma: 0.1)", "A learning-rate schedule driving opt: \"cosine\", \"linear\", \"constant\" or \"step\".",
                     help: "cosine: linear warmup over warmup steps, then a half cosine to 0 at total (HF get_cosine_schedule_with_warmup).\nlinear: warmup, then linear decay to 0 at total. constant: warmup, then the base rate.\nstep: lr * gamma^(steps / step_size) (torch StepLR).\nCall sched.step() after opt.step(); sched.lr is the rate in force. Creating one sets the rate for step 0.",
                     example: "let w = param([1.0])\nlet opt = sgd([w], lr: 0.1)\nlet s = scheduler(opt, \"cosine\", warmup: 2, total: 10)\ns.step()\nprint(s.lr)   # 0.05") { a in
