@@ -42,6 +42,19 @@ extension Stdlib {
         return x
     }
 
+    /// A loss of two broadcasting tensors with a `reduction` keyword (`mse`, `bce_with_logits`).
+    static func elementwiseLoss(_ name: String, _ argNames: (String, String), _ summary: String, help: String, example: String,
+                                _ loss: @escaping (Variable, Variable, Reduction) -> Variable) -> Builtin {
+        Builtin(name, "\(name)(\(argNames.0), \(argNames.1), reduction: \"mean\")", summary, help: help, example: example) { a in
+            try a.check(positional: 2...3, keywords: ["reduction"])
+            let x = try a.variable(0, argNames.0), y = try a.variable(1, argNames.1)
+            do { _ = try Tensor.broadcastShape(x.shape, y.shape) } catch {
+                throw DprmError.runtime("\(name)(): \(argNames.0) \(Tensor.describe(x.shape)) and \(argNames.1) \(Tensor.describe(y.shape)) do not broadcast")
+            }
+            return .variable(loss(x, y, try reduction(a, 2)))
+        }
+    }
+
     /// `adam` / `adamw`: the same arguments, the update variant and default weight decay differ.
     static func adamFamily(_ name: String, variant: Adam.Variant, defaultDecay: Double,
                            summary: String, help: String, example: String) -> Builtin {
@@ -82,26 +95,12 @@ extension Stdlib {
                 }
                 return .variable(Loss.crossEntropy(logits: logits, targets: targets, ignoreIndex: ignore, reduction: red))
             },
-            Builtin("mse", "mse(input, target, reduction: \"mean\")", "Mean squared error (target broadcasts to input).",
-                    help: "reduction: \"mean\" (default), \"sum\" or \"none\" (per element).",
-                    example: "mse(tensor([1, 2]), tensor([1, 4])).item()   # 2") { a in
-                try a.check(positional: 2...3, keywords: ["reduction"])
-                let x = try a.variable(0, "input"), y = try a.variable(1, "target")
-                do { _ = try Tensor.broadcastShape(x.shape, y.shape) } catch {
-                    throw DprmError.runtime("mse(): input \(Tensor.describe(x.shape)) and target \(Tensor.describe(y.shape)) do not broadcast")
-                }
-                return .variable(Loss.mse(x, y, reduction: try reduction(a, 2)))
-            },
-            Builtin("bce_with_logits", "bce_with_logits(logits, target, reduction: \"mean\")", "Binary cross-entropy on logits (stable), targets in [0, 1].",
-                    help: "As torch.nn.functional.binary_cross_entropy_with_logits; reduction: \"mean\", \"sum\" or \"none\".",
-                    example: "bce_with_logits(tensor([0]), tensor([1])).item()   # 0.6931") { a in
-                try a.check(positional: 2...3, keywords: ["reduction"])
-                let x = try a.variable(0, "logits"), y = try a.variable(1, "target")
-                do { _ = try Tensor.broadcastShape(x.shape, y.shape) } catch {
-                    throw DprmError.runtime("bce_with_logits(): logits \(Tensor.describe(x.shape)) and target \(Tensor.describe(y.shape)) do not broadcast")
-                }
-                return .variable(Loss.bceWithLogits(x, y, reduction: try reduction(a, 2)))
-            },
+            elementwiseLoss("mse", ("input", "target"), "Mean squared error (target broadcasts to input).",
+                            help: "reduction: \"mean\" (default), \"sum\" or \"none\" (per element).",
+                            example: "mse(tensor([1, 2]), tensor([1, 4])).item()   # 2", Loss.mse),
+            elementwiseLoss("bce_with_logits", ("logits", "target"), "Binary cross-entropy on logits (stable), targets in [0, 1].",
+                            help: "As torch.nn.functional.binary_cross_entropy_with_logits; reduction: \"mean\", \"sum\" or \"none\".",
+                            example: "bce_with_logits(tensor([0]), tensor([1])).item()   # 0.6931", Loss.bceWithLogits),
 
             // MARK: optimizers
             Builtin("sgd", "sgd(params, lr, momentum: 0, weight_decay: 0, nesterov: false)", "Stochastic gradient descent over parameters (a list of param tensors or a module).",

@@ -19,6 +19,17 @@ extension Stdlib {
         }
     }
 
+    /// `softmax` / `log_softmax` as functions: the tensor method of the same name on x.
+    static func softmaxBuiltin(_ name: String, _ summary: String, help: String, example: String,
+                               _ f: @escaping (Variable) -> Variable) -> Builtin {
+        Builtin(name, "\(name)(x, axis: -1)", summary, help: help, example: example) { a in
+            try a.check(positional: 1...2, keywords: ["axis"])
+            let t = TensorValue(try a.variable(0, "x"))
+            var rest = Arguments(callee: name, positional: Array(a.positional.dropFirst()), keywords: a.keywords, interpreter: a.interpreter)
+            return try t.softmaxLike(&rest, name, f)
+        }
+    }
+
     static func shapes(_ vs: [Variable]) -> String { vs.map { Tensor.describe($0.shape) }.joined(separator: ", ") }
 
     static func tensorOps() -> [Builtin] {
@@ -158,22 +169,12 @@ extension Stdlib {
                 }
                 return .variable(t.indexSelect(axis: ax, indices: idx))
             },
-            Builtin("softmax", "softmax(x, axis: -1)", "exp(x) normalised to sum 1 along axis.",
-                    help: "Same as x.softmax(axis:); along the last axis by default, computed stably (max subtracted).",
-                    example: "softmax(tensor([0, 0])).tolist()   # [0.5, 0.5]") { a in
-                try a.check(positional: 1...2, keywords: ["axis"])
-                let t = TensorValue(try a.variable(0, "x"))
-                var rest = Arguments(callee: "softmax", positional: Array(a.positional.dropFirst()), keywords: a.keywords, interpreter: a.interpreter)
-                return try t.softmaxLike(&rest, "softmax") { $0.softmax() }
-            },
-            Builtin("log_softmax", "log_softmax(x, axis: -1)", "log(softmax(x)) along axis, computed stably.",
-                    help: "Same as x.log_softmax(axis:); use it with gather or cross_entropy instead of log(softmax(x)).",
-                    example: "log_softmax(tensor([[1, 2, 3]])).exp().sum().item()   # 1") { a in
-                try a.check(positional: 1...2, keywords: ["axis"])
-                let t = TensorValue(try a.variable(0, "x"))
-                var rest = Arguments(callee: "log_softmax", positional: Array(a.positional.dropFirst()), keywords: a.keywords, interpreter: a.interpreter)
-                return try t.softmaxLike(&rest, "log_softmax") { $0.logSoftmax() }
-            },
+            softmaxBuiltin("softmax", "exp(x) normalised to sum 1 along axis.",
+                           help: "Same as x.softmax(axis:); along the last axis by default, computed stably (max subtracted).",
+                           example: "softmax(tensor([0, 0])).tolist()   # [0.5, 0.5]") { $0.softmax() },
+            softmaxBuiltin("log_softmax", "log(softmax(x)) along axis, computed stably.",
+                           help: "Same as x.log_softmax(axis:); use it with gather or cross_entropy instead of log(softmax(x)).",
+                           example: "log_softmax(tensor([[1, 2, 3]])).exp().sum().item()   # 1") { $0.logSoftmax() },
             Builtin("layer_norm", "layer_norm(x, weight: nil, bias: nil, eps: 1e-5)", "Normalises the last axis to mean 0, variance 1, then scales by weight and shifts by bias.",
                     help: "weight and bias, when given, have the size of the last axis (parameters get gradients).",
                     example: "layer_norm(tensor([[1, 2, 3]])).tolist()") { a in
