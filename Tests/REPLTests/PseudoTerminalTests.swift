@@ -18,7 +18,10 @@ final class PseudoTerminalTests: XCTestCase {
                 throw XCTSkip("util-linux `script` is not installed")
             }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qefc", "'\(binary)'", "/dev/null"]
+            // `exec`: script runs the command through $SHELL; dash (CI's /bin/sh) would otherwise stay
+            // as dprm's parent in the terminal's process group, die of the Ctrl-C we send, and
+            // make `script -e` report its status 130 instead of dprm's.
+            process.arguments = ["-qefc", "exec '\(binary)'", "/dev/null"]
             var env = ProcessInfo.processInfo.environment
             env["TERM"] = "xterm"
             env["DPRM_HISTORY"] = ""
