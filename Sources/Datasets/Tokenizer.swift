@@ -22,7 +22,10 @@ public protocol Tokenizer: Sendable {
 ///
 /// Pre-tokenisation cuts text into pieces: the special tokens; a run of letters with at most one
 /// leading space (" word" is one piece, as in GPT-style vocabularies, which keeps sequences short);
-/// every other character alone (each digit is its own token, so numbers of any size are covered).
+/// a run of ASCII digits (a number is a word: "12" is one token when the corpus had it, so a
+/// model compares numbers as single tokens; an unseen number is spelled digit by digit); every
+/// other character alone. Tokenizers saved as version 1 split every digit and keep doing so
+/// (`numbersAsWords` false).
 /// A piece in the vocabulary is one token; otherwise it is spelled with character tokens, and a
 /// character outside the vocabulary is `<unk>`.
 ///
@@ -36,6 +39,8 @@ public struct WordTokenizer: Tokenizer, Equatable {
     /// Token strings by id.
     public let vocabulary: [String]
     private let ids: [String: Int]
+    /// Digit runs are one piece (version 2); false for version 1 tokenizers.
+    public let numbersAsWords: Bool
 
     public var vocabularySize: Int { vocabulary.count }
     public var padID: Int { 0 }
@@ -45,7 +50,9 @@ public struct WordTokenizer: Tokenizer, Equatable {
     public var plusID: Int { ids["+"]! }
     public var minusID: Int { ids["-"]! }
 
-    public static func == (a: WordTokenizer, b: WordTokenizer) -> Bool { a.vocabulary == b.vocabulary }
+    public static func == (a: WordTokenizer, b: WordTokenizer) -> Bool {
+        a.vocabulary == b.vocabulary && a.numbersAsWords == b.numbersAsWords
+    }
 
     /// The base vocabulary: special tokens, `\n`, `\t`, printable ASCII.
     public static var baseVocabulary: [String] {
@@ -53,7 +60,7 @@ public struct WordTokenizer: Tokenizer, Equatable {
     }
 
     /// A tokenizer over an explicit vocabulary, which must start with `baseVocabulary`.
-    public init(vocabulary: [String]) throws {
+    public init(vocabulary: [String], numbersAsWords: Bool = true) throws {
         let base = WordTokenizer.baseVocabulary
         guard vocabulary.count >= base.count, Array(vocabulary.prefix(base.count)) == base else {
             throw DatasetError(file: "<tokenizer>", problem: .invalid("the vocabulary must start with the \(base.count) base tokens (special tokens, \\n, \\t, printable ASCII)"))
@@ -67,13 +74,14 @@ public struct WordTokenizer: Tokenizer, Equatable {
         }
         self.vocabulary = vocabulary
         self.ids = ids
+        self.numbersAsWords = numbersAsWords
     }
 
     /// Trains on `corpus`: counts pieces and adds the frequent ones (see the type's doc).
     public static func train(corpus: [String], maxVocabulary: Int = 2000, minFrequency: Int = 2) -> WordTokenizer {
         var counts: [String: Int] = [:]
         for text in corpus {
-            for piece in pieces(of: text) where !piece.isSpecial {
+            for piece in pieces(of: text, numbersAsWords: true) where !piece.isSpecial {
                 counts[piece.text, default: 0] += 1
                 if piece.text.count > 1 {
                     for c in piece.text { counts[String(c), default: 0] += 1 }
@@ -93,7 +101,7 @@ public struct WordTokenizer: Tokenizer, Equatable {
 
     struct Piece { let text: String; let isSpecial: Bool }
 
-    static func pieces(of text: String) -> [Piece] {
+    static func pieces(of text: String, numbersAsWords: Bool) -> [Piece] {
         var out: [Piece] = []
         let chars = Array(text)
         var i = 0
@@ -110,7 +118,11 @@ public struct WordTokenizer: Tokenizer, Equatable {
             }
             var j = i
             if chars[j] == " ", j + 1 < chars.count, chars[j + 1].isLetter { j += 1 }
-            if chars[j].isLetter {
+            if numbersAsWords, chars[i].isASCII, chars[i].isNumber {
+                while j < chars.count, chars[j].isASCII, chars[j].isNumber { j += 1 }
+                out.append(Piece(text: String(chars[i..<j]), isSpecial: false))
+                i = j
+            } else if chars[j].isLetter {
                 while j < chars.count, chars[j].isLetter { j += 1 }
                 out.append(Piece(text: String(chars[i..<j]), isSpecial: false))
                 i = j
@@ -124,7 +136,7 @@ public struct WordTokenizer: Tokenizer, Equatable {
 
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = []
-        for piece in WordTokenizer.pieces(of: text) {
+        for piece in WordTokenizer.pieces(of: text, numbersAsWords: numbersAsWords) {
             if let id = ids[piece.text] {
                 out.append(id)
             } else {
@@ -147,9 +159,10 @@ public struct WordTokenizer: Tokenizer, Equatable {
 
     // MARK: Saving
 
-    /// The tokenizer as JSON: `{"type": "dprm-word", "version": 1, "vocabulary": [...]}`.
+    /// The tokenizer as JSON: `{"type": "dprm-word", "version": 2, "vocabulary": [...]}`
+    /// (version 1 when digits are split).
     public func json() -> JSONValue {
-        .object([("type", .string("dprm-word")), ("version", .number(1)),
+        .object([("type", .string("dprm-word")), ("version", .number(numbersAsWords ? 2 : 1)),
                  ("vocabulary", .array(vocabulary.map { .string($0) }))])
     }
 
@@ -175,7 +188,11 @@ public struct WordTokenizer: Tokenizer, Equatable {
             }
             return s
         }
-        do { return try WordTokenizer(vocabulary: vocab) } catch let e as DatasetError {
+        let version = value["version"]?.numberValue ?? 1
+        guard version == 1 || version == 2 else {
+            throw DatasetError(file: path, problem: .invalid("unknown dprm-word tokenizer version \(version) (this dprm reads 1 and 2)"))
+        }
+        do { return try WordTokenizer(vocabulary: vocab, numbersAsWords: version == 2) } catch let e as DatasetError {
             throw DatasetError(file: path, problem: e.problem)
         }
     }

@@ -9,7 +9,8 @@ import Autodiff
 /// (strided views, no copies); scores = q k^T through batched `cblas_sgemm` on those views (k^T
 /// is a transpose flag); + additive mask; softmax; dropout; probs v; heads merged back to [B, T, C]
 /// (the one copy, as in torch). The 1/sqrt(D) scale is applied to q, which is cheaper than
-/// scaling the [B, H, T, T] scores.
+/// scaling the [B, H, T, T] scores. With `rotary`, queries and keys are rotated by position
+/// (RoPE) before the scores.
 public final class MultiHeadAttention: Module {
     public let hiddenSize: Int
     public let heads: Int
@@ -18,13 +19,16 @@ public final class MultiHeadAttention: Module {
     public let key: Linear
     public let value: Linear
     public let dropout: Dropout
+    /// Rotary position embedding of queries and keys (nil: positions come from elsewhere).
+    public let rotary: RotaryEmbedding?
 
-    public init(hiddenSize: Int, heads: Int, attentionDropout: Float = 0,
+    public init(hiddenSize: Int, heads: Int, attentionDropout: Float = 0, rotaryTheta: Float? = nil,
                 initialization: Initialization = .torchDefault, rng: inout RandomGenerator) {
         precondition(heads > 0 && hiddenSize % heads == 0, "attention: hidden size \(hiddenSize) is not a multiple of \(heads) heads")
         self.hiddenSize = hiddenSize
         self.heads = heads
         self.headDimension = hiddenSize / heads
+        rotary = rotaryTheta.map { RotaryEmbedding(headDimension: hiddenSize / heads, theta: $0) }
         query = Linear(hiddenSize, hiddenSize, initialization: initialization, rng: &rng)
         key = Linear(hiddenSize, hiddenSize, initialization: initialization, rng: &rng)
         value = Linear(hiddenSize, hiddenSize, initialization: initialization, rng: &rng)
@@ -45,8 +49,12 @@ public final class MultiHeadAttention: Module {
         func split(_ y: Variable) -> Variable {
             y.reshaped([b, t, heads, headDimension]).permuted([0, 2, 1, 3])
         }
-        let q = split(query(x) * scale)
-        let k = split(key(x))
+        var q = split(query(x) * scale)
+        var k = split(key(x))
+        if let rotary {
+            q = rotary(q)
+            k = rotary(k)
+        }
         let v = split(value(x))
         var scores = q.matmul(k.transposed())                          // [B, H, T, T]
         if let m = mask.additive(batch: b, queries: t, keys: t) {

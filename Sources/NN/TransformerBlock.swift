@@ -41,6 +41,7 @@ public final class AttentionLayer: Module {
         let initialization = Initialization.normal(std: c.initializerRange)
         attention = MultiHeadAttention(hiddenSize: c.hiddenSize, heads: c.numAttentionHeads,
                                        attentionDropout: c.attentionProbsDropoutProb,
+                                       rotaryTheta: c.positionEmbeddingType == .rotary ? c.ropeTheta : nil,
                                        initialization: initialization, rng: &rng)
         output = ResidualOutput(c.hiddenSize, c.hiddenSize, eps: c.layerNormEps, dropout: c.hiddenDropoutProb,
                                 initialization: initialization, rng: &rng)

@@ -1,5 +1,6 @@
 import Foundation
 import Datasets
+import NN
 
 /// Settings of the built-in benchmark run: data generation, the PRM preset and its cold start.
 public struct BuiltinBenchmarkOptions {
@@ -9,6 +10,8 @@ public struct BuiltinBenchmarkOptions {
     public var data = ArithmeticBenchmark.Config()
     /// `PRMConfig.preset` name.
     public var preset = "small"
+    /// Replaces the preset's position encoding when set.
+    public var positionEmbeddingType: PositionEmbeddingType?
     /// Cold-start options (`seed` is replaced by `seed`). Defaults tuned for the `small` preset
     /// on the default data (see `BuiltinBenchmark.defaultColdStart`).
     public var coldStart = BuiltinBenchmark.defaultColdStart
@@ -84,7 +87,9 @@ public enum BuiltinBenchmark {
         let tokenizer = benchmark.makeTokenizer()
         let t1 = Date()
 
-        let prm = try ProcessRewardModel(preset: options.preset, tokenizer: tokenizer, seed: options.seed)
+        var config = try PRMConfig.preset(options.preset)
+        if let p = options.positionEmbeddingType { config.positionEmbeddingType = p }
+        let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: options.seed)
         var cs = options.coldStart
         cs.seed = options.seed
         let cold = try coldStart(prm, train: benchmark.train, options: cs, shouldStop: shouldStop)

@@ -4,13 +4,15 @@ import NN
 import Datasets
 
 /// The network of the PRM as an NN `Module` (so parameter names, state dicts and checkpoints
-/// come from NN): `embed_tokens`, `embed_positions`, `encoder.layer.N...` (pre-norm causal
-/// blocks) with `encoder.final_layer_norm`, and `lm_head` (no bias).
+/// come from NN): `embed_tokens`, `embed_positions` (only with learned absolute positions),
+/// `encoder.layer.N...` (pre-norm causal blocks) with `encoder.final_layer_norm`, and `lm_head`
+/// (no bias).
 public final class PRMNetwork: Module {
     public let config: PRMConfig
     public let vocabularySize: Int
     public let tokenEmbedding: Embedding
-    public let positionEmbedding: Embedding
+    /// nil with rotary positions.
+    public let positionEmbedding: Embedding?
     public let encoder: TransformerEncoder
     public let head: Linear
 
@@ -20,12 +22,13 @@ public final class PRMNetwork: Module {
         var rng = RandomGenerator(seed: seed)
         let initialization = Initialization.normal(std: config.initializerRange)
         tokenEmbedding = Embedding(vocabularySize, config.hiddenSize, initialization: initialization, rng: &rng)
-        positionEmbedding = Embedding(config.maxLength, config.hiddenSize, initialization: initialization, rng: &rng)
+        positionEmbedding = config.positionEmbeddingType == .absolute
+            ? Embedding(config.maxLength, config.hiddenSize, initialization: initialization, rng: &rng) : nil
         encoder = TransformerEncoder(config: config.transformer, rng: &rng)
         head = Linear(config.hiddenSize, vocabularySize, bias: false, initialization: initialization, rng: &rng)
         super.init()
         child("embed_tokens", tokenEmbedding)
-        child("embed_positions", positionEmbedding)
+        if let positionEmbedding { child("embed_positions", positionEmbedding) }
         child("encoder", encoder)
         child("lm_head", head)
     }
@@ -33,8 +36,11 @@ public final class PRMNetwork: Module {
     /// Final hidden states [B, T, C] of right-padded token rows (`ids` is B*T ids, row-major),
     /// with causal attention and padding keys masked (`lengths[b]` real tokens in row b).
     public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
-        let positions = (0..<batch).flatMap { _ in 0..<length }
-        let x = tokenEmbedding(ids, shape: [batch, length]) + positionEmbedding(positions, shape: [batch, length])
+        var x = tokenEmbedding(ids, shape: [batch, length])
+        if let positionEmbedding {
+            let positions = (0..<batch).flatMap { _ in 0..<length }
+            x = x + positionEmbedding(positions, shape: [batch, length])
+        }
         var pad = [Float](repeating: 0, count: batch * length)
         for (b, n) in lengths.enumerated() { for t in 0..<n { pad[b * length + t] = 1 } }
         let mask = AttentionMask(causal: true, padding: Tensor(shape: [batch, length], scalars: pad))

@@ -1,6 +1,7 @@
 import Foundation
 import Lang
 import Datasets
+import NN
 import Reweight
 
 /// The `prm` module: building, training and evaluating process reward models.
@@ -53,10 +54,10 @@ enum PRMBuiltins {
                                     "seed", "save_every", "save_every_iterations", "out", "progress"]
 
     static let registry = BuiltinRegistry(module: "prm", builtins: [
-        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets]) or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
-                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see.\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
+        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets], positions: nil) or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
+                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
                 example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
-            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length"])
+            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length", "positions"])
             if args.optional(nil, "backbone") != nil {
                 let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
                 let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
@@ -66,9 +67,15 @@ enum PRMBuiltins {
             let preset = try args.string(0, "preset", default: "small")
             let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
             let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000))
-            let prm = try Convert.library("prm_new") {
-                try ProcessRewardModel(preset: preset, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed", default: 0)))
+            var config = try Convert.library("prm_new") { try PRMConfig.preset(preset) }
+            if args.optional(nil, "positions") != nil {
+                let name = try args.string(nil, "positions")
+                guard let type = PositionEmbeddingType(rawValue: name) else {
+                    throw DprmError.runtime("prm_new: unknown positions '\(name)'; valid: \(PositionEmbeddingType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                config.positionEmbeddingType = type
             }
+            let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed", default: 0)))
             return .native(PRMValue(prm))
         },
         Builtin("prm_load", "prm_load(path)", "Loads a PRM checkpoint directory written by prm.save(path).",

@@ -13,8 +13,32 @@ final class TokenizerTemplateTests: XCTestCase {
         XCTAssertEqual(Set([tok.padID, tok.unkID, tok.imStartID, tok.imEndID, tok.plusID, tok.minusID]).count, 6)
         XCTAssertEqual(tok.encode("\u{1F600}"), [tok.unkID])
         XCTAssertLessThan(tok.vocabularySize, 200)  // a small vocabulary for the built-in data
-        // Words are single tokens; numbers are spelled digit by digit.
-        XCTAssertEqual(tok.encode("Compute 17").count, 1 + 1 + 2)
+        // Words and numbers seen in the corpus are single tokens; an unseen number is spelled.
+        XCTAssertEqual(tok.encode("Compute 17").count, 1 + 1 + 1)
+        XCTAssertEqual(tok.decode(tok.encode("7+5=12")).count, 6)
+        XCTAssertEqual(tok.encode("7+5=12").map { tok.decode([$0]) }, ["7", "+", "5", "=", "12"])
+        XCTAssertEqual(tok.encode("98765").map { tok.decode([$0]) }, ["9", "8", "7", "6", "5"])
+    }
+
+    /// A version 1 tokenizer (saved before numbers became words) keeps splitting every digit, so
+    /// a checkpoint trained with it sees the same ids it was trained on.
+    func testVersion1TokenizerKeepsSplittingDigits() throws {
+        let tok = bench.makeTokenizer()
+        let path = try TestPaths.scratch() + "/tokenizer-v1.json"
+        guard case .object(var fields) = tok.json() else { return XCTFail("tokenizer JSON is not an object") }
+        fields = fields.map { $0.key == "version" ? (key: "version", value: .number(1)) : $0 }
+        try DatasetIO.writeAtomically(.object(fields), to: path)
+        let v1 = try WordTokenizer.load(from: path)
+        XCTAssertFalse(v1.numbersAsWords)
+        XCTAssertEqual(v1.vocabulary, tok.vocabulary)
+        XCTAssertEqual(v1.encode("7+5=12").map { v1.decode([$0]) }, ["7", "+", "5", "=", "1", "2"])
+        XCTAssertNotEqual(v1, tok)
+        fields = fields.map { $0.key == "version" ? (key: "version", value: .number(7)) : $0 }
+        try DatasetIO.writeAtomically(.object(fields), to: path)
+        XCTAssertThrowsError(try WordTokenizer.load(from: path)) { error in
+            XCTAssertTrue("\(error)".contains("version 7"), "\(error)")
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
     }
 
     func testTokenizerTrainingIsDeterministicAndSaves() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import NN
 import Datasets
 import Reweight
 
@@ -39,6 +40,8 @@ final class BuiltinBenchmarkTests: XCTestCase {
         for seed in seeds {
             var options = BuiltinBenchmarkOptions(seed: seed)
             if let p = env["DPRM_BENCH_PRESET"] { options.preset = p }
+            if let d = env["DPRM_BENCH_DOMAINS"] { let keep = Set(d.split(separator: ",").map(String.init)); options.data.domains.removeAll { !keep.contains($0.name) } }
+            if let p = env["DPRM_BENCH_POSITIONS"] { options.positionEmbeddingType = PositionEmbeddingType(rawValue: p) }
             if let s = env["DPRM_BENCH_ITERS"], let n = Int(s) { options.coldStart.iterations = n }
             if let s = env["DPRM_BENCH_LR"], let x = Double(s) { options.coldStart.lr = x }
             if let s = env["DPRM_BENCH_BATCH"], let n = Int(s) { options.coldStart.batchSize = n }
@@ -48,7 +51,8 @@ final class BuiltinBenchmarkTests: XCTestCase {
             }
             if let s = env["DPRM_BENCH_PER_DOMAIN"], let n = Int(s) { for k in options.data.domains.indices { options.data.domains[k].count = n } }
             let r = try BuiltinBenchmark.run(options)
-            // Mean p(+) of test steps: correct ones, the first wrong one, later wrong ones.
+            // Mean p(+) of test steps by kind (correct, the first wrong one, later wrong ones),
+            // in all and per step index.
             var buckets: [String: [Float]] = [:]
             for (q, set) in r.benchmark.test.enumerated() {
                 guard let flags = set.metadata["step_correct"]?.arrayValue else { continue }
@@ -56,12 +60,28 @@ final class BuiltinBenchmarkTests: XCTestCase {
                     let correct = f.arrayValue!.map { $0.boolValue! }
                     for (k, ok) in correct.enumerated() {
                         let kind = ok ? "correct" : (k == correct.firstIndex(of: false) ? "first-error" : "after-error")
-                        buckets[kind, default: []].append(r.bestOfN[0].stepScores[q][c][k])
+                        let score = r.bestOfN[0].stepScores[q][c][k]
+                        buckets[kind, default: []].append(score)
+                        buckets["\(kind)@\(k)", default: []].append(score)
                     }
                 }
             }
-            for (k, v) in buckets.sorted(by: { $0.key < $1.key }) { print("mean p(+) \(k): \(v.reduce(0, +) / Float(v.count)) over \(v.count)") }
+            for (k, v) in buckets.sorted(by: { $0.key < $1.key }) { print(String(format: "mean p(+) %@: %.3f over %d", k, v.reduce(0, +) / Float(v.count), v.count)) }
             print("cold start loss: first 20 \(r.coldStart.history.meanLoss(first: 20)), last 20 \(r.coldStart.history.meanLoss(last: 20))")
+            // Within one question: how often a correct candidate outscores a wrong one (what
+            // best-of-N needs; the pooled AUROC below also compares across questions).
+            for b in r.bestOfN {
+                var wins = 0.0, pairs = 0.0
+                for (q, set) in r.benchmark.test.enumerated() {
+                    for i in set.candidates.indices where set.correct[i] {
+                        for j in set.candidates.indices where !set.correct[j] {
+                            pairs += 1
+                            wins += b.scores[q][i] > b.scores[q][j] ? 1 : (b.scores[q][i] == b.scores[q][j] ? 0.5 : 0)
+                        }
+                    }
+                }
+                print(String(format: "within-question pairwise AUROC %@: %.3f", b.aggregation, wins / pairs))
+            }
             for b in r.bestOfN { print("auroc \(b.aggregation): \(b.auroc.map { String(format: "%.3f", $0) } ?? "-")") }
         }
     }

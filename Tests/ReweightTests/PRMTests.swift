@@ -4,6 +4,7 @@ import Tensors
 import Autodiff
 import Datasets
 @testable import Reweight
+import NN
 
 final class PRMTests: XCTestCase {
     let question = "Compute ((17 + 5) * 3) - 8."
@@ -22,7 +23,7 @@ final class PRMTests: XCTestCase {
         let a = PRMFixture.tinyPRM(seed: 5), b = PRMFixture.tinyPRM(seed: 5), c = PRMFixture.tinyPRM(seed: 6)
         let names = a.namedParameters.map(\.0)
         XCTAssertEqual(names.first, "embed_tokens.weight")
-        XCTAssertTrue(names.contains("embed_positions.weight"))
+        XCTAssertFalse(names.contains("embed_positions.weight"), "the presets use rotary positions")
         XCTAssertTrue(names.contains("encoder.layer.1.attention.self.query.weight"))
         XCTAssertTrue(names.contains("encoder.final_layer_norm.weight"))
         XCTAssertEqual(names.last, "lm_head.weight")
@@ -155,6 +156,37 @@ final class PRMTests: XCTestCase {
             XCTAssertEqual(n1, n2)
             XCTAssertEqual(p1.value.toArray(), p2.value.toArray())
         }
+    }
+
+    /// Rotary positions: no `embed_positions`, the type is saved in config.json, and a config
+    /// written before the key existed reads as learned absolute positions.
+    func testRotaryCheckpointRoundTripAndOldConfigs() throws {
+        let dir = PRMFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = try PRMConfig.preset("tiny")
+        XCTAssertEqual(config.positionEmbeddingType, .rotary)
+        let prm = ProcessRewardModel(config: config, tokenizer: PRMFixture.tokenizer, seed: 3)
+        XCTAssertFalse(prm.namedParameters.contains { $0.0.hasPrefix("embed_positions") })
+        config.positionEmbeddingType = .absolute
+        let absolute = ProcessRewardModel(config: config, tokenizer: PRMFixture.tokenizer, seed: 3)
+        XCTAssertTrue(absolute.namedParameters.contains { $0.0 == "embed_positions.weight" })
+        XCTAssertEqual(absolute.parameterCount - prm.parameterCount, config.maxLength * config.hiddenSize)
+        config.positionEmbeddingType = .rotary
+        let sets = PRMFixture.benchmark.test
+        let before = prm.candidateScores(sets)
+        try prm.save(to: dir + "/rope")
+        let json = try String(contentsOfFile: dir + "/rope/config.json", encoding: .utf8)
+        XCTAssertTrue(json.contains("\"position_embedding_type\""), json)
+        let loaded = try ProcessRewardModel.load(from: dir + "/rope")
+        XCTAssertEqual(loaded.config.positionEmbeddingType, .rotary)
+        XCTAssertEqual(loaded.candidateScores(sets), before)
+        XCTAssertNotEqual(absolute.candidateScores(sets), before)
+
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        old.removeValue(forKey: "position_embedding_type")
+        let decoded = try JSONDecoder().decode(PRMConfig.self, from: JSONSerialization.data(withJSONObject: old))
+        XCTAssertEqual(decoded.positionEmbeddingType, .absolute)
+        XCTAssertEqual(decoded.hiddenSize, 32)
     }
 
     func testBadCheckpointErrors() throws {
