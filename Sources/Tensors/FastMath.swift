@@ -2,6 +2,17 @@
 /// of the elementwise kernels auto-vectorise. Accuracy: a few ulp over the finite range, well
 /// inside the 1e-5 relative tolerance the fixture tests check against NumPy in float64.
 public enum FastMath {
+    /// a * b + c, as one fused multiply-add where the build targets FMA hardware (`DPRM_FMA`,
+    /// set by Package.swift for release builds on x86-64), else as a multiply and an add:
+    /// without the hardware instruction, `addingProduct` would be a libm call per element.
+    @inlinable @inline(__always) static func mulAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        #if DPRM_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
+    }
+
     /// e^x (Cephes polynomial on a range reduction by ln 2). Overflows to +inf above ~88.72,
     /// returns 0 below -86.6 (where e^x < 2.3e-38); NaN propagates.
     @inlinable @inline(__always) public static func exp(_ x: Float) -> Float {
@@ -17,18 +28,18 @@ public enum FastMath {
     @inlinable @inline(__always) static func expInRange(_ x: Float) -> Float {
         // n = round(x / ln 2) by the 1.5 * 2^23 trick: the integer lands in the low mantissa bits.
         let magic: Float = 12_582_912
-        let t = x * 1.44269504088896341 + magic
+        let t = mulAdd(x, 1.44269504088896341, magic)
         let n = t - magic
-        var r = x - n * 0.693359375
-        r = r + n * 2.12194440e-4
+        var r = mulAdd(n, -0.693359375, x)
+        r = mulAdd(n, 2.12194440e-4, r)
         let r2 = r * r
         var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let y = p * r2 + r + 1
+        p = mulAdd(p, r, 1.3981999507e-3)
+        p = mulAdd(p, r, 8.3334519073e-3)
+        p = mulAdd(p, r, 4.1665795894e-2)
+        p = mulAdd(p, r, 1.6666665459e-1)
+        p = mulAdd(p, r, 5.0000001201e-1)
+        let y = mulAdd(p, r2, r) + 1
         // 2^n as 2 * 2^(n-1) (n - 1 + 127 in the exponent field, so n = 128 does not overflow
         // early). The low bits of `t` hold n in two's complement.
         let bits = (t.bitPattern &- magic.bitPattern &+ 126) << 23
@@ -66,15 +77,15 @@ public enum FastMath {
     @inlinable @inline(__always) public static func normalTail(_ a: Float) -> (tail: Float, density: Float) {
         let cutoff: Float = 13
         let ac = a > cutoff ? cutoff : a
-        let t = 1 / (1 + 0.3035 * ac)
+        let t = 1 / mulAdd(0.3035, ac, 1)
         var p: Float = 3.695360317e-2
-        p = p * t - 1.565314277e-1
-        p = p * t + 1.955997172e-1
-        p = p * t - 4.590341514e-2
-        p = p * t + 1.249371438e-1
-        p = p * t + 1.018829305e-1
-        p = p * t + 1.220298470e-1
-        p = p * t + 1.210316404e-1
+        p = mulAdd(p, t, -1.565314277e-1)
+        p = mulAdd(p, t, 1.955997172e-1)
+        p = mulAdd(p, t, -4.590341514e-2)
+        p = mulAdd(p, t, 1.249371438e-1)
+        p = mulAdd(p, t, 1.018829305e-1)
+        p = mulAdd(p, t, 1.220298470e-1)
+        p = mulAdd(p, t, 1.210316404e-1)
         // -ac^2 / 2 >= -84.5 lies in expInRange's range.
         let e = expInRange(-0.5 * ac * ac)
         let tail = t * p * e
