@@ -33,10 +33,19 @@ extension Tensor {
             while i + 8 <= end { a0 += vector(i); i += 8 }
             var tail: Float = 0
             while i < end { tail += scalar(i); i += 1 }
-            total += Double(((a0 + a1) + (a2 + a3)).sum()) + Double(tail)
+            total += Double(laneTotal((a0 + a1) + (a2 + a3))) + Double(tail)
             start = end
         }
         return total
+    }
+
+    /// The sum of eight lanes, pairwise by halves: inline, unlike the generic `sum()`, which
+    /// matters for the many short rows of attention scores.
+    @inline(__always)
+    static func laneTotal(_ v: SIMD8<Float>) -> Float {
+        let h = v.lowHalf + v.highHalf
+        let q = h.lowHalf + h.highHalf
+        return q[0] + q[1]
     }
 
     /// Sum of a contiguous run.
@@ -86,8 +95,10 @@ extension Tensor {
             sawNaN = sawNaN .| (x .!= x)
             i += 8
         }
+        // The lanes in order, inline (the generic `max()` is an out-of-line call per row).
         let v = pick(pick(a0, a1), pick(a2, a3))
-        var m = max ? v.max() : v.min()
+        var m = v[0]
+        for lane in 1..<8 where max ? v[lane] > m : v[lane] < m { m = v[lane] }
         var tailNaN = false
         while i < n {
             let x = p[i]
