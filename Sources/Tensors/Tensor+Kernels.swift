@@ -20,7 +20,7 @@ extension Tensor {
     }
 
     /// Softmax over the last axis (max-subtracted). One pass for the max, one writing the
-    /// exponentials while summing them, one scaling; all vectorised.
+    /// exponentials, one summing them (the row is in L1 by then), one scaling; all vectorised.
     public func softmax() -> Tensor {
         mapRows { s, d, n in
             if n == 0 { return }
