@@ -106,18 +106,17 @@ extension Tensor {
     // MARK: GELU
 
     /// GELU (erf form) and its derivative at every element in one pass, for a forward pass that
-    /// records the graph: the CDF is computed once for both, and the backward is then a plain
-    /// product. The values are the same bits as `gelu()` and `geluDerivative()`.
+    /// records the graph: one normal tail (CDF and density) serves both, and the backward is
+    /// then a plain product. The values are the same bits as `gelu()` and `geluDerivative()`.
     public func geluWithDerivative() -> (value: Tensor, derivative: Tensor) {
         let src = contiguous()
         let out = Tensor(uninitializedShape: shape), der = Tensor(uninitializedShape: shape)
         let s = src.basePointer, d = out.storage.pointer, dd = der.storage.pointer
         parallelChunks(count, minimumPerChunk: 1 << 13) { r in
             for i in r {
-                let x = s[i]
-                let cdf = FastMath.normalCDF(x)
-                d[i] = x * cdf
-                dd[i] = cdf + x * 0.3989422804014327 * FastMath.exp(-0.5 * x * x)
+                let (value, derivative) = FastMath.geluWithDerivative(s[i])
+                d[i] = value
+                dd[i] = derivative
             }
         }
         return withExtendedLifetime(src) { (out, der) }
@@ -154,29 +153,6 @@ extension Tensor {
             }
         }
         return withExtendedLifetime((ys, gs)) { out }
-    }
-
-    /// Sum of p[i] * q[i] over a contiguous run: 8 float lanes within blocks of 1024, blocks in Double.
-    @inline(__always)
-    static func dotRun(_ p: UnsafeMutablePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
-        var total: Double = 0
-        var start = 0
-        while start < n {
-            let end = Swift.min(n, start + 1024)
-            var l0: Float = 0, l1: Float = 0, l2: Float = 0, l3: Float = 0
-            var l4: Float = 0, l5: Float = 0, l6: Float = 0, l7: Float = 0
-            var i = start
-            while i + 8 <= end {
-                l0 += p[i] * q[i]; l1 += p[i + 1] * q[i + 1]; l2 += p[i + 2] * q[i + 2]; l3 += p[i + 3] * q[i + 3]
-                l4 += p[i + 4] * q[i + 4]; l5 += p[i + 5] * q[i + 5]; l6 += p[i + 6] * q[i + 6]; l7 += p[i + 7] * q[i + 7]
-                i += 8
-            }
-            var tail: Float = 0
-            while i < end { tail += p[i] * q[i]; i += 1 }
-            total += Double(((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))) + Double(tail)
-            start = end
-        }
-        return total
     }
 
     // MARK: layer norm

@@ -20,7 +20,7 @@ extension Tensor {
     }
 
     /// Softmax over the last axis (max-subtracted). One pass for the max, one writing the
-    /// exponentials while summing them, one scaling; all vectorised.
+    /// exponentials, one summing them (the row is in L1 by then), one scaling; all vectorised.
     public func softmax() -> Tensor {
         mapRows { s, d, n in
             if n == 0 { return }
@@ -42,31 +42,6 @@ extension Tensor {
             let lse = m + Float(_log(Tensor.sumRun(d, n)))
             for i in 0..<n { d[i] = s[i] - lse }
         }
-    }
-
-    /// Sum of (p[i] - mean)^2 over a contiguous run, 8 float lanes per block, blocks in Double.
-    @inline(__always)
-    static func squaredDeviationRun(_ p: UnsafeMutablePointer<Float>, _ n: Int, mean: Float) -> Double {
-        var total: Double = 0
-        var start = 0
-        while start < n {
-            let end = Swift.min(n, start + 1024)
-            var l0: Float = 0, l1: Float = 0, l2: Float = 0, l3: Float = 0
-            var l4: Float = 0, l5: Float = 0, l6: Float = 0, l7: Float = 0
-            var i = start
-            while i + 8 <= end {
-                let c0 = p[i] - mean, c1 = p[i + 1] - mean, c2 = p[i + 2] - mean, c3 = p[i + 3] - mean
-                let c4 = p[i + 4] - mean, c5 = p[i + 5] - mean, c6 = p[i + 6] - mean, c7 = p[i + 7] - mean
-                l0 += c0 * c0; l1 += c1 * c1; l2 += c2 * c2; l3 += c3 * c3
-                l4 += c4 * c4; l5 += c5 * c5; l6 += c6 * c6; l7 += c7 * c7
-                i += 8
-            }
-            var tail: Float = 0
-            while i < end { let c = p[i] - mean; tail += c * c; i += 1 }
-            total += Double(((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))) + Double(tail)
-            start = end
-        }
-        return total
     }
 
     /// Layer normalisation over the last axis (no affine): (x - mean) / sqrt(var + eps), biased var.

@@ -86,51 +86,8 @@ extension Tensor {
         }
     }
 
-    /// Sum of a contiguous run: 8 float lanes within blocks of 1024, blocks added in Double.
-    @inline(__always)
-    static func sumRun(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
-        var total: Double = 0
-        var start = 0
-        while start < n {
-            let end = Swift.min(n, start + 1024)
-            var l0: Float = 0, l1: Float = 0, l2: Float = 0, l3: Float = 0
-            var l4: Float = 0, l5: Float = 0, l6: Float = 0, l7: Float = 0
-            var i = start
-            while i + 8 <= end {
-                l0 += p[i]; l1 += p[i + 1]; l2 += p[i + 2]; l3 += p[i + 3]
-                l4 += p[i + 4]; l5 += p[i + 5]; l6 += p[i + 6]; l7 += p[i + 7]
-                i += 8
-            }
-            var tail: Float = 0
-            while i < end { tail += p[i]; i += 1 }
-            total += Double(((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7))) + Double(tail)
-            start = end
-        }
-        return total
-    }
-
-    /// Max or min of a non-empty contiguous run (NaN wins), 8 lanes.
-    @inline(__always)
-    static func extremeRun(_ op: ReduceOp, _ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        @inline(__always) func pick(_ m: Float, _ x: Float) -> Float {
-            op == .max ? (x > m || x != x ? x : m) : (x < m || x != x ? x : m)
-        }
-        var lanes = (p[0], p[0], p[0], p[0], p[0], p[0], p[0], p[0])
-        var i = 0
-        while i + 8 <= n {
-            lanes.0 = pick(lanes.0, p[i]); lanes.1 = pick(lanes.1, p[i + 1])
-            lanes.2 = pick(lanes.2, p[i + 2]); lanes.3 = pick(lanes.3, p[i + 3])
-            lanes.4 = pick(lanes.4, p[i + 4]); lanes.5 = pick(lanes.5, p[i + 5])
-            lanes.6 = pick(lanes.6, p[i + 6]); lanes.7 = pick(lanes.7, p[i + 7])
-            i += 8
-        }
-        var m = pick(pick(pick(lanes.0, lanes.1), pick(lanes.2, lanes.3)), pick(pick(lanes.4, lanes.5), pick(lanes.6, lanes.7)))
-        while i < n { m = pick(m, p[i]); i += 1 }
-        return m
-    }
-
     /// `dst[c] = op over src[r*columns + c]` for r in 0..<rows: whole rows accumulated into the
-    /// outputs (sums in Double), columns split across the cores.
+    /// outputs (vectorised along the row; sums in Double), columns split across the cores.
     static func reduceColumns(_ op: ReduceOp, _ src: UnsafeMutablePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
         if columns == 0 { return }
         let chunkColumns = Swift.max(64, (1 << 15) / Swift.max(rows, 1))
@@ -143,11 +100,21 @@ extension Tensor {
                 let d = dst + base + tileStart
                 switch op {
                 case .sum:
+                    // Four rows at a time are added in Float, then into the Double totals: a
+                    // quarter of the conversions and accumulator traffic of one row at a time.
                     let acc = UnsafeMutablePointer<Double>.allocate(capacity: tile)
                     acc.initialize(repeating: 0, count: tile)
-                    for r in 0..<rows {
-                        let row = src + r * columns + base + tileStart
-                        for j in 0..<tile { acc[j] += Double(row[j]) }
+                    let first = src + base + tileStart
+                    var r = 0
+                    while r + 4 <= rows {
+                        let a = first + r * columns, b = a + columns, c = b + columns, e = c + columns
+                        for j in 0..<tile { acc[j] += Double((a[j] + b[j]) + (c[j] + e[j])) }
+                        r += 4
+                    }
+                    while r < rows {
+                        let a = first + r * columns
+                        for j in 0..<tile { acc[j] += Double(a[j]) }
+                        r += 1
                     }
                     for j in 0..<tile { d[j] = Float(acc[j]) }
                     acc.deallocate()
@@ -156,10 +123,11 @@ extension Tensor {
                     for j in 0..<tile { d[j] = first[j] }
                     for r in 1..<Swift.max(rows, 1) {
                         let row = src + r * columns + base + tileStart
+                        // Unconditional stores, so the loops vectorise to compare-and-blend.
                         if op == .max {
-                            for j in 0..<tile { let x = row[j]; if x > d[j] || x != x { d[j] = x } }
+                            for j in 0..<tile { let x = row[j], m = d[j]; d[j] = x > m || x != x ? x : m }
                         } else {
-                            for j in 0..<tile { let x = row[j]; if x < d[j] || x != x { d[j] = x } }
+                            for j in 0..<tile { let x = row[j], m = d[j]; d[j] = x < m || x != x ? x : m }
                         }
                     }
                 }

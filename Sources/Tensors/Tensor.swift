@@ -171,25 +171,42 @@ public struct Tensor {
             copyTransposed(to: dst, unitAxis: p)
             return
         }
-        if n >= 1 << 16 && r >= 2 {
-            // Large copies: rows split across the cores.
-            let rows = n / inner
-            parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 15) / inner)) { range in
-                var walker = RowWalker(shape: shape, strides: [strides], offsets: [offset], firstRow: range.lowerBound)
-                for row in range {
-                    let from = src + walker.positions[0], to = dst + row * inner
-                    if innerStride == 1 { to.update(from: from, count: inner) } else {
-                        for j in 0..<inner { to[j] = from[j * innerStride] }
-                    }
-                    walker.advance()
-                }
-            }
+        if r >= 2 {
+            copyRowGroups(to: dst)
             return
         }
         var written = 0
         forEachPosition { position in
             dst[written] = src[position]
             written += 1
+        }
+    }
+
+    /// Row-major copy of a view of rank >= 2, by groups of rows: the rows along the second-to-last
+    /// axis lie a fixed stride apart, so the index walker steps once per group (not per row) and
+    /// each row is a short plain loop. Large copies split the groups across the cores.
+    func copyRowGroups(to dst: UnsafeMutablePointer<Float>) {
+        let r = rank, src = storage.pointer
+        let inner = shape[r - 1], innerStride = strides[r - 1]
+        let groupRows = shape[r - 2], rowStride = strides[r - 2]
+        let groupSize = inner * groupRows
+        if groupSize == 0 { return }
+        let groupShape = Array(shape.dropLast()), groupStrides = Array(strides.dropLast())
+        parallelChunks(count / groupSize, minimumPerChunk: Swift.max(1, (1 << 15) / groupSize)) { range in
+            var walker = RowWalker(shape: groupShape, strides: [groupStrides], offsets: [offset], firstRow: range.lowerBound)
+            for group in range {
+                var from = src + walker.positions[0], to = dst + group * groupSize
+                for _ in 0..<groupRows {
+                    if innerStride == 1 {
+                        for j in 0..<inner { to[j] = from[j] }
+                    } else {
+                        for j in 0..<inner { to[j] = from[j * innerStride] }
+                    }
+                    from += rowStride
+                    to += inner
+                }
+                walker.advance()
+            }
         }
     }
 

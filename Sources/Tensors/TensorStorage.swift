@@ -17,10 +17,12 @@ public final class TensorStorage {
         self.pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
     }
 
-    /// Allocates `count` floats, all set to `value`.
+    /// Allocates `count` floats, all set to `value` (large fills on both cores: a gradient of
+    /// a word-embedding table starts as tens of megabytes of zeros every training step).
     public convenience init(count: Int, repeating value: Float) {
         self.init(uninitializedCount: count)
-        pointer.initialize(repeating: value, count: count)
+        let p = pointer
+        parallelChunks(count) { r in (p + r.lowerBound).initialize(repeating: value, count: r.count) }
     }
 
     deinit { pointer.deallocate() }
