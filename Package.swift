@@ -12,9 +12,35 @@ import Foundation
 /// importer does not accept the name `x86-64-v3`. Swift never fuses a * b + c by itself, so
 /// `DPRM_FMA` tells `FastMath.mulAdd` that the hardware instruction exists (another third off
 /// GELU and exp). Debug builds (and so the tests) keep the portable baseline.
+///
+/// When the machine building the package is itself an AMD Zen 4 class CPU (every feature LLVM's
+/// `znver4` assumes is listed in /proc/cpuinfo), the release build targets `znver4` instead:
+/// LLVM then vectorises the same loops 16 wide with AVX-512, which measured GELU and softmax
+/// about 1.5 times faster single-threaded than 8-wide AVX2 (they are bound by arithmetic, and
+/// torch's own kernels use AVX-512 there). The loops do the same arithmetic per element, so
+/// results are the same bits as the `haswell` build. Such a build runs only on CPUs with those
+/// features: set `DPRM_PORTABLE=1` when building for other machines (with `--manifest-cache
+/// none`, since SwiftPM caches the evaluated manifest).
+let releaseCPU: String = {
+    #if os(Linux) && arch(x86_64)
+    if ProcessInfo.processInfo.environment["DPRM_PORTABLE"] == "1" { return "haswell" }
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          info.contains("AuthenticAMD"),
+          let flagLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return "haswell" }
+    let flags = Set(flagLine.split(separator: " ").map(String.init))
+    // The cpuinfo names of the features `znver4` enables beyond `haswell`.
+    let znver4 = ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl", "avx512ifma", "avx512vbmi",
+                  "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512_vpopcntdq", "avx512_bf16",
+                  "gfni", "vaes", "vpclmulqdq", "sha_ni", "clzero", "sse4a", "adx", "rdseed", "clflushopt",
+                  "clwb", "xsavec", "xsaves", "fsgsbase", "rdpid", "fma", "avx2", "bmi2", "movbe"]
+    return znver4.allSatisfy(flags.contains) ? "znver4" : "haswell"
+    #else
+    return "haswell"
+    #endif
+}()
 let optimized: [SwiftSetting] = {
     #if arch(x86_64)
-    return [.unsafeFlags(["-Ounchecked", "-wmo", "-target-cpu", "haswell"], .when(configuration: .release)),
+    return [.unsafeFlags(["-Ounchecked", "-wmo", "-target-cpu", releaseCPU], .when(configuration: .release)),
             .define("DPRM_FMA", .when(configuration: .release))]
     #else
     return [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
