@@ -150,7 +150,7 @@ enum ReweightBuiltins {
                 help: "Returns a dict with accuracies, the recovered fraction of the clean-versus-noisy gap, and mean weights of flipped and clean instances. path defaults to the shared digits.csv.gz.",
                 example: "let r = noisy_digits(seed: 0, iterations: 20)\nprint(r.train_count > 0)") { args in
             try Convert.checkKeywords(args, ["seed", "path", "iterations"])
-            let path = try args.optional(nil, "path") == nil
+            let path = args.optional(nil, "path") == nil
                 ? (SharedData.directory() ?? "../shared/data") + "/digits/digits.csv.gz" : try args.string(nil, "path")
             var o = NoisyDigits.Options()
             o.seed = UInt64(try args.int(0, "seed", default: 0))
