@@ -48,8 +48,8 @@ public struct PRMConfig: Codable, Equatable, Sendable {
     public static let presetNames = ["tiny", "small"]
 
     /// A named preset, both with rotary positions (RoPE, as the Qwen-family models of the
-    /// reference; on a one-step checking probe it learns faster than learned absolute positions,
-    /// see docs/prm.md):
+    /// reference; on the one-step checking probe of docs/prm.md it did as well as or better than
+    /// learned absolute positions):
     /// - `tiny`: d=32, 2 layers, 2 heads, FFN 64, 256 positions. For tests (a forward and
     ///   backward on a few instances takes milliseconds in debug).
     /// - `small`: d=64, 2 layers, 4 heads, FFN 128, 256 positions. The default of the built-in
