@@ -7,7 +7,9 @@ import Tensors
 /// Every number is small on purpose: operands are 1...`maxOperand` (9), `*` only multiplies by 2
 /// or 3, and every intermediate value of the correct solution stays in 0...`maxValue` (20). The
 /// arithmetic facts a PRM must know to check a step are then a table of a few hundred entries
-/// (each digit is its own token), which a 2-layer transformer learns in a few minutes of CPU.
+/// (each number is one token of the word tokenizer). A 2-layer transformer learns that table for
+/// a single step in about a minute of CPU; inside these multi-step conversations it does not yet
+/// (docs/prm.md, "Status and diagnosis").
 ///
 /// A noisy solver gets each operation wrong with a probability that varies per question; a wrong
 /// result is another value in the same range (often a near miss, off by 1 or 2) chosen so that the

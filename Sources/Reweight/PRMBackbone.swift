@@ -10,7 +10,7 @@ import Datasets
 ///
 /// Everything else of the PRM (chat template, label positions, loss, scoring, batching) is shared
 /// by every backbone. Two conformers:
-/// - `PRMNetwork`: the generative decoder trained from scratch (learned positions, pre-norm
+/// - `PRMNetwork`: the generative decoder trained from scratch (rotary or learned positions, pre-norm
 ///   causal blocks, LM head over the word tokenizer's vocabulary);
 /// - `BertPRMBackbone`: a pretrained BERT encoder run with a causal attention mask, and a head
 ///   tied to its word embeddings (logits over the WordPiece vocabulary).

@@ -14,7 +14,7 @@ public struct PRMConfig: Codable, Equatable, Sendable {
     public var numHeads: Int
     /// Width of the feed-forward layer.
     public var intermediateSize: Int
-    /// Longest templated conversation (number of learned positions); longer ones are truncated
+    /// Longest templated conversation (positions; with `.absolute`, the learned ones); longer ones are truncated
     /// by the chat template (later steps dropped, see `ChatTemplate`).
     public var maxLength: Int
     /// Feed-forward activation (`Activation(name:)`).
