@@ -16,6 +16,8 @@ extension Compiler {
         let positionalOnly = labels.allSatisfy { $0 == nil }
         let argc = codes.count
         let site = CallSite(caller: callerName, src: src, span: span)
+        // Read once here: each read of a static costs a `swift_once` check.
+        let noCaptures = Runtime.noCaptures
 
         func slowPath(_ f: Frame, _ cv: Value, _ unused: Code) throws -> Value { try slowPath(f, cv) }
         func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
@@ -36,6 +38,11 @@ extension Compiler {
             let nsite = nameSite(cname, calleeExpr.span)
             return { f in
                 guard st.pointee.defined else { throw nsite.undefined() }
+                if let c = st.pointee.value.plainCallee(arity: 1), case .number(let x) = f.slots[slot] {
+                    let frame = try rt.push(slotCount: c.slotCount, boxCount: c.boxCount, captures: noCaptures, from: 1)
+                    frame.slots.initialize(to: .number(delta == 0 ? x : x + delta))
+                    return try rt.call(c.proto, frame, site)
+                }
                 if case .function(let fn) = st.pointee.value, fn.fastArity == 1, case .number(let x) = f.slots[slot] {
                     let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 1)
                     frame.slots.initialize(to: .number(delta == 0 ? x : x + delta))

@@ -104,8 +104,25 @@ extension Compiler {
         case .ifElse(let c, let t, let el):
             let cond = try compileCondition(c)
             let then = try compileBlock(t)
-            guard let el else { return { f in try cond(f) ? try then(f) : .nil } }
+            // `if n < 2 { ... }`: the comparison is made here, not in a closure call (the base
+            // case test of every recursive call); `cond` decides when `n` is not a number.
+            let test = slotComparison(c)
+            guard let el else {
+                if let test {
+                    return { f in
+                        if let b = test.holds(f) { return b ? try then(f) : .nil }
+                        return try cond(f) ? try then(f) : .nil
+                    }
+                }
+                return { f in try cond(f) ? try then(f) : .nil }
+            }
             let els = try compileBlock(el)
+            if let test {
+                return { f in
+                    if let b = test.holds(f) { return b ? try then(f) : try els(f) }
+                    return try cond(f) ? try then(f) : try els(f)
+                }
+            }
             return { f in try cond(f) ? try then(f) : try els(f) }
         case .block(let stmts):
             return try compileBlock(stmts)
@@ -147,17 +164,12 @@ extension Compiler {
         case .binary(let op, let l, let r) where ["<", "<=", ">", ">=", "==", "!="].contains(op):
             let bop = BinaryOperator(rawValue: op)!
             // `n < 2` with n a local: compare in place.
-            if case .literal(.number(let k)) = r.kind, let i = slotOf(l), op == "<" || op == "<=" || op == ">" || op == ">=" {
-                let kv = Value.number(k)
+            if let test = slotComparison(e) {
+                let kv = Value.number(test.constant), i = test.slot
                 func slowK(_ x: Value) throws -> Bool {
                     do { return try Ops.binary(bop, x, kv).isTruthy } catch { throw located(error, src, span) }
                 }
-                switch op {
-                case "<": return { f in if case .number(let p) = f.slots[i] { return p < k }; return try slowK(f.slots[i]) }
-                case "<=": return { f in if case .number(let p) = f.slots[i] { return p <= k }; return try slowK(f.slots[i]) }
-                case ">": return { f in if case .number(let p) = f.slots[i] { return p > k }; return try slowK(f.slots[i]) }
-                default: return { f in if case .number(let p) = f.slots[i] { return p >= k }; return try slowK(f.slots[i]) }
-                }
+                return { f in if let b = test.holds(f) { return b }; return try slowK(f.slots[i]) }
             }
             let a = try compileExpr(l), b = try compileExpr(r)
             func slow(_ x: Value, _ y: Value) throws -> Bool {
@@ -187,14 +199,34 @@ extension Compiler {
         }
     }
 
+    /// `n < k`, `n <= k`, `n > k` or `n >= k` with `n` an unboxed local and `k` a number literal.
+    func slotComparison(_ e: Expr) -> SlotComparison? {
+        guard case .binary(let op, let l, let r) = e.kind, case .literal(.number(let k)) = r.kind,
+              let order = SlotComparison.Order(rawValue: op), let i = slotOf(l) else { return nil }
+        return SlotComparison(slot: i, order: order, constant: k)
+    }
+
     /// `return e` in tail position is just `e` (a function's value is its last expression), which
-    /// skips the return signal on the most common path. Applied through trailing if/else branches.
+    /// skips the return signal on the most common path. Applied through trailing if/else branches,
+    /// and to early exits: `if c { ...; return e }; rest` (no else) becomes
+    /// `if c { ...; e } else { rest }`, since `rest` only runs when the branch is not taken. This is
+    /// the shape of base cases (`if n < 2 { return n }`), so recursion returns without the signal.
+    /// `rest` moves into a nested block, which changes nothing inside a function: its locals get
+    /// slots (or boxes) either way.
     func tailReturns(_ body: [Stmt]) -> [Stmt] {
+        for k in body.indices.dropLast() {
+            guard case .expr(let e) = body[k].kind, case .ifElse(let c, let t, nil) = e.kind,
+                  let exit = t.last, case .returnStmt = exit.kind else { continue }
+            let rest = Array(body[(k + 1)...])
+            let early = Expr(.ifElse(c, tailReturns(t), tailReturns(rest)), e.span)
+            return Array(body[..<k]) + [Stmt(.expr(early), body[k].span)]
+        }
         guard let last = body.last else { return body }
         var out = body
         switch last.kind {
-        case .returnStmt(let e?):
-            out[out.count - 1] = Stmt(.expr(e), last.span)
+        case .returnStmt(let e):
+            // A bare `return` gives nil.
+            out[out.count - 1] = Stmt(.expr(e ?? Expr(.literal(.nil), last.span)), last.span)
         case .expr(let e):
             if case .ifElse(let c, let t, let el) = e.kind {
                 out[out.count - 1] = Stmt(.expr(Expr(.ifElse(c, tailReturns(t), el.map { tailReturns($0) }), e.span)), last.span)
@@ -299,6 +331,7 @@ extension Compiler {
                                   variadic: variadic, paramBox: paramBox, slotCount: inner.slotCount, boxCount: inner.boxCount,
                                   body: body, src: src, span: decl.span,
                                   requiredCount: decl.params.filter { $0.defaultValue == nil && !$0.variadic }.count)
+        interp.compiledFunctions.append(proto)
         let captureLocs = inner.captures
         if captureLocs.isEmpty {
             return { _ in .function(Function(proto: proto, captures: [])) }
@@ -313,6 +346,27 @@ extension Compiler {
                 }
             }
             return .function(Function(proto: proto, captures: caps))
+        }
+    }
+}
+
+/// A comparison of an unboxed local with a number literal (`n < 2`), tested in place.
+struct SlotComparison {
+    enum Order: String { case less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">=" }
+    let slot: Int
+    let order: Order
+    let constant: Double
+
+    /// The outcome, or nil when the local is not a number (then the general comparison decides,
+    /// with its error messages).
+    @inline(__always)
+    func holds(_ f: Frame) -> Bool? {
+        guard case .number(let p) = f.slots[slot] else { return nil }
+        switch order {
+        case .less: return p < constant
+        case .lessEqual: return p <= constant
+        case .greater: return p > constant
+        case .greaterEqual: return p >= constant
         }
     }
 }

@@ -52,6 +52,10 @@ public final class Interpreter {
     /// Registered modules in registration order.
     public private(set) var registries: [BuiltinRegistry] = []
     var imported: Set<String> = []
+    /// Every function prototype compiled by this interpreter, kept for its lifetime: calls of
+    /// plain functions rely on it to run without retaining the function (see `Value.plainCallee`).
+    /// Grows with the source compiled, not with the functions created at run time.
+    var compiledFunctions: [FunctionProto] = []
     var replCounter = 0
 
     public init(options: Options = Options()) {
@@ -503,6 +507,53 @@ extension Runtime {
             return v
         }
         return r
+    }
+
+    /// Fast-path call of a plain function (see `Value.plainCallee`) on a bound frame: the same as
+    /// `call`, reading everything from the prototype, which the interpreter keeps alive (so the
+    /// reference is guaranteed for the call without a retain).
+    @inline(__always)
+    func call(_ proto: Unmanaged<FunctionProto>, _ frame: Frame, _ site: CallSite) throws -> Value {
+        try proto._withUnsafeGuaranteedRef { p in
+            let d = depth.pointee + 1
+            depth.pointee = d
+            if d > maxDepth || interrupt.isSet { throw callRefused(p, frame, site) }
+            let r: Value
+            do {
+                r = try p.body(frame)
+            } catch {
+                throw callFailed(error, p, frame, site)
+            }
+            depth.pointee = d - 1
+            pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
+            if ctl.pointee == Unwind.returning {
+                ctl.pointee = Unwind.none
+                let v = ret.move(); ret.initialize(to: .nil)
+                return v
+            }
+            return r
+        }
+    }
+
+    @inline(never)
+    func callRefused(_ p: FunctionProto, _ frame: Frame, _ site: CallSite) -> Error {
+        depth.pointee -= 1
+        pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
+        let e: DprmError = interrupt.isSet ? interruptedError()
+            : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(p.name)()")
+        return callerFrame(e, site.caller, site.src, site.span)
+    }
+
+    @inline(never)
+    func callFailed(_ error: Error, _ p: FunctionProto, _ frame: Frame, _ site: CallSite) -> Error {
+        depth.pointee -= 1
+        pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
+        var e = error
+        if var de = error as? DprmError {
+            if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: p.name, location: loc)] }
+            e = de
+        }
+        return callerFrame(e, site.caller, site.src, site.span)
     }
 
     @inline(never)
