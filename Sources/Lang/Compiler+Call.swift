@@ -16,10 +16,7 @@ extension Compiler {
         let positionalOnly = labels.allSatisfy { $0 == nil }
         let argc = codes.count
         let site = CallSite(caller: callerName, src: src, span: span)
-        // Read once here: each read of a static costs a `swift_once` check.
-        let noCaptures = Runtime.noCaptures
 
-        func slowPath(_ f: Frame, _ cv: Value, _ unused: Code) throws -> Value { try slowPath(f, cv) }
         func slowPath(_ f: Frame, _ cv: Value) throws -> Value {
             var pos: [Value] = []; var kw: [(name: String, value: Value)] = []
             for (k, c) in codes.enumerated() {
@@ -29,58 +26,17 @@ extension Compiler {
             do { return try interp.callValue(cv, pos, kw) } catch { throw callerFrame(error, callerName, src, span) }
         }
 
-        // `f(n - 1)` / `f(n + 1)` / `f(n)` with f a global and n a local: the argument is computed
-        // in place (recursion on a counter is the most common call shape).
-        if positionalOnly && argc == 1, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname),
-           let (slot, delta) = slotPlusConstant(args[0].value) {
-            let a0 = codes[0].run
-            let st = box.ref
-            let nsite = nameSite(cname, calleeExpr.span)
-            return { f in
-                guard st.pointee.defined else { throw nsite.undefined() }
-                if let c = st.pointee.value.plainCallee(arity: 1), case .number(let x) = f.slots[slot] {
-                    let frame = try rt.push(slotCount: c.slotCount, boxCount: c.boxCount, captures: noCaptures, from: 1)
-                    frame.slots.initialize(to: .number(delta == 0 ? x : x + delta))
-                    return try rt.call(c.proto, frame, site)
-                }
-                if case .function(let fn) = st.pointee.value, fn.fastArity == 1, case .number(let x) = f.slots[slot] {
-                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 1)
-                    frame.slots.initialize(to: .number(delta == 0 ? x : x + delta))
-                    return try rt.call(fn, frame, site)
-                }
-                return try slowPath(f, st.pointee.value, a0)
+        // A global callee (the usual case: functions are declared at top level) is read in place.
+        if positionalOnly && (argc == 1 || argc == 2), case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
+            let node = GlobalCall(global: box.ref, nameSite: nameSite(cname, calleeExpr.span), rt: rt, site: site,
+                                  args: codes.map { $0.run }, general: slowPath)
+            // `f(n - 1)` / `f(n + 1)` / `f(n)` with n a local: the argument is computed in place
+            // (recursion on a counter is the most common call shape).
+            if argc == 1, let (slot, delta) = slotPlusConstant(args[0].value) {
+                return { f in try node.call(f, slot: slot, plus: delta) }
             }
-        }
-        if positionalOnly && argc == 1, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
-            // `f(x)` with f a global: read the global in place, no closure call for the callee.
-            let a0 = codes[0].run
-            let st = box.ref
-            let nsite = nameSite(cname, calleeExpr.span)
-            return { f in
-                guard st.pointee.defined else { throw nsite.undefined() }
-                if case .function(let fn) = st.pointee.value, fn.fastArity == 1 {
-                    let v0 = try a0(f)
-                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 1)
-                    frame.slots.initialize(to: v0)
-                    return try rt.call(fn, frame, site)
-                }
-                return try slowPath(f, st.pointee.value)
-            }
-        }
-        if positionalOnly && argc == 2, case .name(let cname) = calleeExpr.kind, case .global(let box) = lookup(cname) {
-            let a0 = codes[0].run, a1 = codes[1].run
-            let st = box.ref
-            let nsite = nameSite(cname, calleeExpr.span)
-            return { f in
-                guard st.pointee.defined else { throw nsite.undefined() }
-                if case .function(let fn) = st.pointee.value, fn.fastArity == 2 {
-                    let v0 = try a0(f), v1 = try a1(f)
-                    let frame = try rt.push(slotCount: fn.slotCount, boxCount: fn.boxCount, captures: fn.captures, from: 2)
-                    frame.slots.initialize(to: v0); (frame.slots + 1).initialize(to: v1)
-                    return try rt.call(fn, frame, site)
-                }
-                return try slowPath(f, st.pointee.value)
-            }
+            if argc == 1 { return { f in try node.call1(f) } }
+            return { f in try node.call2(f) }
         }
         if positionalOnly && argc == 1 {
             let a0 = codes[0].run

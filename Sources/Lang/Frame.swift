@@ -80,7 +80,13 @@ final class Runtime {
 
     @inline(__always)
     func pop(_ f: Frame, slotCount n: Int, boxCount bc: Int) {
-        for k in 0..<n { (f.slots + k).deinitialize(count: 1) }
+        for k in 0..<n {
+            // Locals are mostly numbers: skip the out-of-line destroy for values without references.
+            switch f.slots[k] {
+            case .nil, .bool, .number, .range: continue
+            default: (f.slots + k).deinitialize(count: 1)
+            }
+        }
         sp.pointee = f.slots - stack
         if bc > 0 { f.boxes.deinitialize(count: bc); bsp.pointee = f.boxes - boxStack }
     }
