@@ -86,6 +86,9 @@ public struct ArithmeticBenchmark: Sendable {
         public var candidatesPerQuestion = 8
         /// Mean probability that the solver gets one operation wrong (see `SolverProfile`).
         public var solverErrorRate = 0.16
+        /// The training solver's error rate (nil: `solverErrorRate`). Training solutions may come
+        /// from a weaker solver than the one being reranked, so that errors are not rare in them.
+        public var trainSolverErrorRate: Double?
         /// The solver's other settings (its `errorRate` is replaced by `solverErrorRate`).
         public var solver = SolverProfile(errorRate: 0.2)
         /// Every intermediate value of a correct solution (and of a wrong one) lies in 0...maxValue.
@@ -110,6 +113,12 @@ public struct ArithmeticBenchmark: Sendable {
         var profile: SolverProfile {
             var p = solver
             p.errorRate = solverErrorRate
+            return p
+        }
+
+        var trainProfile: SolverProfile {
+            var p = profile
+            p.errorRate = trainSolverErrorRate ?? solverErrorRate
             return p
         }
     }
@@ -177,14 +186,15 @@ public struct ArithmeticBenchmark: Sendable {
         var metaRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 2)
         var testRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 3)
         let profile = config.profile
+        let trainProfile = config.trainProfile
         let maxValue = config.maxValue
 
         var instances: [PRMInstance] = []
         for domain in config.domains {
             for _ in 0..<domain.count {
                 let problem = Self.makeProblem(operations: domain.operations, maxOperand: domain.maxOperand, maxValue: maxValue, rng: &trainRNG)
-                let trap = Self.makeTrap(problem, profile: profile, maxValue: maxValue, rng: &trainRNG)
-                let solution = Self.solve(problem, profile: profile, trap: trap, maxValue: maxValue, rng: &trainRNG)
+                let trap = Self.makeTrap(problem, profile: trainProfile, maxValue: maxValue, rng: &trainRNG)
+                let solution = Self.solve(problem, profile: trainProfile, trap: trap, maxValue: maxValue, rng: &trainRNG)
                 let clean: [Float] = solution.stepCorrect.map { $0 ? 1 : 0 }
                 var labels = clean
                 switch domain.labels {

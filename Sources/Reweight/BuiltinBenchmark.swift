@@ -12,6 +12,8 @@ public struct BuiltinBenchmarkOptions {
     public var preset = "small"
     /// Replaces the preset's position encoding when set.
     public var positionEmbeddingType: PositionEmbeddingType?
+    /// The model's sizes; when set, used instead of `preset`.
+    public var modelConfig: PRMConfig?
     /// Cold-start options (`seed` is replaced by `seed`). Defaults tuned for the `small` preset
     /// on the default data (see `BuiltinBenchmark.defaultColdStart`).
     public var coldStart = BuiltinBenchmark.defaultColdStart
@@ -87,7 +89,7 @@ public enum BuiltinBenchmark {
         let tokenizer = benchmark.makeTokenizer()
         let t1 = Date()
 
-        var config = try PRMConfig.preset(options.preset)
+        var config = try options.modelConfig ?? PRMConfig.preset(options.preset)
         if let p = options.positionEmbeddingType { config.positionEmbeddingType = p }
         let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: options.seed)
         var cs = options.coldStart

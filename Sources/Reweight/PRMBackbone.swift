@@ -42,7 +42,7 @@ extension PRMNetwork: PRMBackbone {
     public var maxPositions: Int { config.maxLength }
     public func stepLogits(_ hidden: Variable) -> Variable { head(hidden) }
     public func copy() throws -> any PRMBackbone {
-        let twin = PRMNetwork(config: config, vocabularySize: vocabularySize, seed: 0)
+        let twin = PRMNetwork(config: config, vocabularySize: vocabularySize, seed: 0, numberValues: numberValues)
         try twin.load(stateDict: stateDict())
         if !isTraining { twin.eval() }
         return twin

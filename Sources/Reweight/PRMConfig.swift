@@ -27,6 +27,12 @@ public struct PRMConfig: Codable, Equatable, Sendable {
     /// `.absolute`: learned position embeddings (`embed_positions`); `.rotary`: RoPE in every
     /// attention layer, no position parameters (checkpoints without the key are `.absolute`).
     public var positionEmbeddingType: PositionEmbeddingType
+    /// RoPE base frequency (`rope_theta`; used with `.rotary`). Checkpoints without the key use 10000.
+    public var ropeTheta: Float = 10_000
+    /// Adds a learned projection of each number token's value to its embedding (`embed_numbers`,
+    /// as xVal's value-scaled number embedding), so the model starts out knowing that "12" is
+    /// one more than "11". Checkpoints without the key have none.
+    public var numberFeatures = false
 
     public init(hiddenSize: Int, numLayers: Int, numHeads: Int, intermediateSize: Int? = nil,
                 maxLength: Int = 256, activation: String = "gelu", layerNormEps: Float = 1e-5,
@@ -68,7 +74,8 @@ public struct PRMConfig: Codable, Equatable, Sendable {
                           intermediateSize: intermediateSize, hiddenAct: activation,
                           hiddenDropoutProb: dropout, attentionProbsDropoutProb: dropout,
                           layerNormEps: layerNormEps, initializerRange: initializerRange,
-                          normPlacement: .pre, isDecoder: true, positionEmbeddingType: positionEmbeddingType)
+                          normPlacement: .pre, isDecoder: true, positionEmbeddingType: positionEmbeddingType,
+                          ropeTheta: ropeTheta)
     }
 
     /// Checks sizes; errors name the field.
@@ -88,7 +95,8 @@ public struct PRMConfig: Codable, Equatable, Sendable {
         case hiddenSize = "hidden_size", numLayers = "num_layers", numHeads = "num_heads"
         case intermediateSize = "intermediate_size", maxLength = "max_length", activation
         case layerNormEps = "layer_norm_eps", initializerRange = "initializer_range", dropout
-        case positionEmbeddingType = "position_embedding_type"
+        case positionEmbeddingType = "position_embedding_type", ropeTheta = "rope_theta"
+        case numberFeatures = "number_features"
     }
 
     public init(from decoder: Decoder) throws {
@@ -103,6 +111,8 @@ public struct PRMConfig: Codable, Equatable, Sendable {
         initializerRange = try c.decode(Float.self, forKey: .initializerRange)
         dropout = try c.decode(Float.self, forKey: .dropout)
         positionEmbeddingType = try c.decodeIfPresent(PositionEmbeddingType.self, forKey: .positionEmbeddingType) ?? .absolute
+        ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10_000
+        numberFeatures = try c.decodeIfPresent(Bool.self, forKey: .numberFeatures) ?? false
     }
 }
 

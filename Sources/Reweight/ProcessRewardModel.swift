@@ -5,32 +5,65 @@ import Datasets
 
 /// The network of the PRM as an NN `Module` (so parameter names, state dicts and checkpoints
 /// come from NN): `embed_tokens`, `embed_positions` (only with learned absolute positions),
-/// `encoder.layer.N...` (pre-norm causal blocks) with `encoder.final_layer_norm`, and `lm_head`
-/// (no bias).
+/// `embed_numbers` (only with `numberFeatures`), `encoder.layer.N...` (pre-norm causal blocks)
+/// with `encoder.final_layer_norm`, and `lm_head` (no bias).
 public final class PRMNetwork: Module {
     public let config: PRMConfig
     public let vocabularySize: Int
     public let tokenEmbedding: Embedding
     /// nil with rotary positions.
     public let positionEmbedding: Embedding?
+    /// Projects each token's numeric features (`numberFeatureTable`) into the residual stream;
+    /// nil unless `config.numberFeatures`.
+    public let numberEmbedding: Linear?
+    /// [vocabularySize, 2]: (1, value / 10) for a token that is a whole number, zeros otherwise.
+    public let numberFeatureTable: Tensor?
+    /// The token values the table was made from.
+    public let numberValues: [Int?]
     public let encoder: TransformerEncoder
     public let head: Linear
 
-    public init(config: PRMConfig, vocabularySize: Int, seed: UInt64) {
+    /// `numberValues[id]` is the value of token `id` when it spells a whole number (used only
+    /// with `config.numberFeatures`; `PRMNetwork.numberValues(of:)` reads them off a tokenizer).
+    public init(config: PRMConfig, vocabularySize: Int, seed: UInt64, numberValues: [Int?] = []) {
         self.config = config
         self.vocabularySize = vocabularySize
+        self.numberValues = numberValues
         var rng = RandomGenerator(seed: seed)
         let initialization = Initialization.normal(std: config.initializerRange)
         tokenEmbedding = Embedding(vocabularySize, config.hiddenSize, initialization: initialization, rng: &rng)
         positionEmbedding = config.positionEmbeddingType == .absolute
             ? Embedding(config.maxLength, config.hiddenSize, initialization: initialization, rng: &rng) : nil
+        if config.numberFeatures {
+            var table = [Float](repeating: 0, count: vocabularySize * 2)
+            for (id, value) in numberValues.prefix(vocabularySize).enumerated() {
+                guard let value else { continue }
+                table[id * 2] = 1
+                table[id * 2 + 1] = Float(value) / 10
+            }
+            numberFeatureTable = Tensor(shape: [vocabularySize, 2], scalars: table)
+            numberEmbedding = Linear(2, config.hiddenSize, bias: false, initialization: initialization, rng: &rng)
+        } else {
+            numberFeatureTable = nil
+            numberEmbedding = nil
+        }
         encoder = TransformerEncoder(config: config.transformer, rng: &rng)
         head = Linear(config.hiddenSize, vocabularySize, bias: false, initialization: initialization, rng: &rng)
         super.init()
         child("embed_tokens", tokenEmbedding)
         if let positionEmbedding { child("embed_positions", positionEmbedding) }
+        if let numberEmbedding { child("embed_numbers", numberEmbedding) }
         child("encoder", encoder)
         child("lm_head", head)
+    }
+
+    /// The value of every token of `tokenizer` that spells a whole number of at most 6 digits.
+    public static func numberValues(of tokenizer: any Tokenizer) -> [Int?] {
+        (0..<tokenizer.vocabularySize).map { id in
+            let text = tokenizer.decode([id])
+            guard !text.isEmpty, text.count <= 6, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int(text)
+        }
     }
 
     /// Final hidden states [B, T, C] of right-padded token rows (`ids` is B*T ids, row-major),
@@ -40,6 +73,10 @@ public final class PRMNetwork: Module {
         if let positionEmbedding {
             let positions = (0..<batch).flatMap { _ in 0..<length }
             x = x + positionEmbedding(positions, shape: [batch, length])
+        }
+        if let numberEmbedding, let numberFeatureTable {
+            let features = numberFeatureTable.indexSelect(axis: 0, indices: ids).reshaped([batch, length, 2])
+            x = x + numberEmbedding(Variable(features))
         }
         var pad = [Float](repeating: 0, count: batch * length)
         for (b, n) in lengths.enumerated() { for t in 0..<n { pad[b * length + t] = 1 } }
@@ -77,7 +114,8 @@ public final class ProcessRewardModel {
         precondition((try? config.validate()) != nil, "invalid PRM config: \(config)")
         self.config = config
         self.tokenizer = tokenizer
-        self.network = PRMNetwork(config: config, vocabularySize: tokenizer.vocabularySize, seed: seed)
+        self.network = PRMNetwork(config: config, vocabularySize: tokenizer.vocabularySize, seed: seed,
+                                  numberValues: config.numberFeatures ? PRMNetwork.numberValues(of: tokenizer) : [])
         self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
         self.pretrained = nil
     }

@@ -41,6 +41,7 @@ final class BuiltinBenchmarkTests: XCTestCase {
             var options = BuiltinBenchmarkOptions(seed: seed)
             if let p = env["DPRM_BENCH_PRESET"] { options.preset = p }
             if let d = env["DPRM_BENCH_DOMAINS"] { let keep = Set(d.split(separator: ",").map(String.init)); options.data.domains.removeAll { !keep.contains($0.name) } }
+            if env["DPRM_BENCH_NUMBERS"] == "1" { var c = try PRMConfig.preset(options.preset); c.numberFeatures = true; options.modelConfig = c }
             if let p = env["DPRM_BENCH_POSITIONS"] { options.positionEmbeddingType = PositionEmbeddingType(rawValue: p) }
             if let s = env["DPRM_BENCH_ITERS"], let n = Int(s) { options.coldStart.iterations = n }
             if let s = env["DPRM_BENCH_LR"], let x = Double(s) { options.coldStart.lr = x }
@@ -50,6 +51,27 @@ final class BuiltinBenchmarkTests: XCTestCase {
                 for k in options.data.domains.indices where options.data.domains[k].maxOperand > n { options.data.domains[k].maxOperand = n }
             }
             if let s = env["DPRM_BENCH_PER_DOMAIN"], let n = Int(s) { for k in options.data.domains.indices { options.data.domains[k].count = n } }
+            if let s = env["DPRM_BENCH_TRAP"] {
+                // factor,consistency[,near miss]
+                let f = s.split(separator: ",").compactMap { Double($0) }
+                options.data.solver.trapFactor = f[0]; options.data.solver.trapConsistency = f[1]
+                if f.count > 2 { options.data.solver.nearMiss = f[2] }
+            }
+            if let s = env["DPRM_BENCH_ERROR"], let x = Double(s) { options.data.solverErrorRate = x }
+            if let s = env["DPRM_BENCH_MAX_VALUE"], let n = Int(s) { options.data.maxValue = n }
+            if let s = env["DPRM_BENCH_COUNTS"] {
+                for (k, n) in s.split(separator: ",").compactMap({ Int($0) }).enumerated() where k < options.data.domains.count { options.data.domains[k].count = n }
+            }
+            if let s = env["DPRM_BENCH_TRAIN_ERROR"], let x = Double(s) { options.data.trainSolverErrorRate = x }
+            // Model sizes: DPRM_BENCH_MODEL=hidden,layers,heads,ffn[,rope_theta] replaces the preset.
+            if let s = env["DPRM_BENCH_MODEL"] {
+                let f = s.split(separator: ",").compactMap { Double($0) }
+                var c = PRMConfig(hiddenSize: Int(f[0]), numLayers: Int(f[1]), numHeads: Int(f[2]), intermediateSize: Int(f[3]),
+                                  maxLength: 256, positionEmbeddingType: .rotary)
+                if f.count > 4 { c.ropeTheta = Float(f[4]) }
+                if f.count > 5 { c.numberFeatures = f[5] != 0 }
+                options.modelConfig = c
+            }
             let r = try BuiltinBenchmark.run(options)
             // Mean p(+) of test steps by kind (correct, the first wrong one, later wrong ones),
             // in all and per step index.
@@ -66,6 +88,26 @@ final class BuiltinBenchmarkTests: XCTestCase {
                     }
                 }
             }
+            // Step AUROC (steps up to and including the first error, exact labels) on the training
+            // instances against the test candidates: a gap means memorising, not checking.
+            let prm = r.prm
+            let trainSample = Array(r.benchmark.train.filter { $0.domain == "clean" }.prefix(600))
+            let trainScores = prm.stepScores(trainSample.map { prm.template($0) })
+            var trainPairs: [(Float, Bool)] = []
+            for (inst, scores) in zip(trainSample, trainScores) {
+                let clean = inst.metadata["clean_labels"]!.arrayValue!.map { $0.numberValue! > 0.5 }
+                for (k, ok) in clean.enumerated() { trainPairs.append((scores[k], ok)); if !ok { break } }
+            }
+            var testPairs: [(Float, Bool)] = []
+            for (q, set) in r.benchmark.test.enumerated() {
+                for (c, f) in (set.metadata["step_correct"]?.arrayValue ?? []).enumerated() {
+                    for (k, ok) in f.arrayValue!.map({ $0.boolValue! }).enumerated() {
+                        testPairs.append((r.bestOfN[0].stepScores[q][c][k], ok)); if !ok { break }
+                    }
+                }
+            }
+            print(String(format: "step AUROC up to the first error: clean train %.3f, test %.3f",
+                         auroc(trainPairs.map(\.0), trainPairs.map(\.1)) ?? .nan, auroc(testPairs.map(\.0), testPairs.map(\.1)) ?? .nan))
             for (k, v) in buckets.sorted(by: { $0.key < $1.key }) { print(String(format: "mean p(+) %@: %.3f over %d", k, v.reduce(0, +) / Float(v.count), v.count)) }
             print("cold start loss: first 20 \(r.coldStart.history.meanLoss(first: 20)), last 20 \(r.coldStart.history.meanLoss(last: 20))")
             // Within one question: how often a correct candidate outscores a wrong one (what
