@@ -29,12 +29,13 @@ extension BertModel {
         let h = config.hiddenSize
         let out = Tensor(uninitializedShape: [batch, length, h])
         if batch * length == 0 { return out }
-        let qkv = encoder.layers.map { FusedProjection(concatenating: [$0.attention.attention.query, $0.attention.attention.key,
-                                                                      $0.attention.attention.value]) }
+        // Built once per pass, shared by both workers (no copy while the parameters stay colocated).
+        let projections = encoder.layers.map { FusedProjection(concatenating: [$0.attention.attention.query, $0.attention.attention.key,
+                                                                              $0.attention.attention.value]) }
         let workers = Swift.min(Parallel.workers, batch)
         if workers <= 1 {
             encode(ids: ids[...], batch: batch, length: length, attentionMask: attentionMask?[...], typeIDs: typeIDs?[...],
-                   qkv: qkv, into: out.storage.pointer, parallel: true)
+                   projections: projections, into: out.storage.pointer, parallel: true)
             return out
         }
         let savedThreads = openblas_get_num_threads()
@@ -47,15 +48,16 @@ extension BertModel {
             guard first < last else { return }
             let rows = (first * length)..<(last * length)
             encode(ids: ids[rows], batch: last - first, length: length, attentionMask: attentionMask?[rows],
-                   typeIDs: typeIDs?[rows], qkv: qkv, into: base + first * length * h, parallel: false)
+                   typeIDs: typeIDs?[rows], projections: projections, into: base + first * length * h, parallel: false)
         }
         return out
     }
 
     /// The encoder on `batch` sequences (slices indexed from their own start index), written to `x`
-    /// ([batch * length, hidden]). `parallel`: split each op across the cores.
+    /// ([batch * length, hidden]); `projections` are the blocks' stacked q/k/v projections.
+    /// `parallel`: split each op across the cores.
     private func encode(ids: ArraySlice<Int>, batch: Int, length: Int, attentionMask: ArraySlice<Int>?, typeIDs: ArraySlice<Int>?,
-                        qkv fused: [FusedProjection], into x: UnsafeMutablePointer<Float>, parallel: Bool) {
+                        projections: [FusedProjection], into x: UnsafeMutablePointer<Float>, parallel: Bool) {
         let c = config
         let h = c.hiddenSize, inner = c.intermediateSize, heads = c.numAttentionHeads, d = h / heads
         let n = batch * length
@@ -101,7 +103,7 @@ extension BertModel {
         let cp = ctx.storage.pointer, ap = a.storage.pointer, mp = mid.storage.pointer
 
         for (index, block) in encoder.layers.enumerated() {
-            let projection = fused[index]
+            let projection = projections[index]
             BertModel.linear(x, rows: n, inFeatures: h, weight: projection.weight.basePointer, bias: projection.bias?.basePointer,
                              outFeatures: 3 * h, into: qkvp, parallel: parallel)
             BertModel.attention(qkv: qkvp, into: cp, batch: batch, length: length, heads: heads,
@@ -121,7 +123,7 @@ extension BertModel {
                 BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: ln2.eps, parallel: parallel)
             }
         }
-        withExtendedLifetime((word, pos, type, qkv, ctx, a, mid, fused)) {}
+        withExtendedLifetime((word, pos, type, qkv, ctx, a, mid, projections)) {}
     }
 
     /// Calls `body` with pointers to contiguous copies of `tensors`.
