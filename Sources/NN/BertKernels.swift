@@ -34,10 +34,6 @@ enum BertKernels {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    @inline(__always) static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-    }
-
     /// The sum of `term(i)` over `0..<n` (`vector(i)` gives the terms i..<i+16). Explicit lanes
     /// because LLVM may not reassociate a float sum, so a plain loop would be one scalar
     /// addition chain (about 3 cycles a float); two vector accumulators keep several in flight.
