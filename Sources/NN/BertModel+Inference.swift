@@ -10,8 +10,10 @@ import Autodiff
 /// - Every Linear is one `cblas_sgemm` on the weight as stored ([out, in], a transpose flag),
 ///   accumulating (beta = 1) onto a buffer pre-filled with the bias, or with bias + residual for
 ///   the two output projections, so a residual add costs no extra pass.
-/// - The 1/sqrt(d) scale is folded into the query product's alpha and bias.
-/// - Attention runs per (sequence, head) on strided views of the q/k/v buffers (lda = hidden),
+/// - Query, key and value are one product with the stacked [3H, H] weight (`FusedProjection`)
+///   into one [tokens, 3H] buffer.
+/// - The 1/sqrt(d) scale is the alpha of the score product.
+/// - Attention runs per (sequence, head) on strided views of the q/k/v buffer (lda = 3 * hidden),
 ///   scores and probs·v through sgemm, the softmax fused with the padding mask. The pairs are
 ///   split across both cores with BLAS single-threaded meanwhile (these products are small).
 ///   With a right-padded mask (1...1 0...0), padding keys are skipped outright, which is exact:
@@ -27,10 +29,13 @@ extension BertModel {
         let h = config.hiddenSize
         let out = Tensor(uninitializedShape: [batch, length, h])
         if batch * length == 0 { return out }
+        // Built once per pass, shared by both workers (no copy while the parameters stay colocated).
+        let projections = encoder.layers.map { FusedProjection(concatenating: [$0.attention.attention.query, $0.attention.attention.key,
+                                                                              $0.attention.attention.value]) }
         let workers = Swift.min(Parallel.workers, batch)
         if workers <= 1 {
             encode(ids: ids[...], batch: batch, length: length, attentionMask: attentionMask?[...], typeIDs: typeIDs?[...],
-                   into: out.storage.pointer, parallel: true)
+                   projections: projections, into: out.storage.pointer, parallel: true)
             return out
         }
         let savedThreads = openblas_get_num_threads()
@@ -43,15 +48,16 @@ extension BertModel {
             guard first < last else { return }
             let rows = (first * length)..<(last * length)
             encode(ids: ids[rows], batch: last - first, length: length, attentionMask: attentionMask?[rows],
-                   typeIDs: typeIDs?[rows], into: base + first * length * h, parallel: false)
+                   typeIDs: typeIDs?[rows], projections: projections, into: base + first * length * h, parallel: false)
         }
         return out
     }
 
     /// The encoder on `batch` sequences (slices indexed from their own start index), written to `x`
-    /// ([batch * length, hidden]). `parallel`: split each op across the cores.
+    /// ([batch * length, hidden]); `projections` are the blocks' stacked q/k/v projections.
+    /// `parallel`: split each op across the cores.
     private func encode(ids: ArraySlice<Int>, batch: Int, length: Int, attentionMask: ArraySlice<Int>?, typeIDs: ArraySlice<Int>?,
-                        into x: UnsafeMutablePointer<Float>, parallel: Bool) {
+                        projections: [FusedProjection], into x: UnsafeMutablePointer<Float>, parallel: Bool) {
         let c = config
         let h = c.hiddenSize, inner = c.intermediateSize, heads = c.numAttentionHeads, d = h / heads
         let n = batch * length
@@ -89,19 +95,18 @@ extension BertModel {
             }
         }
 
-        let q = Tensor(uninitializedShape: [n, h]), k = Tensor(uninitializedShape: [n, h]), v = Tensor(uninitializedShape: [n, h])
+        // q | k | v side by side in one buffer: row r holds q_r, k_r, v_r (leading dimension 3h).
+        let qkv = Tensor(uninitializedShape: [n, 3 * h])
         let ctx = Tensor(uninitializedShape: [n, h]), a = Tensor(uninitializedShape: [n, h])
         let mid = Tensor(uninitializedShape: [n, inner])
-        let qp = q.storage.pointer, kp = k.storage.pointer, vp = v.storage.pointer
+        let qkvp = qkv.storage.pointer
         let cp = ctx.storage.pointer, ap = a.storage.pointer, mp = mid.storage.pointer
-        let scale = 1 / Float(d).squareRoot()
 
-        for block in encoder.layers {
-            let att = block.attention.attention
-            BertModel.linear(x, rows: n, inFeatures: h, att.query, into: qp, alpha: scale, parallel: parallel)
-            BertModel.linear(x, rows: n, inFeatures: h, att.key, into: kp, parallel: parallel)
-            BertModel.linear(x, rows: n, inFeatures: h, att.value, into: vp, parallel: parallel)
-            BertModel.attention(q: qp, k: kp, v: vp, into: cp, batch: batch, length: length, heads: heads,
+        for (index, block) in encoder.layers.enumerated() {
+            let projection = projections[index]
+            BertModel.linear(x, rows: n, inFeatures: h, weight: projection.weight.basePointer, bias: projection.bias?.basePointer,
+                             outFeatures: 3 * h, into: qkvp, parallel: parallel)
+            BertModel.attention(qkv: qkvp, into: cp, batch: batch, length: length, heads: heads,
                                 headDimension: d, keyCounts: keyCounts, additive: additive, parallel: parallel)
             // a = LN(ctx Wo^T + bo + x)
             BertModel.linear(cp, rows: n, inFeatures: h, block.attention.output.dense, into: ap, residual: x, parallel: parallel)
@@ -118,7 +123,7 @@ extension BertModel {
                 BertKernels.layerNorm(x, rows: n, n: h, weight: ps[0], bias: ps[1], eps: ln2.eps, parallel: parallel)
             }
         }
-        withExtendedLifetime((word, pos, type, q, k, v, ctx, a, mid)) {}
+        withExtendedLifetime((word, pos, type, qkv, ctx, a, mid, projections)) {}
     }
 
     /// Calls `body` with pointers to contiguous copies of `tensors`.
@@ -127,24 +132,32 @@ extension BertModel {
         withExtendedLifetime(cs) { body(cs.map { UnsafePointer($0.basePointer) }) }
     }
 
-    /// `out = alpha * (x W^T + b) (+ residual)` for `x` [rows, in] and `layer` [out, in].
+    /// `out = x W^T + b (+ residual)` for `x` [rows, in] and `layer` [out, in].
     static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, _ layer: Linear,
-                       into out: UnsafeMutablePointer<Float>, alpha: Float = 1, residual: UnsafePointer<Float>? = nil,
-                       parallel: Bool) {
+                       into out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, parallel: Bool) {
         let w = layer.weight.value.contiguous()
         let bias = layer.bias?.value.contiguous()
-        let m = layer.outFeatures
-        // Pre-fill with alpha*b (+ residual) so the product accumulates onto it (beta = 1).
+        linear(x, rows: rows, inFeatures: inFeatures, weight: w.basePointer, bias: bias?.basePointer, outFeatures: layer.outFeatures,
+               into: out, residual: residual, parallel: parallel)
+        withExtendedLifetime((w, bias)) {}
+    }
+
+    /// `out = x W^T + b (+ residual)` for `x` [rows, in] and `weight` [outFeatures, in] (row-major, as
+    /// stored: the product takes it with a transpose flag, no copy).
+    static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                       outFeatures m: Int, into out: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil,
+                       parallel: Bool) {
+        // Pre-fill with b (+ residual) so the product accumulates onto it (beta = 1): OpenBLAS
+        // would otherwise make its own pass to zero the output for beta = 0.
         BertKernels.split(rows, parallel: parallel, minimumPerChunk: 256) { range in
             for r in range {
                 let row = out + r * m
-                if let b = bias {
-                    let bp = b.basePointer
+                if let bp = bias {
                     if let res = residual {
                         let rp = res + r * m
-                        for i in 0..<m { row[i] = rp[i] + alpha * bp[i] }
+                        for i in 0..<m { row[i] = rp[i] + bp[i] }
                     } else {
-                        for i in 0..<m { row[i] = alpha * bp[i] }
+                        row.update(from: bp, count: m)
                     }
                 } else if let res = residual {
                     row.update(from: res + r * m, count: m)
@@ -154,8 +167,7 @@ extension BertModel {
             }
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(inFeatures),
-                    alpha, x, Int32(inFeatures), w.basePointer, Int32(inFeatures), 1, out, Int32(m))
-        withExtendedLifetime((w, bias)) {}
+                    1, x, Int32(inFeatures), w, Int32(inFeatures), 1, out, Int32(m))
     }
 
     static func activate(_ p: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation, parallel: Bool) {
@@ -170,11 +182,15 @@ extension BertModel {
         }
     }
 
-    /// Multi-head attention of pre-scaled q, k, v ([B*T, H] each) into `ctx` [B*T, H].
-    static func attention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+    /// Multi-head attention of q, k, v (side by side in `qkv`, [B*T, 3H]) into `ctx` [B*T, H].
+    /// The 1/sqrt(d) scale is the score product's alpha.
+    static func attention(qkv: UnsafePointer<Float>,
                           into ctx: UnsafeMutablePointer<Float>, batch: Int, length t: Int, heads: Int,
                           headDimension d: Int, keyCounts: [Int], additive: [Float]?, parallel: Bool) {
         let h = heads * d
+        let ld = 3 * h
+        let q = qkv, k = qkv + h, v = qkv + 2 * h
+        let scale = 1 / Float(d).squareRoot()
         let pairs = batch * heads
         let workers = parallel ? Swift.min(Parallel.workers, pairs) : 1
         let savedThreads = openblas_get_num_threads()
@@ -188,21 +204,21 @@ extension BertModel {
                 for pair in (w * per)..<Swift.min(pairs, (w + 1) * per) {
                     let b = pair / heads, head = pair % heads
                     let keys = keyCounts[b]
-                    let base = b * t * h + head * d
+                    let base = b * t * ld + head * d, out = b * t * h + head * d
                     if keys == 0 {
                         // All keys are padding: every score gets the same mask value, so the
                         // module path (and torch) give uniform weights over all keys.
                         scores.update(repeating: 1 / Float(t), count: t * t)
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t),
-                                    1, scores, Int32(t), v + base, Int32(h), 0, ctx + base, Int32(h))
+                                    1, scores, Int32(t), v + base, Int32(ld), 0, ctx + out, Int32(h))
                         continue
                     }
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(keys), Int32(d),
-                                1, q + base, Int32(h), k + base, Int32(h), 0, scores, Int32(keys))
+                                scale, q + base, Int32(ld), k + base, Int32(ld), 0, scores, Int32(keys))
                     let mask = maskBase.map { $0 + b * t }
                     for r in 0..<t { BertKernels.softmaxRow(scores + r * keys, keys, mask: mask) }
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(keys),
-                                1, scores, Int32(keys), v + base, Int32(h), 0, ctx + base, Int32(h))
+                                1, scores, Int32(keys), v + base, Int32(ld), 0, ctx + out, Int32(h))
                 }
             }
             if workers > 1 {

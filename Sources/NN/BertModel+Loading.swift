@@ -54,6 +54,7 @@ extension BertModel {
             throw CheckpointError(path: file.path, problem: "shape mismatch with config.json: " + mismatched.joined(separator: "; "))
         }
         for (name, p) in named { p.value = try file.tensor(stored(name)!) }
+        model.colocateAttentionProjections()
         model.eval()
         return model
     }

@@ -83,6 +83,17 @@ public final class BertModel: Module {
         child("embeddings", embeddings)
         child("encoder", encoder)
         if let p = pooler { child("pooler", p) }
+        colocateAttentionProjections()
+    }
+
+    /// Puts each block's query, key and value parameters side by side in one buffer (as views), so
+    /// the inference path runs the three projections as one matrix product without copying
+    /// weights (`FusedProjection`). Called after the parameters are created or loaded.
+    func colocateAttentionProjections() {
+        for block in encoder.layers {
+            let attention = block.attention.attention
+            FusedProjection.colocate([attention.query, attention.key, attention.value])
+        }
     }
 
     /// The last hidden state [batch, length, hidden] for `ids` (row-major [batch, length]).
