@@ -7,9 +7,8 @@ import Tensors
 /// Every number is small on purpose: operands are 1...`maxOperand` (9), `*` only multiplies by 2
 /// or 3, and every intermediate value of the correct solution stays in 0...`maxValue` (20). The
 /// arithmetic facts a PRM must know to check a step are then a table of a few hundred entries
-/// (each number is one token of the word tokenizer). A 2-layer transformer learns that table for
-/// a single step in about a minute of CPU; inside these multi-step conversations it does not yet
-/// (docs/prm.md, "Status and diagnosis").
+/// (each number is one token of the word tokenizer, and the PRM presets give number tokens their
+/// value as a feature). The measurements behind these sizes are in docs/prm.md.
 ///
 /// A noisy solver gets each operation wrong with a probability that varies per question; a wrong
 /// result is another value in the same range (often a near miss, off by 1 or 2) chosen so that the
@@ -17,7 +16,7 @@ import Tensors
 /// the error propagates and the final answer is right exactly when every step is (a later error
 /// never lands back on the correct value). Each question has a "trap": one step that the solver
 /// gets wrong more often, and mostly in the same way, so wrong candidates of one question often
-/// agree on a wrong answer and majority voting is not near the oracle.
+/// agree on a wrong answer and majority voting is far from the oracle.
 /// A step is labelled `+` while the solution is correct up to and including it (the PRM
 /// convention), `-` from the first error on.
 ///
@@ -68,9 +67,11 @@ public struct ArithmeticBenchmark: Sendable {
         public var errorRate: Double
         public var spread: Double = 0.6
         /// A question's trap step is wrong with its rate times this (at most 0.9).
-        public var trapFactor: Double = 2.0
-        /// When the trap step is wrong, the probability that the result is the question's trap value.
-        public var trapConsistency: Double = 0.7
+        public var trapFactor: Double = 3.0
+        /// When the trap step is wrong, the probability that the result is the question's trap
+        /// value: a systematic misconception, so that wrong candidates often agree and majority
+        /// voting is far from the oracle (as with real models; see docs/prm.md).
+        public var trapConsistency: Double = 0.9
         /// Probability that a (non-trap) wrong result is a near miss (off by 1 or 2) rather than
         /// any other value in range.
         public var nearMiss: Double = 0.6
@@ -86,9 +87,10 @@ public struct ArithmeticBenchmark: Sendable {
         public var candidatesPerQuestion = 8
         /// Mean probability that the solver gets one operation wrong (see `SolverProfile`).
         public var solverErrorRate = 0.16
-        /// The training solver's error rate (nil: `solverErrorRate`). Training solutions may come
-        /// from a weaker solver than the one being reranked, so that errors are not rare in them.
-        public var trainSolverErrorRate: Double?
+        /// The training solver's error rate (nil: `solverErrorRate`). Training solutions come from
+        /// a weaker solver than the one being reranked (as the reference samples its training
+        /// solutions at a high temperature), so that wrong steps are not rare in them.
+        public var trainSolverErrorRate: Double? = 0.35
         /// The solver's other settings (its `errorRate` is replaced by `solverErrorRate`).
         public var solver = SolverProfile(errorRate: 0.2)
         /// Every intermediate value of a correct solution (and of a wrong one) lies in 0...maxValue.
@@ -98,15 +100,22 @@ public struct ArithmeticBenchmark: Sendable {
         public var testMaxOperand = 9
         public var systemPrompt = "Check each step."
 
-        /// Defaults: four domains of 500 (clean, noisy with 35% flips, easy, shifted), 200 meta,
-        /// 200 test questions with 8 candidates.
-        public init(seed: UInt64 = 0, trainPerDomain: Int = 500, noiseRate: Double = 0.35) {
+        /// Defaults: 8000 training instances in four domains mixed 4:2:1:1 (clean; noisy with 35%
+        /// flips; easy; shifted; `trainSize / 4` noisy, `trainSize / 8` easy and shifted each, the
+        /// rest clean), 200 meta, 200 test questions with 8 candidates.
+        ///
+        /// The mix is measured (docs/prm.md): with four equal domains of 2000 the label noise of
+        /// half the data keeps the `small` PRM from learning to check steps in a 1000-step cold
+        /// start; with half of the data clean it does, and the noisy and shifted quarters still
+        /// cost it accuracy, which is what reweighting is for.
+        public init(seed: UInt64 = 0, trainSize: Int = 8000, noiseRate: Double = 0.35) {
             self.seed = seed
+            let noisy = trainSize / 4, small = trainSize / 8
             domains = [
-                TrainDomain(name: "clean", count: trainPerDomain, labels: .clean, operations: 2...4, maxOperand: 9),
-                TrainDomain(name: "noisy", count: trainPerDomain, labels: .noisy(flipRate: noiseRate), operations: 2...4, maxOperand: 9),
-                TrainDomain(name: "easy", count: trainPerDomain, labels: .clean, operations: 1...1, maxOperand: 4),
-                TrainDomain(name: "shifted", count: trainPerDomain, labels: .shifted, operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "clean", count: trainSize - noisy - 2 * small, labels: .clean, operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "noisy", count: noisy, labels: .noisy(flipRate: noiseRate), operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "easy", count: small, labels: .clean, operations: 1...1, maxOperand: 4),
+                TrainDomain(name: "shifted", count: small, labels: .shifted, operations: 2...4, maxOperand: 9),
             ]
         }
 

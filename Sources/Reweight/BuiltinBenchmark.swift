@@ -69,8 +69,8 @@ public enum BuiltinBenchmark {
         var o = ColdStartOptions()
         o.lr = 2e-3
         o.weightDecay = 0.01
-        o.iterations = 600
-        o.batchSize = 16
+        o.iterations = 1000
+        o.batchSize = 64
         o.gradientClipping = 1.0
         o.schedulerType = "cosine_warmup"
         o.warmupRatio = 0.05

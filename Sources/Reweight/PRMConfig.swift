@@ -55,15 +55,23 @@ public struct PRMConfig: Codable, Equatable, Sendable {
 
     /// A named preset, both with rotary positions (RoPE, as the Qwen-family models of the
     /// reference; on the one-step checking probe of docs/prm.md it did as well as or better than
-    /// learned absolute positions):
+    /// learned absolute positions) and number features (a model trained from scratch has no
+    /// pretraining to tell it that "12" follows "11"; on the built-in benchmark they lift the
+    /// step AUROC from 0.74 to 0.85, docs/prm.md):
     /// - `tiny`: d=32, 2 layers, 2 heads, FFN 64, 256 positions. For tests (a forward and
     ///   backward on a few instances takes milliseconds in debug).
     /// - `small`: d=64, 2 layers, 4 heads, FFN 128, 256 positions. The default of the built-in
-    ///   benchmark: a cold start on its 2000 instances runs in under a minute on 2 cores.
+    ///   benchmark (its 1000-step cold start of batch 64 takes about two minutes on 2 cores).
     public static func preset(_ name: String) throws -> PRMConfig {
         switch name {
-        case "tiny": return PRMConfig(hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxLength: 256, positionEmbeddingType: .rotary)
-        case "small": return PRMConfig(hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, maxLength: 256, positionEmbeddingType: .rotary)
+        case "tiny":
+            var c = PRMConfig(hiddenSize: 32, numLayers: 2, numHeads: 2, intermediateSize: 64, maxLength: 256, positionEmbeddingType: .rotary)
+            c.numberFeatures = true
+            return c
+        case "small":
+            var c = PRMConfig(hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 128, maxLength: 256, positionEmbeddingType: .rotary)
+            c.numberFeatures = true
+            return c
         default: throw PRMError.unknownPreset(name, valid: presetNames)
         }
     }

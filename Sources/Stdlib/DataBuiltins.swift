@@ -38,7 +38,7 @@ enum DataBuiltins {
                example: "let v1 = load_meta_v1(path_join(shared_data(), \"dreamprm/meta.json\"), skip_invalid: true)\nprint(len(v1.skipped) > 0)",
                DatasetIO.readMetaV1) { .meta($0) },
         reader("load_candidates", "Reads a test set: question, candidates, true_false per candidate (for best-of-N).",
-               example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nsave_candidates(b.test, \"/tmp/dprm-example-test.json\")\nprint(len(load_candidates(\"/tmp/dprm-example-test.json\")))",
+               example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nsave_candidates(b.test, \"/tmp/dprm-example-test.json\")\nprint(len(load_candidates(\"/tmp/dprm-example-test.json\")))",
                DatasetIO.readCandidates) { .candidates($0) },
         reader("load_prmbench", "Reads a PRMBench JSONL file as step-labelled instances (+ until the first error step).",
                example: "let pb = load_prmbench(path_join(shared_data(), \"prmbench/prm800k_test_p1_4o_circular.jsonl\"), limit: 4)\nprint(len(pb))",
@@ -48,7 +48,7 @@ enum DataBuiltins {
                DatasetIO.readBBM) { .train($0) },
         Builtin("save_train", "save_train(dataset, path)", "Writes training instances in the DreamPRM-1.5 format (atomic).",
                 help: "The file is written to a temporary name and renamed, so a crash never leaves half a file. load_train reads it back.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_train(b.train, \"/tmp/dprm-example-train.json\")") { args in
+                example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_train(b.train, \"/tmp/dprm-example-train.json\")") { args in
             try save(args) { content, path in
                 guard case .train(let x) = content else { return false }
                 try DatasetIO.writeTrain(x, to: path); return true
@@ -56,7 +56,7 @@ enum DataBuiltins {
         },
         Builtin("save_meta", "save_meta(dataset, path)", "Writes meta instances in the DreamPRM-1.5 format (atomic).",
                 help: "Every step's gpt turn is '+' and the whole-solution label goes to true_false, as in meta_MMMU_Pro.json. load_meta reads it back.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_meta(b.meta, \"/tmp/dprm-example-meta.json\")") { args in
+                example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_meta(b.meta, \"/tmp/dprm-example-meta.json\")") { args in
             try save(args) { content, path in
                 guard case .meta(let x) = content else { return false }
                 try DatasetIO.writeMeta(x, to: path); return true
@@ -64,24 +64,25 @@ enum DataBuiltins {
         },
         Builtin("save_candidates", "save_candidates(dataset, path)", "Writes candidate sets in the DreamPRM-1.5 test format (atomic).",
                 help: "One record per question: question, image_path, candidates (texts) and true_false per candidate. load_candidates reads it back.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nsave_candidates(b.test, \"/tmp/dprm-example-cands.json\")") { args in
+                example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_candidates(b.test, \"/tmp/dprm-example-cands.json\")") { args in
             try save(args) { content, path in
                 guard case .candidates(let x) = content else { return false }
                 try DatasetIO.writeCandidates(x, to: path); return true
             }
         },
-        Builtin("benchmark", "benchmark(seed: 0, train_per_domain: 500, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
+        Builtin("benchmark", "benchmark(seed: 0, train_size: 8000, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
                 "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains}.",
                 help: """
-                Training domains differ in difficulty and label quality: clean, noisy (Monte Carlo-like \
-                flips at rate `noise`), easy, and shifted-by-one labels; the domain is in each instance's \
+                `train_size` training instances in four domains mixed 4:2:1:1 that differ in difficulty and \
+                label quality: clean, noisy (Monte Carlo-like flips at rate `noise`), easy, and \
+                shifted-by-one labels; the domain is in each instance's \
                 `domain` field, never in its text. `meta` has whole-solution labels from the test \
                 distribution; `test` has `candidates` sampled solutions per question from a noisy solver.
                 """,
-                example: "let b = benchmark(seed: 3, train_per_domain: 10, meta: 5, test: 4)\nprint(b.train.domains())") { args in
-            try Convert.checkKeywords(args, ["seed", "train_per_domain", "noise", "meta", "test", "candidates", "error_rate"])
+                example: "let b = benchmark(seed: 3, train_size: 40, meta: 5, test: 4)\nprint(b.train.domains())") { args in
+            try Convert.checkKeywords(args, ["seed", "train_size", "noise", "meta", "test", "candidates", "error_rate"])
             var config = ArithmeticBenchmark.Config(seed: UInt64(try args.int(0, "seed", default: 0)),
-                                                    trainPerDomain: try args.int(nil, "train_per_domain", default: 500),
+                                                    trainSize: try args.int(nil, "train_size", default: 8000),
                                                     noiseRate: try args.number(nil, "noise", default: 0.35))
             config.metaCount = try args.int(nil, "meta", default: config.metaCount)
             config.testQuestions = try args.int(nil, "test", default: config.testQuestions)

@@ -56,7 +56,7 @@ enum PRMBuiltins {
     static let registry = BuiltinRegistry(module: "prm", builtins: [
         Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets], positions: nil) or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
                 help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 5, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
+                example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
             try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length", "positions"])
             if args.optional(nil, "backbone") != nil {
                 let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
@@ -80,14 +80,14 @@ enum PRMBuiltins {
         },
         Builtin("prm_load", "prm_load(path)", "Loads a PRM checkpoint directory written by prm.save(path).",
                 help: "The directory holds model.safetensors, config.json and tokenizer.json. A missing or corrupt file is an error naming it.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
+                example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
             let path = try args.string(0, "path")
             return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
         },
         Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true)",
                 "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
                 help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 4, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
+                example: "let b = benchmark(seed: 1, train_size: 16, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
             try Convert.checkKeywords(args, coldStartKeywords)
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let train = try trainInstances(args, 1, "train")
@@ -113,7 +113,7 @@ enum PRMBuiltins {
         Builtin("best_of_n", "best_of_n(prm, test, aggregation: \"mean\", out: nil)",
                 "Scores every candidate, picks the highest aggregated score per question; reports accuracy, AUROC and baselines.",
                 help: "Ties go to the lowest candidate index. Baselines on the same data: first candidate, random (expected), self-consistency (majority vote over final answers), oracle. With out: a path, the result is also written as JSON. `aggregation` is a name (\(Aggregation.builtinNames.joined(separator: ", "))) or a function of a list of step scores.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 2, meta: 2, test: 3)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.test])\nlet r = best_of_n(prm, b.test, aggregation: \"min\")\nprint(r.accuracy >= 0)") { args in
+                example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 3)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.test])\nlet r = best_of_n(prm, b.test, aggregation: \"min\")\nprint(r.accuracy >= 0)") { args in
             try Convert.checkKeywords(args, ["prm", "test", "aggregation", "out"])
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let test = try args.native(1, "test", as: DatasetValue.self, expected: "a candidates dataset")

@@ -92,7 +92,7 @@ enum ReweightBuiltins {
         Builtin("instance_table", "instance_table(train, activation: \"Clip\", initialization: 1.0)",
                 "One learnable weight per training instance (keyed by id), through an activation.",
                 help: "Activations: \(WeightActivation.allCases.map(\.rawValue).joined(separator: ", ")). Clip clamps to [-1, 3] with zero gradient outside.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 3, meta: 2, test: 2)\nlet t = instance_table(b.train)\nprint(len(t.weights()))") { args in
+                example: "let b = benchmark(seed: 1, train_size: 12, meta: 2, test: 2)\nlet t = instance_table(b.train)\nprint(len(t.weights()))") { args in
             try Convert.checkKeywords(args, ["train", "activation", "initialization"])
             let train = try PRMBuiltins.trainInstances(args, 0, "train")
             let activation = try Convert.library("instance_table") { try WeightActivation(name: try args.string(nil, "activation", default: "Clip")) }
@@ -113,7 +113,7 @@ enum ReweightBuiltins {
         },
         Builtin("domain_table", "domain_table(train, initialization: 1.0)", "DreamPRM v1: one weight per domain, softplus, divided by the mean.",
                 help: "Every training instance needs a domain (the `dataset` field); the weights always average 1 over domains.",
-                example: "let b = benchmark(seed: 1, train_per_domain: 3, meta: 2, test: 2)\nprint(domain_table(b.train).weights())") { args in
+                example: "let b = benchmark(seed: 1, train_size: 12, meta: 2, test: 2)\nprint(domain_table(b.train).weights())") { args in
             try Convert.checkKeywords(args, ["train", "initialization"])
             let train = try PRMBuiltins.trainInstances(args, 0, "train")
             return .native(WeightingValue(try Convert.library("domain_table") {
@@ -130,7 +130,7 @@ enum ReweightBuiltins {
                 device (cpu), precision (fp32). Also: hypergradient (darts, neumann, cg), darts_alpha, optimizer (adamw, sgd), \
                 warmup (fraction), snapshot_every, out (checkpoint folder), progress. Ctrl-C stops at the next iteration.
                 """,
-                example: "let b = benchmark(seed: 1, train_per_domain: 3, meta: 3, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.meta])\nlet run = reweight(prm, instance_table(b.train), train: b.train, meta: b.meta, iteration_num: 2, progress: false)\nprint(len(run.history.iteration))") { args in
+                example: "let b = benchmark(seed: 1, train_size: 12, meta: 3, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.meta])\nlet run = reweight(prm, instance_table(b.train), train: b.train, meta: b.meta, iteration_num: 2, progress: false)\nprint(len(run.history.iteration))") { args in
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let weights = try args.native(1, "weights", as: WeightingValue.self, expected: "an instance_table, instance_net or domain_table")
             let train = try PRMBuiltins.trainInstances(args, nil, "train")

@@ -2,7 +2,7 @@ import XCTest
 @testable import Datasets
 
 final class TokenizerTemplateTests: XCTestCase {
-    let bench = ArithmeticBenchmark(config: .init(seed: 3, trainPerDomain: 40))
+    let bench = ArithmeticBenchmark(config: .init(seed: 3, trainSize: 160))
 
     func testTokenizerRoundTripAndSpecials() throws {
         let tok = bench.makeTokenizer()

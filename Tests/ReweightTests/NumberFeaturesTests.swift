@@ -6,8 +6,8 @@ import Datasets
 
 final class NumberFeaturesTests: XCTestCase {
     func numberConfig() throws -> PRMConfig {
-        var c = try PRMConfig.preset("tiny")
-        c.numberFeatures = true
+        let c = try PRMConfig.preset("tiny")
+        XCTAssertTrue(c.numberFeatures, "the presets have number features")
         return c
     }
 
@@ -55,7 +55,9 @@ final class NumberFeaturesTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = try numberConfig()
         let prm = ProcessRewardModel(config: config, tokenizer: PRMFixture.tokenizer, seed: 3)
-        let plain = try ProcessRewardModel(preset: "tiny", tokenizer: PRMFixture.tokenizer, seed: 3)
+        var plainConfig = config
+        plainConfig.numberFeatures = false
+        let plain = ProcessRewardModel(config: plainConfig, tokenizer: PRMFixture.tokenizer, seed: 3)
         XCTAssertEqual(prm.parameterCount - plain.parameterCount, 2 * config.hiddenSize)
         let sets = PRMFixture.benchmark.test
         let before = prm.candidateScores(sets)

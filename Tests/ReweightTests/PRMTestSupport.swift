@@ -5,7 +5,7 @@ import Reweight
 /// A small generated benchmark and its tokenizer, shared by the PRM tests (generated once).
 enum PRMFixture {
     static let benchmark: ArithmeticBenchmark = {
-        var c = ArithmeticBenchmark.Config(seed: 11, trainPerDomain: 4)
+        var c = ArithmeticBenchmark.Config(seed: 11, trainSize: 16)
         c.metaCount = 4
         c.testQuestions = 2
         c.candidatesPerQuestion = 4

@@ -8,7 +8,7 @@ import Datasets
 /// The reweighting pipeline end to end on the built-in benchmark with the tiny preset.
 final class ReweightingRunTests: XCTestCase {
     static let bench: ArithmeticBenchmark = {
-        var config = ArithmeticBenchmark.Config(seed: 5, trainPerDomain: 6, noiseRate: 0.35)
+        var config = ArithmeticBenchmark.Config(seed: 5, trainSize: 24, noiseRate: 0.35)
         config.metaCount = 8
         config.testQuestions = 4
         return ArithmeticBenchmark(config: config)

@@ -11,7 +11,7 @@ final class ExampleTests: XCTestCase {
     /// Settings that make every pipeline example run in seconds.
     static let tiny: [(String, Value)] = [
         ("preset", .string("tiny")), ("steps", .number(3)), ("coldstart_steps", .number(3)), ("reweight_steps", .number(2)),
-        ("batch_size", .number(2)), ("meta_batch_size", .number(2)), ("train_per_domain", .number(4)),
+        ("batch_size", .number(2)), ("meta_batch_size", .number(2)), ("train_size", .number(16)),
         ("meta", .number(4)), ("test", .number(4)), ("progress", .bool(false)),
     ]
 

@@ -16,7 +16,7 @@ struct ReweightBench {
         let preset = ProcessInfo.processInfo.environment["DPRM_BENCH_PRESET"] ?? "small"
         let batchSize = 16, warmup = 3, measured = 20
 
-        var config = ArithmeticBenchmark.Config(seed: 0, trainPerDomain: 200)
+        var config = ArithmeticBenchmark.Config(seed: 0, trainSize: 800)
         config.metaCount = 64
         config.testQuestions = 4
         let bench = ArithmeticBenchmark(config: config)
