@@ -105,9 +105,10 @@ public struct ArithmeticBenchmark: Sendable {
         /// rest clean), 200 meta, 200 test questions with 8 candidates.
         ///
         /// The mix is measured (docs/prm.md): with four equal domains of 2000 the label noise of
-        /// half the data keeps the `small` PRM from learning to check steps in a 1000-step cold
-        /// start; with half of the data clean it does, and the noisy and shifted quarters still
-        /// cost it accuracy, which is what reweighting is for.
+        /// half the data keeps the `small` PRM at chance in a 1000-step cold start (test step
+        /// AUROC 0.53); with half of the data clean it learns a weak checking signal (0.66 over
+        /// three seeds, against 0.80 on clean data alone): the noisy and shifted share costs it
+        /// accuracy, which is what reweighting is for.
         public init(seed: UInt64 = 0, trainSize: Int = 8000, noiseRate: Double = 0.35) {
             self.seed = seed
             let noisy = trainSize / 4, small = trainSize / 8

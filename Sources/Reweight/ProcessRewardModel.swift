@@ -16,7 +16,9 @@ public final class PRMNetwork: Module {
     /// Projects each token's numeric features (`numberFeatureTable`) into the residual stream;
     /// nil unless `config.numberFeatures`.
     public let numberEmbedding: Linear?
-    /// [vocabularySize, 2]: (1, value / 10) for a token that is a whole number, zeros otherwise.
+    /// [vocabularySize, 2]: (1, min(value, 100) / 10) for a token that is a whole number, zeros
+    /// otherwise. Saturating at 100 keeps years and other large numbers of real data from
+    /// dominating the embedding; the built-in benchmark's numbers are 0...20.
     public let numberFeatureTable: Tensor?
     /// The token values the table was made from.
     public let numberValues: [Int?]
@@ -39,7 +41,7 @@ public final class PRMNetwork: Module {
             for (id, value) in numberValues.prefix(vocabularySize).enumerated() {
                 guard let value else { continue }
                 table[id * 2] = 1
-                table[id * 2 + 1] = Float(value) / 10
+                table[id * 2 + 1] = Float(min(value, 100)) / 10
             }
             numberFeatureTable = Tensor(shape: [vocabularySize, 2], scalars: table)
             numberEmbedding = Linear(2, config.hiddenSize, bias: false, initialization: initialization, rng: &rng)

@@ -26,6 +26,10 @@ final class NumberFeaturesTests: XCTestCase {
         }
         XCTAssertNil(values[t.plusID])
         XCTAssertNil(values[t.imStartID])
+        // The feature table: (1, value / 10) at number tokens, saturating at 100; zeros elsewhere.
+        let net = PRMNetwork(config: try! PRMConfig.preset("tiny"), vocabularySize: 6, seed: 0,
+                             numberValues: [nil, 0, 7, 12, 2024, nil])
+        XCTAssertEqual(net.numberFeatureTable?.toArray(), [0, 0, 1, 0, 1, 0.7, 1, 1.2, 1, 10, 0, 0])
     }
 
     /// The value projection is a parameter; changing it changes the state of a number token and
