@@ -487,31 +487,16 @@ final class CallSite {
 }
 
 extension Runtime {
-    /// Fast-path call of a bound frame: runs it, pops it, and records the caller in the stack trace on errors.
+    /// Fast-path call of a .dprm function on a bound frame: runs it, pops it, and records the
+    /// caller in the stack trace on errors. Callers pass only functions with a prototype (a fast
+    /// arity), and hold `fn`, which holds the prototype, for the whole call.
     @inline(__always)
     func call(_ fn: Function, _ frame: Frame, _ site: CallSite) throws -> Value {
-        let d = depth.pointee + 1
-        depth.pointee = d
-        if d > maxDepth || interrupt.isSet { throw callRefused(fn, frame, site) }
-        let r: Value
-        do {
-            r = try fn.body(frame)
-        } catch {
-            throw callFailed(error, fn, frame, site)
-        }
-        depth.pointee = d - 1
-        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
-        if ctl.pointee == Unwind.returning {
-            ctl.pointee = Unwind.none
-            let v = ret.move(); ret.initialize(to: .nil)
-            return v
-        }
-        return r
+        try call(Unmanaged.passUnretained(fn.proto.unsafelyUnwrapped), frame, site)
     }
 
-    /// Fast-path call of a plain function (see `Value.plainCallee`) on a bound frame: the same as
-    /// `call`, reading everything from the prototype, which the interpreter keeps alive (so the
-    /// reference is guaranteed for the call without a retain).
+    /// Fast-path call on a bound frame, reading everything from the prototype. For a plain function
+    /// (see `Value.plainCallee`) nothing is retained: the interpreter keeps every prototype alive.
     @inline(__always)
     func call(_ proto: Unmanaged<FunctionProto>, _ frame: Frame, _ site: CallSite) throws -> Value {
         try proto._withUnsafeGuaranteedRef { p in
@@ -551,27 +536,6 @@ extension Runtime {
         var e = error
         if var de = error as? DprmError {
             if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: p.name, location: loc)] }
-            e = de
-        }
-        return callerFrame(e, site.caller, site.src, site.span)
-    }
-
-    @inline(never)
-    func callRefused(_ fn: Function, _ frame: Frame, _ site: CallSite) -> Error {
-        depth.pointee -= 1
-        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
-        let e: DprmError = interrupt.isSet ? interruptedError()
-            : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(fn.name)()")
-        return callerFrame(e, site.caller, site.src, site.span)
-    }
-
-    @inline(never)
-    func callFailed(_ error: Error, _ fn: Function, _ frame: Frame, _ site: CallSite) -> Error {
-        depth.pointee -= 1
-        pop(frame, slotCount: fn.slotCount, boxCount: fn.boxCount)
-        var e = error
-        if var de = error as? DprmError {
-            if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: fn.name, location: loc)] }
             e = de
         }
         return callerFrame(e, site.caller, site.src, site.span)
