@@ -26,10 +26,17 @@ public struct TemplatedInstance: Sendable, Equatable {
 /// Each segment is tokenised separately, so a label position never depends on how the tokenizer
 /// would merge across segment boundaries.
 ///
-/// Training mode writes the label token of each step (`+` when its label is at least 0.5, else
-/// `-`; a soft label's exact value is kept in `labels` for the loss). Scoring mode (meta, test)
-/// writes `+` as a placeholder: with causal attention a step's score depends only on the tokens
-/// up to its label position, so the model never sees the placeholder (the reference does the same).
+/// What the assistant turns hold in the input is `labelInputs`. Scoring mode (meta, test) always
+/// writes `+` placeholders, since the labels are what is being predicted: a step's score depends
+/// on the tokens up to its label position, which include the assistant turns of earlier steps.
+/// In training mode the reference writes each step's label there (`+` when its label is at least
+/// 0.5, else `-`: teacher forcing, `.labels`, the default), so a step's score is the probability
+/// that it is right given that the earlier ones are: the model learns "the step after a `-` is
+/// `-`" from the input and, scored with placeholders, rates the steps after a first error like
+/// correct ones; `prod` (or `min`) aggregation turns these conditional scores into the probability
+/// that the whole solution is right. `.placeholder` writes `+` in training too, so that the model
+/// must find earlier errors itself (slower to learn, measured in docs/prm.md). A soft label's
+/// exact value is kept in `labels` for the loss either way.
 ///
 /// Truncation (`maxLength`): the conversation is cut after the last step whose whole assistant
 /// turn (through its `<|im_end|>\n`) fits; later steps and their labels are dropped and counted
@@ -37,12 +44,22 @@ public struct TemplatedInstance: Sendable, Equatable {
 /// tokens of the header (system prompt and question) with no label position (such a sample
 /// contributes 0 to the loss).
 public struct ChatTemplate: Sendable {
+    /// What the assistant turns of the input hold in training mode.
+    public enum LabelInputs: String, Codable, Sendable, CaseIterable {
+        /// `+` in every turn, as in scoring mode (the label is only the loss target).
+        case placeholder
+        /// Each step's own label (teacher forcing, as the reference's training data).
+        case labels
+    }
+
     public let tokenizer: any Tokenizer
     public var maxLength: Int?
+    public var labelInputs: LabelInputs
 
-    public init(tokenizer: any Tokenizer, maxLength: Int? = nil) {
+    public init(tokenizer: any Tokenizer, maxLength: Int? = nil, labelInputs: LabelInputs = .labels) {
         self.tokenizer = tokenizer
         self.maxLength = maxLength
+        self.labelInputs = labelInputs
     }
 
     /// Tokens of system prompt and question.
@@ -70,7 +87,8 @@ public struct ChatTemplate: Sendable {
         var kept: [Float] = []
         for (k, step) in steps.enumerated() {
             let label = labels?[k] ?? 1
-            let labelToken = labels == nil || label >= 0.5 ? tokenizer.plusID : tokenizer.minusID
+            let writesLabel = labels != nil && labelInputs == .labels
+            let labelToken = !writesLabel || label >= 0.5 ? tokenizer.plusID : tokenizer.minusID
             let (piece, offset) = stepTokens(step, labelToken: labelToken)
             if let maxLength, tokens.count + piece.count > maxLength {
                 if positions.isEmpty { tokens = Array(tokens.prefix(maxLength)) }
@@ -84,7 +102,7 @@ public struct ChatTemplate: Sendable {
         return TemplatedInstance(tokens: tokens, labelPositions: positions, labels: kept)
     }
 
-    /// Training mode for a step-labelled instance.
+    /// Training mode for a step-labelled instance (input turns per `labelInputs`).
     public func encode(_ instance: PRMInstance) -> TemplatedInstance {
         encode(systemPrompt: instance.systemPrompt, question: instance.question, steps: instance.steps, labels: instance.labels)
     }

@@ -40,6 +40,9 @@ public struct ColdStartOptions: Sendable {
     public var checkpointDirectory: String?
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     public var progress = true
+    /// Weight of the auxiliary language-model loss added to the step loss (`lm_loss_weight`; 0,
+    /// the reference's loss, leaves it out). See `ProcessRewardModel.forward`.
+    public var languageModelWeight: Float = 0
 
     public init() {}
 
@@ -56,6 +59,7 @@ public struct ColdStartOptions: Sendable {
         if gradientClipping < 0 { throw fail("gradiant_clipping must be >= 0, got \(gradientClipping)") }
         if !(warmupRatio >= 0 && warmupRatio <= 1) { throw fail("warmup ratio must be in [0, 1], got \(warmupRatio)") }
         if saveEvery < 0 { throw fail("save_every_iterations must be >= 0, got \(saveEvery)") }
+        if !(languageModelWeight >= 0) { throw fail("lm_loss_weight must be >= 0, got \(languageModelWeight)") }
         _ = try schedule()
     }
 
@@ -79,8 +83,9 @@ public struct ColdStartResult {
 }
 
 /// Supervised fine-tuning of `prm` on step-labelled instances: cross-entropy at the label
-/// positions (`ProcessRewardModel.perInstanceLoss`, averaged over the batch), AdamW, a learning
-/// rate schedule, global-norm gradient clipping.
+/// positions (`ProcessRewardModel.perInstanceLoss`, averaged over the batch; plus the weighted
+/// language-model loss when `languageModelWeight > 0`), AdamW, a learning rate schedule,
+/// global-norm gradient clipping. The history records the loss that is minimised.
 ///
 /// Loop, per micro-step 1...iterations (the bi-level engine's order without the upper level):
 /// next batch (shuffled with `seed`, restarting each epoch), loss / gradient_accumulation,
@@ -125,7 +130,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         if shouldStop() { stopped = true; break }
         let batch = loader.next()
         let lr = optimizer.learningRate
-        let loss = prm.meanLoss(batch)
+        let loss = prm.meanLoss(batch, languageModelWeight: options.languageModelWeight)
         let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
         scaled.backward()
         if step % options.gradientAccumulation == 0 {

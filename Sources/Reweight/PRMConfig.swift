@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import NN
 
 /// Sizes of the generative PRM (`ProcessRewardModel`): a decoder-only, pre-norm, causal
@@ -33,6 +34,10 @@ public struct PRMConfig: Codable, Equatable, Sendable {
     /// as xVal's value-scaled number embedding), so the model starts out knowing that "12" is
     /// one more than "11". Checkpoints without the key have none.
     public var numberFeatures = false
+    /// What the assistant turns of a training input hold (`label_inputs`): the step labels
+    /// (`.labels`, teacher forcing as the reference; the default) or `+` placeholders as in
+    /// scoring (`.placeholder`; see `ChatTemplate` and the measurement in docs/prm.md).
+    public var labelInputs: ChatTemplate.LabelInputs = .labels
 
     public init(hiddenSize: Int, numLayers: Int, numHeads: Int, intermediateSize: Int? = nil,
                 maxLength: Int = 256, activation: String = "gelu", layerNormEps: Float = 1e-5,
@@ -104,7 +109,7 @@ public struct PRMConfig: Codable, Equatable, Sendable {
         case intermediateSize = "intermediate_size", maxLength = "max_length", activation
         case layerNormEps = "layer_norm_eps", initializerRange = "initializer_range", dropout
         case positionEmbeddingType = "position_embedding_type", ropeTheta = "rope_theta"
-        case numberFeatures = "number_features"
+        case numberFeatures = "number_features", labelInputs = "label_inputs"
     }
 
     public init(from decoder: Decoder) throws {
@@ -121,6 +126,7 @@ public struct PRMConfig: Codable, Equatable, Sendable {
         positionEmbeddingType = try c.decodeIfPresent(PositionEmbeddingType.self, forKey: .positionEmbeddingType) ?? .absolute
         ropeTheta = try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10_000
         numberFeatures = try c.decodeIfPresent(Bool.self, forKey: .numberFeatures) ?? false
+        labelInputs = try c.decodeIfPresent(ChatTemplate.LabelInputs.self, forKey: .labelInputs) ?? .labels
     }
 }
 

@@ -118,7 +118,7 @@ public final class ProcessRewardModel {
         self.tokenizer = tokenizer
         self.network = PRMNetwork(config: config, vocabularySize: tokenizer.vocabularySize, seed: seed,
                                   numberValues: config.numberFeatures ? PRMNetwork.numberValues(of: tokenizer) : [])
-        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
+        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength, labelInputs: config.labelInputs)
         self.pretrained = nil
     }
 
@@ -131,7 +131,7 @@ public final class ProcessRewardModel {
         self.config = config
         self.tokenizer = tokenizer
         self.network = backbone
-        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength)
+        self.chatTemplate = ChatTemplate(tokenizer: tokenizer, maxLength: config.maxLength, labelInputs: config.labelInputs)
         self.pretrained = pretrained
     }
 
@@ -168,7 +168,7 @@ public final class ProcessRewardModel {
 
     // MARK: Templating
 
-    /// Training mode: label tokens written, labels kept (soft ones exactly).
+    /// Training mode: input turns per `config.labelInputs`, labels kept (soft ones exactly).
     public func template(_ instance: PRMInstance) -> TemplatedInstance { chatTemplate.encode(instance) }
     /// Scoring mode (placeholder `+`s; the whole-solution label is the meta instance's).
     public func template(_ meta: MetaInstance) -> TemplatedInstance { chatTemplate.encode(meta) }
@@ -186,11 +186,32 @@ public final class ProcessRewardModel {
     /// Logits at every label position of the batch, stacked: [total positions, vocab], and the
     /// number of positions of each instance. One padded forward for the whole batch.
     public func stackedLabelLogits(_ batch: [TemplatedInstance]) -> (logits: Variable, counts: [Int]) {
+        let f = forward(batch, languageModel: false)
+        return (f.logits, f.counts)
+    }
+
+    /// What one training forward gives.
+    public struct TrainingForward {
+        /// Logits at every label position, stacked [total positions, vocab].
+        public var logits: Variable
+        /// Label positions per instance.
+        public var counts: [Int]
+        /// Mean next-token cross-entropy over the text (nil unless asked; see `forward`).
+        public var languageModelLoss: Variable?
+    }
+
+    /// One padded forward for the whole batch: the label logits and, with `languageModel`, the
+    /// language-model loss: the mean cross-entropy of predicting each next token of the
+    /// conversation at every position except the label positions and the last one (the label
+    /// tokens themselves are the step loss's business). The PRM of the reference starts from a
+    /// pretrained language model that already predicts text, arithmetic included; a PRM trained
+    /// from scratch gets that knowledge from this auxiliary loss (docs/prm.md has the measurement).
+    public func forward(_ batch: [TemplatedInstance], languageModel: Bool) -> TrainingForward {
         let counts = batch.map(\.labelPositions.count)
         let total = counts.reduce(0, +)
         let v = vocabularySize
         guard !batch.isEmpty, total > 0 else {
-            return (Variable(Tensor.zeros([0, v])), counts)
+            return TrainingForward(logits: Variable(Tensor.zeros([0, v])), counts: counts, languageModelLoss: nil)
         }
         // Instances without label positions still take part (their rows are simply not read);
         // dropping them would save little and complicate the bookkeeping.
@@ -211,8 +232,29 @@ public final class ProcessRewardModel {
             }
         }
         let h = network.hidden(ids: ids, batch: batch.count, length: length, lengths: batch.map(\.tokens.count))
-        let picked = h.reshaped([batch.count * length, network.hiddenSize]).indexSelect(axis: 0, indices: rows)
-        return (network.stepLogits(picked), counts)
+            .reshaped([batch.count * length, network.hiddenSize])
+        let logits = network.stepLogits(h.indexSelect(axis: 0, indices: rows))
+        return TrainingForward(logits: logits, counts: counts,
+                               languageModelLoss: languageModel ? nextTokenLoss(hidden: h, batch: batch, length: length) : nil)
+    }
+
+    /// Mean next-token cross-entropy at the text positions of `forward` (nil when there are none).
+    private func nextTokenLoss(hidden h: Variable, batch: [TemplatedInstance], length: Int) -> Variable? {
+        var rows: [Int] = [], targets: [Int] = []
+        for (b, inst) in batch.enumerated() {
+            let labelPositions = Set(inst.labelPositions)
+            for t in 0..<max(0, inst.tokens.count - 1) where !labelPositions.contains(t) {
+                rows.append(b * length + t)
+                targets.append(inst.tokens[t + 1])
+            }
+        }
+        guard !rows.isEmpty else { return nil }
+        let v = vocabularySize
+        let logp = network.stepLogits(h.indexSelect(axis: 0, indices: rows)).logSoftmax()
+        // -1/n at each row's target: the sum is the mean negative log-likelihood.
+        var coefficients = [Float](repeating: 0, count: rows.count * v)
+        for (r, y) in targets.enumerated() { coefficients[r * v + y] = -1 / Float(rows.count) }
+        return (logp * Variable(Tensor(shape: [rows.count, v], scalars: coefficients))).sum()
     }
 
     /// For each instance, its logits at its label positions: [numLabelPositions, vocab]
@@ -309,11 +351,15 @@ public final class ProcessRewardModel {
         }
     }
 
-    /// Mean of `perInstanceLoss` over the batch (the unweighted cold-start loss).
-    public func meanLoss(_ batch: [TemplatedInstance]) -> Variable {
-        let losses = perInstanceLoss(batch)
+    /// Mean of `perInstanceLoss` over the batch, plus `languageModelWeight` times the
+    /// language-model loss of `forward` when it is positive (the cold-start loss).
+    public func meanLoss(_ batch: [TemplatedInstance], languageModelWeight: Float = 0) -> Variable {
+        let f = forward(batch, languageModel: languageModelWeight > 0)
+        let losses = perInstanceLoss(batch, stacked: f.logits, counts: f.counts)
         var total = losses[0]
         for l in losses.dropFirst() { total = total + l }
-        return total / Float(losses.count)
+        let mean = total / Float(losses.count)
+        guard let lm = f.languageModelLoss else { return mean }
+        return mean + lm * languageModelWeight
     }
 }

@@ -56,6 +56,10 @@ public struct ReweightOptions {
     public var checkpointDirectory: String?
     /// `precision`: only fp32 is implemented on the CPU; bf16 is rejected with a clear message.
     public var precision = "fp32"
+    /// `lm_loss_weight`: the auxiliary language-model loss added to the lower loss, unweighted
+    /// (it is about the text, which is not what the instance weights judge; 0 leaves it out, as
+    /// the reference). See `ColdStartOptions.languageModelWeight`.
+    public var languageModelWeight: Float = 0
 
     public init() {}
 
@@ -64,6 +68,7 @@ public struct ReweightOptions {
         if batchSize < 1 { throw BilevelError.invalidConfiguration("batch_size must be >= 1, got \(batchSize)") }
         if metaBatchSize < 1 { throw BilevelError.invalidConfiguration("meta_batch_size must be >= 1, got \(metaBatchSize)") }
         if lr <= 0 || metaLr < 0 { throw BilevelError.invalidConfiguration("lr must be > 0 and meta_lr >= 0") }
+        if !(languageModelWeight >= 0) { throw BilevelError.invalidConfiguration("lm_loss_weight must be >= 0, got \(languageModelWeight)") }
         if !["adamw", "sgd"].contains(optimizer.lowercased()) {
             throw BilevelError.invalidConfiguration("unknown optimizer '\(optimizer)'; choose adamw or sgd")
         }

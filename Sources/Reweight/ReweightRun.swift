@@ -100,22 +100,27 @@ public final class ReweightRun {
 
     // MARK: losses
 
-    /// mean_i(w_i * CE_i) over the batch. With baseline every w_i is 1.
+    /// mean_i(w_i * CE_i) over the batch (with baseline every w_i is 1), plus the unweighted
+    /// language-model loss times `languageModelWeight` when that is positive.
     func lowerLoss(_ batch: [Int]) -> Variable {
         let templated = batch.map { templatedTrain[$0] }
-        let (stacked, counts) = prm.stackedLabelLogits(templated)
-        let losses = prm.perInstanceLoss(templated, stacked: stacked, counts: counts)
+        let f = prm.forward(templated, languageModel: options.languageModelWeight > 0)
+        let losses = prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)
         let ce = Variable.stack(losses)
         lastUnweighted = ce.value.mean(axes: nil).item
+        let weighted: Variable
         if options.baseline {
             lastBatchWeights = Array(repeating: 1, count: batch.count)
-            return ce.mean()
+            weighted = ce.mean()
+        } else {
+            let logits = weighting.readsLogits ? prm.splitLabelLogits(f.logits, f.counts) : []
+            let w = weighting.weights(for: batch.map { train[$0] }, labelLogits: logits,
+                                      plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID)
+            lastBatchWeights = w.value.toArray()
+            weighted = (w * ce).mean()
         }
-        let logits = weighting.readsLogits ? prm.splitLabelLogits(stacked, counts) : []
-        let w = weighting.weights(for: batch.map { train[$0] }, labelLogits: logits,
-                                  plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID)
-        lastBatchWeights = w.value.toArray()
-        return (w * ce).mean()
+        guard let lm = f.languageModelLoss else { return weighted }
+        return weighted + lm * options.languageModelWeight
     }
 
     /// The meta loss on a meta batch at the PRM's current parameters.

@@ -51,13 +51,13 @@ enum PRMBuiltins {
     static let coldStartKeywords = ["prm", "train", "lr", "weight_decay", "iterations", "iteration_num", "batch_size",
                                     "gradient_accumulation", "gradiant_accumulation", "gradient_clipping", "gradiant_clipping",
                                     "scheduler", "scheduler_type", "warmup", "scheduler_step_size", "scheduler_gamma",
-                                    "seed", "save_every", "save_every_iterations", "out", "progress"]
+                                    "seed", "save_every", "save_every_iterations", "out", "progress", "lm_loss_weight"]
 
     static let registry = BuiltinRegistry(module: "prm", builtins: [
-        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets], positions: nil) or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
-                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
+        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets], positions: nil, label_inputs: \"labels\") or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
+                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: what the assistant turns of a training input hold: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
                 example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
-            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length", "positions"])
+            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length", "positions", "label_inputs"])
             if args.optional(nil, "backbone") != nil {
                 let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
                 let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
@@ -75,6 +75,13 @@ enum PRMBuiltins {
                 }
                 config.positionEmbeddingType = type
             }
+            if args.optional(nil, "label_inputs") != nil {
+                let name = try args.string(nil, "label_inputs")
+                guard let inputs = ChatTemplate.LabelInputs(rawValue: name) else {
+                    throw DprmError.runtime("prm_new: unknown label_inputs '\(name)'; valid: \(ChatTemplate.LabelInputs.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                config.labelInputs = inputs
+            }
             let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed", default: 0)))
             return .native(PRMValue(prm))
         },
@@ -84,9 +91,9 @@ enum PRMBuiltins {
             let path = try args.string(0, "path")
             return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
         },
-        Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true)",
+        Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true, lm_loss_weight: 0)",
                 "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
-                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done.",
+                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md).",
                 example: "let b = benchmark(seed: 1, train_size: 16, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
             try Convert.checkKeywords(args, coldStartKeywords)
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
@@ -106,6 +113,7 @@ enum PRMBuiltins {
             o.saveEvery = try args.int(nil, "save_every_iterations", default: try args.int(nil, "save_every", default: 0))
             o.checkpointDirectory = args.optional(nil, "out") == nil ? nil : try args.string(nil, "out")
             o.progress = try args.bool(nil, "progress", default: true)
+            o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: 0))
             let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }
             if result.stopped { try args.interpreter.checkInterrupt() }
             return .native(ColdStartValue(result))

@@ -15,7 +15,7 @@ enum ReweightBuiltins {
         "scheduler_type", "scheduler_step_size", "scheduler_gamma", "warmup",
         "meta_lr", "meta_momentum", "meta_weight_decay", "meta_batch_size", "meta_scheduler_step_size", "meta_scheduler_gamma",
         "aggregation_function", "aggregation", "loss_target", "hypergradient", "darts_alpha", "adam_eps",
-        "snapshot_every", "out", "progress", "device", "precision", "strategy", "local_rank",
+        "snapshot_every", "out", "progress", "device", "precision", "strategy", "local_rank", "lm_loss_weight",
     ]
 
     /// Reads the flags of `reweight` into options; reference spellings win over aliases.
@@ -64,6 +64,7 @@ enum ReweightBuiltins {
         if case .darts = o.hypergradient { o.hypergradient = .darts(alpha: Float(try number("darts_alpha", default: 0.01))) }
         o.adamEpsilon = Float(try number("adam_eps", default: Double(o.adamEpsilon)))
         o.snapshotEvery = try int("snapshot_every", default: 0)
+        o.languageModelWeight = Float(try number("lm_loss_weight", default: 0))
         o.precision = try args.string(nil, "precision", default: "fp32")
         let device = try args.string(nil, "device", default: "cpu")
         guard device == "cpu" else { throw DprmError.type("reweight() device '\(device)': dprm runs on the CPU") }
@@ -128,7 +129,8 @@ enum ReweightBuiltins {
                 scheduler_step_size, scheduler_gamma, meta_lr, meta_momentum, meta_weight_decay, meta_batch_size, \
                 meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+" or "both"), \
                 device (cpu), precision (fp32). Also: hypergradient (darts, neumann, cg), darts_alpha, optimizer (adamw, sgd), \
-                warmup (fraction), snapshot_every, out (checkpoint folder), progress. Ctrl-C stops at the next iteration.
+                warmup (fraction), snapshot_every, out (checkpoint folder), progress, lm_loss_weight (the auxiliary \
+                language-model loss of coldstart, added to the lower loss unweighted). Ctrl-C stops at the next iteration.
                 """,
                 example: "let b = benchmark(seed: 1, train_size: 12, meta: 3, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.meta])\nlet run = reweight(prm, instance_table(b.train), train: b.train, meta: b.meta, iteration_num: 2, progress: false)\nprint(len(run.history.iteration))") { args in
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")

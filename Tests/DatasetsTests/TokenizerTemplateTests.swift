@@ -80,6 +80,24 @@ final class TokenizerTemplateTests: XCTestCase {
         XCTAssertEqual(t.tokens, tok.encode(expected))
     }
 
+    /// `.placeholder` writes `+` in every assistant turn of a training input (as scoring does) and
+    /// keeps the labels as targets; otherwise the tokens are those of `.labels`.
+    func testPlaceholderLabelInputs() throws {
+        let tok = bench.makeTokenizer()
+        let instance = PRMInstance(id: "x", systemPrompt: "Check.", question: "Compute (2 + 3) * 4.",
+                                   steps: ["2 + 3 = 5", "5 * 4 = 21", "Final answer: 21"], labels: [1, 0, 0.3])
+        let forced = ChatTemplate(tokenizer: tok).encode(instance)
+        let placeholder = ChatTemplate(tokenizer: tok, labelInputs: .placeholder).encode(instance)
+        XCTAssertEqual(placeholder.labels, [1, 0, 0.3])
+        XCTAssertEqual(placeholder.labelPositions, forced.labelPositions)
+        XCTAssertEqual(placeholder.labelPositions.map { placeholder.tokens[$0 + 1] }, [tok.plusID, tok.plusID, tok.plusID])
+        let scoring = ChatTemplate(tokenizer: tok).encode(systemPrompt: "Check.", question: instance.question, steps: instance.steps, labels: nil)
+        XCTAssertEqual(placeholder.tokens, scoring.tokens)
+        var differing = zip(forced.tokens, placeholder.tokens).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+        differing.sort()
+        XCTAssertEqual(differing, [forced.labelPositions[1] + 1, forced.labelPositions[2] + 1])
+    }
+
     func testScoringModeUsesPlaceholderAndPrefixesDoNotDependOnLaterSteps() throws {
         let tok = bench.makeTokenizer()
         let template = ChatTemplate(tokenizer: tok)

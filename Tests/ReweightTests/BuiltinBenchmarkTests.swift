@@ -45,6 +45,7 @@ final class BuiltinBenchmarkTests: XCTestCase {
             if let p = env["DPRM_BENCH_POSITIONS"] { options.positionEmbeddingType = PositionEmbeddingType(rawValue: p) }
             if let s = env["DPRM_BENCH_ITERS"], let n = Int(s) { options.coldStart.iterations = n }
             if let s = env["DPRM_BENCH_LR"], let x = Double(s) { options.coldStart.lr = x }
+            if let s = env["DPRM_BENCH_SCHEDULER"] { options.coldStart.schedulerType = s }
             if let s = env["DPRM_BENCH_BATCH"], let n = Int(s) { options.coldStart.batchSize = n }
             if let s = env["DPRM_BENCH_OPERAND"], let n = Int(s) {
                 options.data.testMaxOperand = n
@@ -72,6 +73,12 @@ final class BuiltinBenchmarkTests: XCTestCase {
                 if f.count > 5 { c.numberFeatures = f[5] != 0 }
                 options.modelConfig = c
             }
+            if let s = env["DPRM_BENCH_LABEL_INPUTS"], let inputs = ChatTemplate.LabelInputs(rawValue: s) {
+                var c = try options.modelConfig ?? PRMConfig.preset(options.preset)
+                c.labelInputs = inputs
+                options.modelConfig = c
+            }
+            if let s = env["DPRM_BENCH_LM"], let x = Float(s) { options.coldStart.languageModelWeight = x }
             let r = try BuiltinBenchmark.run(options)
             // Mean p(+) of test steps by kind (correct, the first wrong one, later wrong ones),
             // in all and per step index.
@@ -110,6 +117,11 @@ final class BuiltinBenchmarkTests: XCTestCase {
                          auroc(trainPairs.map(\.0), trainPairs.map(\.1)) ?? .nan, auroc(testPairs.map(\.0), testPairs.map(\.1)) ?? .nan))
             for (k, v) in buckets.sorted(by: { $0.key < $1.key }) { print(String(format: "mean p(+) %@: %.3f over %d", k, v.reduce(0, +) / Float(v.count), v.count)) }
             print("cold start loss: first 20 \(r.coldStart.history.meanLoss(first: 20)), last 20 \(r.coldStart.history.meanLoss(last: 20))")
+            let losses = r.coldStart.history.losses
+            let window = max(1, losses.count / 20)
+            print("cold start loss per \(window) steps: " + stride(from: 0, to: losses.count, by: window).map {
+                String(format: "%.3f", losses[$0..<min(losses.count, $0 + window)].reduce(0, +) / Float(min(window, losses.count - $0)))
+            }.joined(separator: " "))
             // Within one question: how often a correct candidate outscores a wrong one (what
             // best-of-N needs; the pooled AUROC below also compares across questions).
             for b in r.bestOfN {

@@ -219,4 +219,24 @@ final class PRMTests: XCTestCase {
         try "{".write(toFile: dir + "/bad-json/config.json", atomically: true, encoding: .utf8)
         XCTAssertTrue(message(dir + "/bad-json").contains("config.json"), message(dir + "/bad-json"))
     }
+
+    /// `label_inputs`: a placeholder PRM templates a training instance as scoring does; the
+    /// setting survives JSON, and configs without the key are teacher-forced (`.labels`).
+    func testLabelInputsSetting() throws {
+        var config = try PRMConfig.preset("tiny")
+        XCTAssertEqual(config.labelInputs, .labels)
+        config.labelInputs = .placeholder
+        let prm = ProcessRewardModel(config: config, tokenizer: PRMFixture.tokenizer, seed: 1)
+        let instance = try XCTUnwrap(PRMFixture.benchmark.train.first { $0.labels.contains(0) })
+        let training = prm.template(instance)
+        XCTAssertEqual(training.tokens, prm.template(question: instance.question, steps: instance.steps, systemPrompt: instance.systemPrompt).tokens)
+        XCTAssertEqual(training.labels, instance.labels)
+        XCTAssertNotEqual(PRMFixture.tinyPRM().template(instance).tokens, training.tokens)
+        let decoded = try JSONDecoder().decode(PRMConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(decoded.labelInputs, .placeholder)
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        XCTAssertEqual(old["label_inputs"] as? String, "placeholder")
+        old.removeValue(forKey: "label_inputs")
+        XCTAssertEqual(try JSONDecoder().decode(PRMConfig.self, from: JSONSerialization.data(withJSONObject: old)).labelInputs, .labels)
+    }
 }
