@@ -64,13 +64,16 @@ public struct BuiltinBenchmarkResult {
 /// The built-in benchmark: generated data, a cold-started preset PRM, best-of-N with every
 /// aggregation and the baselines.
 public enum BuiltinBenchmark {
-    /// Cold start used by the benchmark (measured on the `small` preset; see the docs of `run`).
+    /// Cold start used by the benchmark (measured on the `small` preset, docs/prm.md): the
+    /// language-model loss at weight 3 gives the from-scratch PRM the arithmetic a pretrained
+    /// model would bring (the test step AUROC on 8000 clean instances went from 0.74-0.80 to 0.91).
     public static var defaultColdStart: ColdStartOptions {
         var o = ColdStartOptions()
         o.lr = 2e-3
         o.weightDecay = 0.01
-        o.iterations = 1000
+        o.iterations = 2000
         o.batchSize = 64
+        o.languageModelWeight = 3
         o.gradientClipping = 1.0
         o.schedulerType = "cosine_warmup"
         o.warmupRatio = 0.05

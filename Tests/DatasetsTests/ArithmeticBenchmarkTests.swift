@@ -6,14 +6,17 @@ final class ArithmeticBenchmarkTests: XCTestCase {
 
     func testSizesAndDefaults() {
         let b = Self.bench
-        XCTAssertEqual(b.train.count, 8000)
+        XCTAssertEqual(b.train.count, 18000)
         XCTAssertEqual(b.meta.count, 200)
         XCTAssertEqual(b.test.count, 200)
         XCTAssertTrue(b.test.allSatisfy { $0.candidates.count == 8 })
         XCTAssertEqual(Dictionary(grouping: b.train, by: { $0.domain! }).mapValues(\.count),
-                       ["clean": 4000, "noisy": 2000, "easy": 1000, "shifted": 1000])
-        // The 4:2:1:1 mix for any size: the remainder goes to the clean domain.
-        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 20).domains.map(\.count), [11, 5, 2, 2])
+                       ["clean": 16000, "noisy": 1000, "easy": 500, "shifted": 500])
+        // The 32:2:1:1 mix for any size: shares rounded, at least one instance in each small
+        // domain, the remainder to the clean domain.
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 20).domains.map(\.count), [17, 1, 1, 1])
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 360).domains.map(\.count), [320, 20, 10, 10])
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 3).domains.map(\.count), [3, 0, 0, 0])
     }
 
     func testDeterministic() {
