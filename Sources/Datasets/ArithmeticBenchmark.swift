@@ -256,7 +256,7 @@ public struct ArithmeticBenchmark: Sendable {
 
     /// Every text of the benchmark (for training a tokenizer that covers it).
     public var corpus: [String] {
-        var texts = [config.systemPrompt, "system\n", "user\n", "assistant\n", "+", "-"]
+        var texts = [config.systemPrompt] + ChatTemplate.templateTexts
         for i in train { texts.append(i.question); texts += i.steps }
         for m in meta { texts.append(m.question); texts += m.steps }
         for t in test { texts.append(t.question); texts += t.candidates }

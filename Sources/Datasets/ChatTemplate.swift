@@ -52,6 +52,11 @@ public struct ChatTemplate: Sendable {
         case labels
     }
 
+    /// Texts every templated conversation holds besides the data (role names and label
+    /// tokens): a tokenizer trained for this template must see them, or it spells them letter
+    /// by letter and every step costs a dozen more positions.
+    public static let templateTexts = ["system\n", "user\n", "assistant\n", "+", "-"]
+
     public let tokenizer: any Tokenizer
     public var maxLength: Int?
     public var labelInputs: LabelInputs

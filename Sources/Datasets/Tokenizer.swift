@@ -77,8 +77,10 @@ public struct WordTokenizer: Tokenizer, Equatable {
         self.numbersAsWords = numbersAsWords
     }
 
-    /// Trains on `corpus`: counts pieces and adds the frequent ones (see the type's doc).
-    public static func train(corpus: [String], maxVocabulary: Int = 2000, minFrequency: Int = 2) -> WordTokenizer {
+    /// Trains on `corpus`: counts pieces and adds the frequent ones (see the type's doc). The
+    /// pieces of `required` (e.g. `ChatTemplate.templateTexts`) come first, whatever their count.
+    public static func train(corpus: [String], maxVocabulary: Int = 2000, minFrequency: Int = 2,
+                             required: [String] = []) -> WordTokenizer {
         var counts: [String: Int] = [:]
         for text in corpus {
             for piece in pieces(of: text, numbersAsWords: true) where !piece.isSpecial {
@@ -89,6 +91,11 @@ public struct WordTokenizer: Tokenizer, Equatable {
             }
         }
         var vocab = baseVocabulary
+        for text in required {
+            for piece in pieces(of: text, numbersAsWords: true) where !piece.isSpecial && !vocab.contains(piece.text) {
+                vocab.append(piece.text)
+            }
+        }
         let known = Set(vocab)
         let candidates = counts.filter { $0.value >= minFrequency && !known.contains($0.key) }
             .sorted { a, b in

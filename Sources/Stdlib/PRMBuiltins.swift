@@ -66,7 +66,8 @@ enum PRMBuiltins {
             }
             let preset = try args.string(0, "preset", default: "small")
             let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
-            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000))
+            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000),
+                                                required: ChatTemplate.templateTexts)
             var config = try Convert.library("prm_new") { try PRMConfig.preset(preset) }
             if args.optional(nil, "positions") != nil {
                 let name = try args.string(nil, "positions")

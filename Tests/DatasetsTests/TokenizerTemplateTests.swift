@@ -80,6 +80,17 @@ final class TokenizerTemplateTests: XCTestCase {
         XCTAssertEqual(t.tokens, tok.encode(expected))
     }
 
+    /// `required` texts are whole tokens whatever their count in the corpus (minFrequency 2 would
+    /// otherwise spell a role name seen once letter by letter).
+    func testRequiredTextsAreWholeTokens() throws {
+        let corpus = ["Compute 2+3.", "Compute 4-1.", "2+3=5"]
+        let plain = WordTokenizer.train(corpus: corpus)
+        let tok = WordTokenizer.train(corpus: corpus, required: ChatTemplate.templateTexts)
+        XCTAssertGreaterThan(plain.encode("assistant\n").count, 2)
+        for text in ["system\n", "user\n", "assistant\n"] { XCTAssertEqual(tok.encode(text).count, 2, text) }
+        XCTAssertEqual(tok.decode(tok.encode("Compute 2+3.")), "Compute 2+3.")
+    }
+
     /// `.placeholder` writes `+` in every assistant turn of a training input (as scoring does) and
     /// keeps the labels as targets; otherwise the tokens are those of `.labels`.
     func testPlaceholderLabelInputs() throws {
