@@ -66,7 +66,7 @@ public struct PRMConfig: Codable, Equatable, Sendable {
     /// - `tiny`: d=32, 2 layers, 2 heads, FFN 64, 256 positions. For tests (a forward and
     ///   backward on a few instances takes milliseconds in debug).
     /// - `small`: d=64, 2 layers, 4 heads, FFN 128, 256 positions. The default of the built-in
-    ///   benchmark (its 1000-step cold start of batch 64 takes about two minutes on 2 cores).
+    ///   benchmark (its 2000-step cold start of batch 64 with the language-model loss takes about three minutes on 2 cores).
     public static func preset(_ name: String) throws -> PRMConfig {
         switch name {
         case "tiny":

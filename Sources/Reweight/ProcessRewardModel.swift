@@ -196,7 +196,7 @@ public final class ProcessRewardModel {
         public var logits: Variable
         /// Label positions per instance.
         public var counts: [Int]
-        /// Mean next-token cross-entropy over the text (nil unless asked; see `forward`).
+        /// Mean next-token cross-entropy over the text (nil unless asked, or when the batch has no label position; see `forward`).
         public var languageModelLoss: Variable?
     }
 
