@@ -7,11 +7,17 @@ public enum LossTarget: String, CaseIterable {
     case plus = "+"
     /// p(+) for correct solutions, p(-) for wrong ones, MSE against 1 (the reference default).
     case both = "both"
+    /// dprm's own, not in the reference: a pairwise ranking loss on the aggregated logit margin
+    /// z(+) - z(-) (see `metaLoss`).
+    case rank = "rank"
 
-    /// Parses `+` or `both`; the error lists the valid names.
+    /// Aggregations that commute with adding a constant to every step (what `rank` needs).
+    public static let shiftEquivariant: [Aggregation.Kind] = [.mean, .min, .max, .last]
+
+    /// Parses `+`, `both` or `rank`; the error lists the valid names.
     public init(name: String) throws {
         guard let t = LossTarget(rawValue: name.lowercased()) else {
-            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+' or 'both'")
+            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+', 'both' or 'rank'")
         }
         self = t
     }
@@ -22,9 +28,19 @@ public enum LossTarget: String, CaseIterable {
 /// Full softmax over the vocabulary at each label position; the step probabilities of one
 /// solution are aggregated by `aggregate` ([k] -> scalar, differentiable); the loss is the mean
 /// over the batch of the squared error. Solutions without a label position contribute nothing.
+///
+/// With `.rank` a solution's score is the aggregate of its steps' logit margins z(+) - z(-)
+/// (= log p(+) - log p(-) under the full softmax) and the loss is the mean over every (correct,
+/// wrong) pair of the batch of softplus(score(wrong) - score(correct)); a batch without such a
+/// pair gives a constant 0. Best-of-N only ranks, and the two MSE targets also reward moving
+/// every step's prior towards one label, which an Instance Table then learns as a preference for
+/// instances by how many `+` or `-` labels they hold (docs/prm.md). Adding the same constant to
+/// every margin leaves the ranking loss unchanged when `aggregate` commutes with it
+/// (`LossTarget.shiftEquivariant`), so that preference has no gradient left.
 public func metaLoss(labelLogits: [Variable], labels: [Bool], plusID: Int, minusID: Int,
                      target: LossTarget, aggregate: (Variable) -> Variable) -> Variable {
     precondition(labelLogits.count == labels.count, "meta loss: \(labelLogits.count) logit sets for \(labels.count) labels")
+    if target == .rank { return rankingMetaLoss(labelLogits: labelLogits, labels: labels, plusID: plusID, minusID: minusID, aggregate: aggregate) }
     var terms: [Variable] = []
     for (logits, label) in zip(labelLogits, labels) where logits.shape[0] > 0 {
         let probs = logits.softmax()
@@ -37,4 +53,21 @@ public func metaLoss(labelLogits: [Variable], labels: [Bool], plusID: Int, minus
     }
     if terms.isEmpty { return Variable(Tensor(0)) }
     return Variable.stack(terms).mean()
+}
+
+/// The `.rank` meta loss (see `metaLoss`).
+private func rankingMetaLoss(labelLogits: [Variable], labels: [Bool], plusID: Int, minusID: Int,
+                             aggregate: (Variable) -> Variable) -> Variable {
+    var scores: [Variable] = []
+    var correct: [Int] = [], wrong: [Int] = []
+    for (logits, label) in zip(labelLogits, labels) where logits.shape[0] > 0 {
+        let margins = logits.selecting(axis: 1, index: plusID) - logits.selecting(axis: 1, index: minusID)
+        if label { correct.append(scores.count) } else { wrong.append(scores.count) }
+        scores.append(aggregate(margins))
+    }
+    if correct.isEmpty || wrong.isEmpty { return Variable(Tensor(0)) }
+    let pairs = correct.flatMap { c in wrong.map { w in (c, w) } }
+    let all = Variable.stack(scores)
+    let gaps = all.indexSelect(axis: 0, indices: pairs.map(\.1)) - all.indexSelect(axis: 0, indices: pairs.map(\.0))
+    return gaps.softplus().mean()
 }

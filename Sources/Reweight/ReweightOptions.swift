@@ -75,6 +75,9 @@ public struct ReweightOptions {
         if precision.lowercased() != "fp32" {
             throw BilevelError.invalidConfiguration("precision '\(precision)' is not supported on the CPU; use fp32")
         }
+        if lossTarget == .rank && !LossTarget.shiftEquivariant.contains(aggregation.kind) {
+            throw BilevelError.invalidConfiguration("loss_target 'rank' needs an aggregation_function that commutes with adding a constant to every step (mean, min, max or last), got '\(aggregation.name)'")
+        }
         if baseline && retrain { throw BilevelError.invalidConfiguration("baseline and retrain exclude each other") }
     }
 }

@@ -79,6 +79,49 @@ final class ReweightingModelTests: XCTestCase {
         let plus = metaLoss(labelLogits: [Variable(a), Variable(b)], labels: [true, false], plusID: 1, minusID: 2, target: .plus, aggregate: mean)
         let plusB = (pb[0][1] + pb[1][1]) / 2
         XCTAssertEqual(plus.value.item, ((predA - 1) * (predA - 1) + plusB * plusB) / 2, accuracy: 1e-6)
-        XCTAssertThrowsError(try LossTarget(name: "minus")) { XCTAssertTrue("\($0)".contains("'+' or 'both'")) }
+        XCTAssertThrowsError(try LossTarget(name: "minus")) { XCTAssertTrue("\($0)".contains("'+', 'both' or 'rank'")) }
+    }
+
+    func testMetaLossRankTarget() throws {
+        // Three solutions (vocab 3: + is id 1, - is id 2): two correct, one wrong, so two pairs.
+        let rows: [[Float]] = [[0, 1, 0, 0.5, 0, 1], [1, 2, -1, 0, 0.5, 0.5, 3, 1, 0], [0.3, -1, 2]]
+        let logits = rows.map { Variable(Tensor(shape: [$0.count / 3, 3], scalars: $0), requiresGrad: true) }
+        let labels = [true, true, false]
+        func margins(_ r: [Float]) -> [Float] { stride(from: 0, to: r.count, by: 3).map { r[$0 + 1] - r[$0 + 2] } }
+        func softplus(_ x: Float) -> Float { log1p(exp(x)) }
+        for (name, aggregate) in [("mean", { (m: [Float]) in m.reduce(0, +) / Float(m.count) }), ("min", { (m: [Float]) in m.min()! })] {
+            let agg = try Aggregation(name: name)
+            let loss = metaLoss(labelLogits: logits, labels: labels, plusID: 1, minusID: 2, target: .rank, aggregate: { agg($0) })
+            let s = rows.map { aggregate(margins($0)) }
+            XCTAssertEqual(loss.value.item, (softplus(s[2] - s[0]) + softplus(s[2] - s[1])) / 2, accuracy: 1e-6, name)
+
+            // Adding one constant to every step's z(+) (a shift of the label prior) changes nothing.
+            let shifted = rows.map { r in Variable(Tensor(shape: [r.count / 3, 3], scalars: r.enumerated().map { $0.offset % 3 == 1 ? $0.element + 0.7 : $0.element })) }
+            let same = metaLoss(labelLogits: shifted, labels: labels, plusID: 1, minusID: 2, target: .rank, aggregate: { agg($0) })
+            XCTAssertEqual(same.value.item, loss.value.item, accuracy: 1e-6, name)
+
+            // The gradient matches central differences for every logit.
+            let g = gradients(of: loss, wrt: logits)
+            for (k, r) in rows.enumerated() {
+                for e in r.indices {
+                    func lossAt(_ d: Float) -> Float {
+                        let moved = rows.enumerated().map { j, row in Variable(Tensor(shape: [row.count / 3, 3], scalars: row.enumerated().map { j == k && $0.offset == e ? $0.element + d : $0.element })) }
+                        return metaLoss(labelLogits: moved, labels: labels, plusID: 1, minusID: 2, target: .rank, aggregate: { agg($0) }).value.item
+                    }
+                    let numeric = (lossAt(1e-2) - lossAt(-1e-2)) / 2e-2
+                    XCTAssertEqual(g[k].toArray()[e], numeric, accuracy: 2e-3, "\(name): solution \(k), logit \(e)")
+                }
+            }
+        }
+        // No (correct, wrong) pair in the batch: a constant 0.
+        let none = metaLoss(labelLogits: Array(logits.prefix(2)), labels: [true, true], plusID: 1, minusID: 2, target: .rank, aggregate: { $0.mean() })
+        XCTAssertEqual(none.value.item, 0)
+        // Aggregations that do not commute with a shift are refused, naming the flag.
+        var options = ReweightOptions()
+        options.lossTarget = .rank
+        options.aggregation = try Aggregation(name: "prod")
+        XCTAssertThrowsError(try options.validate()) { XCTAssertTrue("\($0)".contains("loss_target 'rank'") && "\($0)".contains("'prod'")) }
+        options.aggregation = try Aggregation(name: "min")
+        XCTAssertNoThrow(try options.validate())
     }
 }
