@@ -15,10 +15,8 @@ final class ExampleTests: XCTestCase {
         ("meta", .number(4)), ("test", .number(4)), ("progress", .bool(false)),
     ]
 
-    /// Runs `examples/<name>.dprm` with `args` and returns its results.json.
-    func runExample(_ name: String, _ extra: [(String, Value)] = []) throws -> [String: Any] {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-\(name)-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+    /// Runs `examples/<name>.dprm` with `args` writing to `out`; returns what it printed.
+    func interpret(_ name: String, _ extra: [(String, Value)], out: String) throws -> String {
         var printed = ""
         let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(
             searchPaths: [Self.repo.appendingPathComponent("stdlib").path], output: { printed += $0 }))
@@ -26,7 +24,21 @@ final class ExampleTests: XCTestCase {
         do {
             _ = try interpreter.run(file: Self.repo.appendingPathComponent("examples/\(name).dprm").path)
         } catch let e as DprmError {
-            XCTFail("\(name).dprm failed:\n\(e.render())\noutput:\n\(printed)")
+            throw ExampleFailure(message: "\(name).dprm failed:\n\(e.render())\noutput:\n\(printed)")
+        }
+        return printed
+    }
+
+    struct ExampleFailure: Error { var message: String }
+
+    /// Runs `examples/<name>.dprm` with `args` and returns its results.json.
+    func runExample(_ name: String, _ extra: [(String, Value)] = []) throws -> [String: Any] {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-\(name)-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        do {
+            _ = try interpret(name, extra, out: out)
+        } catch let e as ExampleFailure {
+            XCTFail(e.message)
             throw e
         }
         let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))
@@ -63,6 +75,17 @@ final class ExampleTests: XCTestCase {
         let mean = try XCTUnwrap(r["mean"] as? [String: Double])
         XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "instance_table", "instance_net", "oracle"])
         XCTAssertEqual((r["seeds"] as? [Any])?.count, 2)
+        // The meta loss is a setting the pipeline passes on to every reweighting run.
+        let ranked = try runExample("pipeline", [("loss_target", .string("rank")), ("meta_aggregation", .string("min"))])
+        let settings = try XCTUnwrap(ranked["settings"] as? [String: Any])
+        XCTAssertEqual(settings["loss_target"] as? String, "rank")
+        XCTAssertEqual(settings["meta_aggregation"] as? String, "min")
+        XCTAssertNotNil((ranked["mean"] as? [String: Double])?["instance_table"])
+        let refused = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-refused-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: refused) }
+        XCTAssertThrowsError(try interpret("pipeline", [("loss_target", .string("rank")), ("meta_aggregation", .string("prod"))], out: refused)) {
+            XCTAssertTrue(($0 as? ExampleFailure)?.message.contains("loss_target 'rank' needs an aggregation_function") == true, "\($0)")
+        }
     }
 
     func testNoisyDigitsExample() throws {
