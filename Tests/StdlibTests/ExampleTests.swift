@@ -15,8 +15,8 @@ final class ExampleTests: XCTestCase {
         ("meta", .number(4)), ("test", .number(4)), ("progress", .bool(false)),
     ]
 
-    /// Runs `examples/<name>.dprm` with `args` writing to `out`; returns what it printed.
-    func interpret(_ name: String, _ extra: [(String, Value)], out: String) throws -> String {
+    /// Runs `examples/<name>.dprm` with `args` writing to `out`; a failure carries what it printed.
+    func interpret(_ name: String, _ extra: [(String, Value)], out: String) throws {
         var printed = ""
         let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(
             searchPaths: [Self.repo.appendingPathComponent("stdlib").path], output: { printed += $0 }))
@@ -26,7 +26,6 @@ final class ExampleTests: XCTestCase {
         } catch let e as DprmError {
             throw ExampleFailure(message: "\(name).dprm failed:\n\(e.render())\noutput:\n\(printed)")
         }
-        return printed
     }
 
     struct ExampleFailure: Error { var message: String }
@@ -36,7 +35,7 @@ final class ExampleTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-\(name)-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         do {
-            _ = try interpret(name, extra, out: out)
+            try interpret(name, extra, out: out)
         } catch let e as ExampleFailure {
             XCTFail(e.message)
             throw e
