@@ -185,10 +185,7 @@ public final class ReweightRun {
         return (mean, variance.squareRoot(), w.min()!, w.max()!)
     }
 
-    private func currentSnapshot() -> [Float] {
-        let all = weights(of: snapshotSample)
-        return all
-    }
+    private func currentSnapshot() -> [Float] { weights(of: snapshotSample) }
 
     /// Current weight of the training instances at `indices` (Instance Net runs the PRM forward).
     public func weights(of indices: [Int]) -> [Float] {
