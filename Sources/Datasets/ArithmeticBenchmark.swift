@@ -100,6 +100,9 @@ public struct ArithmeticBenchmark: Sendable {
         public var testMaxOperand = 9
         public var systemPrompt = "Check each step."
 
+        /// The default number of training instances.
+        public static let defaultTrainSize = 18000
+
         /// Defaults: 18000 training instances in four domains mixed 32:2:1:1 (clean 16000; noisy
         /// 1000 with 35% of step labels flipped; easy 500; shifted 500: each smaller domain gets
         /// its share rounded and at least one instance, clean the rest), 200 meta, 200 test
@@ -110,7 +113,7 @@ public struct ArithmeticBenchmark: Sendable {
         /// test step AUROC of 0.75, 16000 reach 0.82-0.98 depending on the seed), and a few
         /// percent of noisy or shifted labels already cost it a large part of that, which is
         /// what reweighting is for.
-        public init(seed: UInt64 = 0, trainSize: Int = 18000, noiseRate: Double = 0.35) {
+        public init(seed: UInt64 = 0, trainSize: Int = defaultTrainSize, noiseRate: Double = 0.35) {
             self.seed = seed
             func share(_ parts: Int) -> Int { trainSize < 4 ? 0 : max(1, Int((Double(trainSize * parts) / 36).rounded())) }
             let noisy = share(2), easy = share(1), shifted = share(1)

@@ -70,7 +70,7 @@ enum DataBuiltins {
                 try DatasetIO.writeCandidates(x, to: path); return true
             }
         },
-        Builtin("benchmark", "benchmark(seed: 0, train_size: 18000, noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
+        Builtin("benchmark", "benchmark(seed: 0, train_size: \(ArithmeticBenchmark.Config.defaultTrainSize), noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
                 "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains}.",
                 help: """
                 `train_size` training instances in four domains mixed 32:2:1:1 that differ in difficulty and \
@@ -82,7 +82,7 @@ enum DataBuiltins {
                 example: "let b = benchmark(seed: 3, train_size: 40, meta: 5, test: 4)\nprint(b.train.domains())") { args in
             try Convert.checkKeywords(args, ["seed", "train_size", "noise", "meta", "test", "candidates", "error_rate"])
             var config = ArithmeticBenchmark.Config(seed: UInt64(try args.int(0, "seed", default: 0)),
-                                                    trainSize: try args.int(nil, "train_size", default: 18000),
+                                                    trainSize: try args.int(nil, "train_size", default: ArithmeticBenchmark.Config.defaultTrainSize),
                                                     noiseRate: try args.number(nil, "noise", default: 0.35))
             config.metaCount = try args.int(nil, "meta", default: config.metaCount)
             config.testQuestions = try args.int(nil, "test", default: config.testQuestions)
