@@ -130,6 +130,10 @@ public final class DatasetValue: NativeObject {
             let start = max(0, min(try args.int(1, "start"), count)), end = max(start, min(try args.int(2, "end", default: count), count))
             return .native(d.subset(Array(start..<end)))
         },
+        .method("filter", "the records for which f(record) is truthy, as a new dataset: filter(f)") { d, args in
+            let f = try args.function(1, "f"), interp = args.interpreter
+            return .native(d.subset(try (0..<(d.length ?? 0)).filter { try interp.call(f, [d.record($0)]).isTruthy }))
+        },
         .method("filter_domain", "the records of one domain as a new dataset") { d, args in
             let name = try args.string(1, "domain")
             return .native(d.subset(d.domains.indices.filter { d.domains[$0] == name }))
