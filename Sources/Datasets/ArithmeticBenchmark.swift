@@ -238,6 +238,7 @@ public struct ArithmeticBenchmark: Sendable {
             let s = Self.solve(problem, profile: profile, trap: trap, maxValue: maxValue, rng: &metaRNG)
             meta.append(MetaInstance(id: paddedID(k, prefix: "meta-"), systemPrompt: config.systemPrompt,
                                      question: s.question, steps: s.steps, label: s.isCorrect,
+                                     stepLabels: s.stepCorrect.map { $0 ? 1 : 0 },
                                      metadata: ["answer": .number(Double(s.correctAnswer))]))
         }
 

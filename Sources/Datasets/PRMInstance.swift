@@ -34,7 +34,8 @@ public struct PRMInstance: Sendable, Equatable {
     public var hardLabels: [Bool] { labels.map { $0 >= 0.5 } }
 }
 
-/// One meta-set instance: a solution with a whole-solution label only (`true_false`).
+/// One meta-set instance: a solution with a whole-solution label (`true_false`) and, when they
+/// are known, exact step labels.
 public struct MetaInstance: Sendable, Equatable {
     public var id: String
     public var systemPrompt: String
@@ -42,25 +43,44 @@ public struct MetaInstance: Sendable, Equatable {
     public var steps: [String]
     /// Whether the whole solution is correct.
     public var label: Bool
+    /// Exact step labels (as `PRMInstance.labels`), or nil: the reference's meta files hold only
+    /// placeholder `+` turns, so files never fill this; the built-in benchmark and meta sets made
+    /// from step-labelled training data (`init(stepLabelled:)`) do. Not written by `writeMeta`.
+    public var stepLabels: [Float]?
     public var domain: String?
     public var image: String?
     public var metadata: [String: JSONValue]
 
     public init(id: String, systemPrompt: String = Datasets.defaultSystemPrompt, question: String,
-                steps: [String], label: Bool, domain: String? = nil, image: String? = nil,
+                steps: [String], label: Bool, stepLabels: [Float]? = nil, domain: String? = nil, image: String? = nil,
                 metadata: [String: JSONValue] = [:]) {
+        precondition(stepLabels == nil || stepLabels!.count == steps.count,
+                     "MetaInstance \(id): \(steps.count) steps but \(stepLabels!.count) step labels")
         self.id = id
         self.systemPrompt = systemPrompt
         self.question = question
         self.steps = steps
         self.label = label
+        self.stepLabels = stepLabels
         self.domain = domain
         self.image = image
         self.metadata = metadata
     }
+
+    /// A meta instance from a step-labelled one: correct when every step is labelled `+`.
+    public init(stepLabelled x: PRMInstance) {
+        self.init(id: x.id, systemPrompt: x.systemPrompt, question: x.question, steps: x.steps,
+                  label: x.hardLabels.allSatisfy { $0 }, stepLabels: x.labels, domain: x.domain, image: x.image,
+                  metadata: x.metadata)
+    }
+
+    /// The instance with its step labels as a training instance (nil without step labels).
+    public var stepLabelled: PRMInstance? {
+        stepLabels.map { PRMInstance(id: id, domain: domain, systemPrompt: systemPrompt, question: question, steps: steps,
+                                     labels: $0, image: image, metadata: metadata) }
+    }
 }
 
-/// One test question with N candidate solutions (the DreamPRM-1.5 test format), for best-of-N.
 public struct CandidateSet: Sendable, Equatable {
     public var id: String
     public var question: String

@@ -10,14 +10,18 @@ public enum LossTarget: String, CaseIterable {
     /// dprm's own, not in the reference: a pairwise ranking loss on the aggregated logit margin
     /// z(+) - z(-) (see `metaLoss`).
     case rank = "rank"
+    /// dprm's own, not in the reference: the unweighted step cross-entropy of the lower level on
+    /// meta instances with exact step labels (`MetaInstance.stepLabels`), the meta loss of
+    /// Meta-Weight-Net. Needs a step-labelled meta set, which the reference's data lacks.
+    case steps = "steps"
 
     /// Aggregations that commute with adding a constant to every step (what `rank` needs).
     public static let shiftEquivariant: [Aggregation.Kind] = [.mean, .min, .max, .last]
 
-    /// Parses `+`, `both` or `rank`; the error lists the valid names.
+    /// Parses `+`, `both`, `rank` or `steps`; the error lists the valid names.
     public init(name: String) throws {
         guard let t = LossTarget(rawValue: name.lowercased()) else {
-            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+', 'both' or 'rank'")
+            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+', 'both', 'rank' or 'steps'")
         }
         self = t
     }
@@ -40,6 +44,7 @@ public enum LossTarget: String, CaseIterable {
 public func metaLoss(labelLogits: [Variable], labels: [Bool], plusID: Int, minusID: Int,
                      target: LossTarget, aggregate: (Variable) -> Variable) -> Variable {
     precondition(labelLogits.count == labels.count, "meta loss: \(labelLogits.count) logit sets for \(labels.count) labels")
+    precondition(target != .steps, "meta loss: the 'steps' target is the PRM's own step loss (ReweightRun.upperLoss)")
     if target == .rank { return rankingMetaLoss(labelLogits: labelLogits, labels: labels, plusID: plusID, minusID: minusID, aggregate: aggregate) }
     var terms: [Variable] = []
     for (logits, label) in zip(labelLogits, labels) where logits.shape[0] > 0 {

@@ -39,13 +39,19 @@ public final class ReweightRun {
         guard !meta.isEmpty || options.baseline || options.retrain else {
             throw BilevelError.invalidConfiguration("reweight: the meta set is empty")
         }
+        if options.lossTarget == .steps, let bare = meta.first(where: { $0.stepLabels == nil }) {
+            throw BilevelError.invalidConfiguration(
+                "reweight: loss_target 'steps' needs step labels on every meta instance, and meta instance '\(bare.id)' has none " +
+                "(meta files carry placeholder labels only; pass a step-labelled training dataset as meta)")
+        }
         self.prm = prm
         self.weighting = weighting
         self.train = train
         self.meta = meta
         self.options = options
         templatedTrain = train.map { prm.template($0) }
-        templatedMeta = meta.map { prm.template($0) }
+        // With the `steps` target the meta instances are scored like training ones, on their step labels.
+        templatedMeta = meta.map { options.lossTarget == .steps ? prm.template($0.stepLabelled!) : prm.template($0) }
 
         func optimizer(_ named: [(String, Variable)], lr: Double, momentum: Double, decay: Float) -> Optimizer {
             options.optimizer.lowercased() == "sgd"
@@ -125,6 +131,11 @@ public final class ReweightRun {
 
     /// The meta loss on a meta batch at the PRM's current parameters.
     func upperLoss(_ batch: [Int]) -> Variable {
+        if options.lossTarget == .steps {
+            let templated = batch.map { templatedMeta[$0] }
+            let f = prm.forward(templated, languageModel: false)
+            return Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)).mean()
+        }
         let labels = batch.map { meta[$0].label }
         return metaLoss(labelLogits: prm.labelLogits(batch.map { templatedMeta[$0] }), labels: labels,
                         plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID,

@@ -127,7 +127,8 @@ enum ReweightBuiltins {
                 Every reference flag is a keyword: iteration_num, save_every_iterations, unroll_steps, gradiant_accumulation, \
                 gradiant_clipping, rollback, baseline, retrain, seed, lr, momentum, weight_decay, batch_size, scheduler_type, \
                 scheduler_step_size, scheduler_gamma, meta_lr, meta_momentum, meta_weight_decay, meta_batch_size, \
-                meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+", "both" or "rank"), \
+                meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+", "both", "rank" or \
+                "steps": the step loss on a step-labelled meta set, i.e. the benchmark's or a training dataset), \
                 device (cpu), precision (fp32). Also: hypergradient (darts, neumann, cg), darts_alpha, optimizer (adamw, sgd), \
                 warmup (fraction), snapshot_every, out (checkpoint folder), progress, lm_loss_weight (the auxiliary \
                 language-model loss of coldstart, added to the lower loss unweighted). Ctrl-C stops at the next iteration.
@@ -137,8 +138,11 @@ enum ReweightBuiltins {
             let weights = try args.native(1, "weights", as: WeightingValue.self, expected: "an instance_table, instance_net or domain_table")
             let train = try PRMBuiltins.trainInstances(args, nil, "train")
             let metaData = try args.native(nil, "meta", as: DatasetValue.self, expected: "a meta dataset")
-            guard case .meta(let meta) = metaData.content else {
-                throw DprmError.type("reweight() argument 'meta' must be a meta dataset, got a \(metaData.kind) dataset")
+            let meta: [MetaInstance]
+            switch metaData.content {
+            case .meta(let x): meta = x
+            case .train(let x): meta = x.map(MetaInstance.init(stepLabelled:))
+            case .candidates: throw DprmError.type("reweight() argument 'meta' must be a meta or training dataset, got a candidates dataset")
             }
             let options = try options(args)
             let run = try Convert.library("reweight") {

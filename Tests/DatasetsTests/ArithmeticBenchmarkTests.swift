@@ -116,12 +116,17 @@ final class ArithmeticBenchmarkTests: XCTestCase {
         XCTAssertGreaterThan(Set(b.train.prefix(20).map(\.domain)).count, 1)
     }
 
-    func testMetaAndTestSets() {
+    func testMetaAndTestSets() throws {
         let b = Self.bench
         let metaCorrect = b.meta.filter(\.label).count
         XCTAssertTrue((40...160).contains(metaCorrect), "meta correct: \(metaCorrect)")
         for m in b.meta {
             XCTAssertEqual(m.label, FinalAnswer.extract(m.steps.last!) == String(Int(m.metadata["answer"]!.numberValue!)))
+            // Exact step labels: `+` up to the first error, `-` from it; a wrong answer ends in `-`.
+            let steps = try XCTUnwrap(m.stepLabels)
+            XCTAssertEqual(steps.count, m.steps.count)
+            XCTAssertEqual(steps, steps.sorted(by: >))
+            if !m.label { XCTAssertEqual(steps.last, 0) }
         }
         var first = 0, oracle = 0, vote = 0
         for set in b.test {

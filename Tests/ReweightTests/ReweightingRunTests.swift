@@ -106,6 +106,70 @@ final class ReweightingRunTests: XCTestCase {
         XCTAssertThrowsError(try net.loadCheckpoint(from: dir)) { XCTAssertTrue("\($0)".contains("holds a instance_table")) }
     }
 
+    func testStepsMetaLossIsTheStepLossAndSeparatesFlippedLabels() throws {
+        // Steps that say whether they are right: "fine" is `+`, "oops" is `-`. The training set
+        // holds every solution twice, once labelled by that rule and once with every label flipped.
+        // The PRM is cold-started on other rule-following solutions, so that it reads the steps
+        // (the first-order hypergradient can only see what the PRM's gradients can tell apart:
+        // an untrained PRM's are dominated by how many `+` labels an instance holds). The meta set
+        // follows the rule with as many `+` as `-` labels. With the step loss as meta loss the
+        // darts hypergradient of a table row (minus the alignment of the instance's gradient with
+        // the meta gradient) must raise every rule-following copy and lower every flipped one.
+        let system = Self.bench.config.systemPrompt
+        var rng = RandomGenerator(seed: 11)
+        func solution(_ id: String) -> PRMInstance {
+            let ok = (0..<3).map { _ in rng.uniform() < 0.5 }
+            return PRMInstance(id: id, systemPrompt: system, question: "Is every step fine?", steps: ok.map { $0 ? "fine" : "oops" },
+                               labels: ok.map { $0 ? 1 : 0 })
+        }
+        func swapped(_ x: PRMInstance) -> PRMInstance {
+            PRMInstance(id: x.id + "-swapped", systemPrompt: system, question: x.question,
+                        steps: x.steps.map { $0 == "fine" ? "oops" : "fine" }, labels: x.labels.map { 1 - $0 })
+        }
+        let good = (0..<8).map { solution("good-\($0)") }
+        let bad = good.map { x -> PRMInstance in var y = x; y.id = "bad" + x.id.dropFirst(4); y.labels = x.labels.map { 1 - $0 }; return y }
+        let half = (0..<4).map { solution("meta-\($0)") }
+        let meta = (half + half.map(swapped)).map(MetaInstance.init(stepLabelled:))
+        let train = good + bad
+        let prm = try ProcessRewardModel(preset: "tiny", tokenizer: Self.bench.makeTokenizer(), seed: 3)
+        var cold = ColdStartOptions()
+        cold.iterations = 30
+        cold.lr = 1e-2
+        cold.batchSize = 16
+        cold.progress = false
+        _ = try coldStart(prm, train: (0..<16).map { solution("cold-\($0)") }, options: cold)
+
+        let table = try InstanceTable(instances: train, activation: .none, initialization: 1)
+        var options = ReweightOptions()
+        options.iterations = 6
+        options.lr = 1e-3
+        options.metaLr = 0.05
+        options.metaWeightDecay = 0
+        options.batchSize = train.count
+        options.metaBatchSize = meta.count
+        options.saveEvery = 0
+        options.lossTarget = .steps
+        let run = try ReweightRun(prm: prm, weighting: table, train: train, meta: meta, options: options)
+
+        // The meta loss is the unweighted mean step loss of the meta instances.
+        let templated = meta.map { prm.template($0.stepLabelled!) }
+        let f = prm.forward(templated, languageModel: false)
+        let expected = Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)).mean().value.item
+        XCTAssertEqual(run.upperLoss(Array(meta.indices)).value.item, expected, accuracy: 1e-6)
+
+        try run.run()
+        let w = run.weights(of: Array(train.indices))
+        let goodWeights = w.prefix(good.count), badWeights = w.suffix(bad.count)
+        XCTAssertGreaterThan(goodWeights.min()!, 1, "rule-following copies: \(goodWeights)")
+        XCTAssertLessThan(badWeights.max()!, 1, "flipped copies: \(badWeights)")
+
+        // Meta instances without step labels (as read from a file) are refused, naming one.
+        let bare = meta.map { m -> MetaInstance in var x = m; x.stepLabels = nil; return x }
+        XCTAssertThrowsError(try ReweightRun(prm: prm, weighting: table, train: train, meta: bare, options: options)) {
+            XCTAssertTrue("\($0)".contains("loss_target 'steps'") && "\($0)".contains("'meta-0'"), "\($0)")
+        }
+    }
+
     func testBadFlagsAreNamed() {
         XCTAssertThrowsError(try makeRun("table", iterations: 1) { $0.precision = "bf16" }) { XCTAssertTrue("\($0)".contains("precision 'bf16'")) }
         XCTAssertThrowsError(try makeRun("table", iterations: 1) { $0.schedulerType = "poly" }) { XCTAssertTrue("\($0)".contains("scheduler_type 'poly'")) }
