@@ -14,14 +14,21 @@ public enum LossTarget: String, CaseIterable {
     /// meta instances with exact step labels (`MetaInstance.stepLabels`), the meta loss of
     /// Meta-Weight-Net. Needs a step-labelled meta set, which the reference's data lacks.
     case steps = "steps"
+    /// dprm's own, not in the reference: `rank` over steps instead of solutions, on exact step
+    /// labels: the mean over every (`+` step, `-` step) pair of the meta batch of
+    /// softplus(margin(-) - margin(+)), with margin = z(+) - z(-) (see `stepRankingMetaLoss`).
+    case stepRank = "step_rank"
+
+    /// Whether the target reads the meta instances' exact step labels.
+    public var needsStepLabels: Bool { self == .steps || self == .stepRank }
 
     /// Aggregations that commute with adding a constant to every step (what `rank` needs).
     public static let shiftEquivariant: [Aggregation.Kind] = [.mean, .min, .max, .last]
 
-    /// Parses `+`, `both`, `rank` or `steps`; the error lists the valid names.
+    /// Parses `+`, `both`, `rank`, `steps` or `step_rank`; the error lists the valid names.
     public init(name: String) throws {
         guard let t = LossTarget(rawValue: name.lowercased()) else {
-            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+', 'both', 'rank' or 'steps'")
+            throw BilevelError.invalidConfiguration("unknown loss_target '\(name)'; choose '+', 'both', 'rank', 'steps' or 'step_rank'")
         }
         self = t
     }
@@ -44,7 +51,7 @@ public enum LossTarget: String, CaseIterable {
 public func metaLoss(labelLogits: [Variable], labels: [Bool], plusID: Int, minusID: Int,
                      target: LossTarget, aggregate: (Variable) -> Variable) -> Variable {
     precondition(labelLogits.count == labels.count, "meta loss: \(labelLogits.count) logit sets for \(labels.count) labels")
-    precondition(target != .steps, "meta loss: the 'steps' target is the PRM's own step loss (ReweightRun.upperLoss)")
+    precondition(!target.needsStepLabels, "meta loss: the '\(target.rawValue)' target reads step labels (stepRankingMetaLoss, ReweightRun.upperLoss)")
     if target == .rank { return rankingMetaLoss(labelLogits: labelLogits, labels: labels, plusID: plusID, minusID: minusID, aggregate: aggregate) }
     var terms: [Variable] = []
     for (logits, label) in zip(labelLogits, labels) where logits.shape[0] > 0 {
@@ -73,6 +80,32 @@ private func rankingMetaLoss(labelLogits: [Variable], labels: [Bool], plusID: In
     if correct.isEmpty || wrong.isEmpty { return Variable(Tensor(0)) }
     let pairs = correct.flatMap { c in wrong.map { w in (c, w) } }
     let all = Variable.stack(scores)
+    let gaps = all.indexSelect(axis: 0, indices: pairs.map(\.1)) - all.indexSelect(axis: 0, indices: pairs.map(\.0))
+    return gaps.softplus().mean()
+}
+
+/// The `.stepRank` meta loss: every step's margin z(+) - z(-) at its label position; the mean over
+/// every pair of a `+`-labelled and a `-`-labelled step of the batch (labels at least / below 0.5)
+/// of softplus(margin(-) - margin(+)); 0 without such a pair. Like `rank`, adding a constant to
+/// every margin leaves it unchanged, so the meta gradient has no part that only moves the label
+/// prior, and a table row's hypergradient no part that only counts its `+` labels; unlike `rank`
+/// it compares steps by their exact labels, not solutions by their outcome.
+public func stepRankingMetaLoss(labelLogits: [Variable], stepLabels: [[Float]], plusID: Int, minusID: Int) -> Variable {
+    precondition(labelLogits.count == stepLabels.count, "meta loss: \(labelLogits.count) logit sets for \(stepLabels.count) label lists")
+    var margins: [Variable] = []
+    var plus: [Int] = [], minus: [Int] = []
+    var position = 0
+    for (logits, labels) in zip(labelLogits, stepLabels) where logits.shape[0] > 0 {
+        // A solution cut at the PRM's max_length has fewer label positions than labels.
+        for y in labels.prefix(logits.shape[0]) {
+            if y >= 0.5 { plus.append(position) } else { minus.append(position) }
+            position += 1
+        }
+        margins.append(logits.selecting(axis: 1, index: plusID) - logits.selecting(axis: 1, index: minusID))
+    }
+    if plus.isEmpty || minus.isEmpty { return Variable(Tensor(0)) }
+    let all = Variable.concat(margins, axis: 0)
+    let pairs = plus.flatMap { p in minus.map { m in (p, m) } }
     let gaps = all.indexSelect(axis: 0, indices: pairs.map(\.1)) - all.indexSelect(axis: 0, indices: pairs.map(\.0))
     return gaps.softplus().mean()
 }

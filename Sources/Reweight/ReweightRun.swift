@@ -39,9 +39,9 @@ public final class ReweightRun {
         guard !meta.isEmpty || options.baseline || options.retrain else {
             throw BilevelError.invalidConfiguration("reweight: the meta set is empty")
         }
-        if options.lossTarget == .steps, let bare = meta.first(where: { $0.stepLabels == nil }) {
+        if options.lossTarget.needsStepLabels, let bare = meta.first(where: { $0.stepLabels == nil }) {
             throw BilevelError.invalidConfiguration(
-                "reweight: loss_target 'steps' needs step labels on every meta instance, and meta instance '\(bare.id)' has none " +
+                "reweight: loss_target '\(options.lossTarget.rawValue)' needs step labels on every meta instance, and meta instance '\(bare.id)' has none " +
                 "(meta files carry placeholder labels only; pass a step-labelled training dataset as meta)")
         }
         self.prm = prm
@@ -50,8 +50,8 @@ public final class ReweightRun {
         self.meta = meta
         self.options = options
         templatedTrain = train.map { prm.template($0) }
-        // With the `steps` target the meta instances are scored like training ones, on their step labels.
-        templatedMeta = meta.map { options.lossTarget == .steps ? prm.template($0.stepLabelled!) : prm.template($0) }
+        // Targets on step labels read the meta instances like training ones (teacher forcing).
+        templatedMeta = meta.map { options.lossTarget.needsStepLabels ? prm.template($0.stepLabelled!) : prm.template($0) }
 
         func optimizer(_ named: [(String, Variable)], lr: Double, momentum: Double, decay: Float) -> Optimizer {
             options.optimizer.lowercased() == "sgd"
@@ -131,10 +131,16 @@ public final class ReweightRun {
 
     /// The meta loss on a meta batch at the PRM's current parameters.
     func upperLoss(_ batch: [Int]) -> Variable {
-        if options.lossTarget == .steps {
+        switch options.lossTarget {
+        case .steps:
             let templated = batch.map { templatedMeta[$0] }
             let f = prm.forward(templated, languageModel: false)
             return Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)).mean()
+        case .stepRank:
+            return stepRankingMetaLoss(labelLogits: prm.labelLogits(batch.map { templatedMeta[$0] }),
+                                       stepLabels: batch.map { meta[$0].stepLabels! },
+                                       plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID)
+        case .plus, .both, .rank: break
         }
         let labels = batch.map { meta[$0].label }
         return metaLoss(labelLogits: prm.labelLogits(batch.map { templatedMeta[$0] }), labels: labels,

@@ -127,8 +127,8 @@ enum ReweightBuiltins {
                 Every reference flag is a keyword: iteration_num, save_every_iterations, unroll_steps, gradiant_accumulation, \
                 gradiant_clipping, rollback, baseline, retrain, seed, lr, momentum, weight_decay, batch_size, scheduler_type, \
                 scheduler_step_size, scheduler_gamma, meta_lr, meta_momentum, meta_weight_decay, meta_batch_size, \
-                meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+", "both", "rank" or \
-                "steps": the step loss on a step-labelled meta set, i.e. the benchmark's or a training dataset), \
+                meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+", "both", "rank", \
+                or on a step-labelled meta set, i.e. the benchmark's or a training dataset: "steps" (the step loss) or "step_rank"), \
                 device (cpu), precision (fp32). Also: hypergradient (darts, neumann, cg), darts_alpha, optimizer (adamw, sgd), \
                 warmup (fraction), snapshot_every, out (checkpoint folder), progress, lm_loss_weight (the auxiliary \
                 language-model loss of coldstart, added to the lower loss unweighted). Ctrl-C stops at the next iteration.

@@ -124,4 +124,39 @@ final class ReweightingModelTests: XCTestCase {
         options.aggregation = try Aggregation(name: "min")
         XCTAssertNoThrow(try options.validate())
     }
+
+    func testMetaLossStepRankTarget() throws {
+        // Steps of three solutions (vocab 3: + is id 1, - is id 2); the last solution was cut at
+        // max_length after one step, so its second label has no position.
+        let rows: [[Float]] = [[0, 1, 0, 0.5, 0, 1], [1, 2, -1, 0, 0.5, 0.5, 3, 1, 0], [0.3, -1, 2]]
+        let stepLabels: [[Float]] = [[1, 0], [1, 1, 0], [0, 0]]
+        func variables(_ shift: Float = 0, moving: (solution: Int, element: Int, by: Float)? = nil) -> [Variable] {
+            rows.enumerated().map { j, r in
+                Variable(Tensor(shape: [r.count / 3, 3], scalars: r.enumerated().map { e, x in
+                    x + (e % 3 == 1 ? shift : 0) + (moving.map { $0.solution == j && $0.element == e ? $0.by : 0 } ?? 0)
+                }), requiresGrad: true)
+            }
+        }
+        func loss(_ v: [Variable]) -> Variable { stepRankingMetaLoss(labelLogits: v, stepLabels: stepLabels, plusID: 1, minusID: 2) }
+        // Margins z(+) - z(-) by step: `+` steps 1, 3, 0; `-` steps -1, 1, -3 (the cut label is left out).
+        let plus: [Float] = [1, 3, 0], minus: [Float] = [-1, 1, -3]
+        let expected = plus.flatMap { p in minus.map { m in log1p(exp(m - p)) } }.reduce(0, +) / 9
+        let logits = variables()
+        let value = loss(logits)
+        XCTAssertEqual(value.value.item, expected, accuracy: 1e-6)
+        // A shift of every z(+) (the label prior) changes nothing.
+        XCTAssertEqual(loss(variables(0.7)).value.item, expected, accuracy: 1e-6)
+        // The gradient matches central differences for every logit.
+        let g = gradients(of: value, wrt: logits)
+        for (k, r) in rows.enumerated() {
+            for e in r.indices {
+                let numeric = (loss(variables(moving: (k, e, 1e-2))).value.item - loss(variables(moving: (k, e, -1e-2))).value.item) / 2e-2
+                XCTAssertEqual(g[k].toArray()[e], numeric, accuracy: 2e-3, "solution \(k), logit \(e)")
+            }
+        }
+        // Only `+` steps: a constant 0; the name parses and needs step labels.
+        XCTAssertEqual(stepRankingMetaLoss(labelLogits: [logits[1]], stepLabels: [[1, 1, 1]], plusID: 1, minusID: 2).value.item, 0)
+        XCTAssertEqual(try LossTarget(name: "step_rank"), .stepRank)
+        XCTAssertTrue(LossTarget.stepRank.needsStepLabels && LossTarget.steps.needsStepLabels && !LossTarget.rank.needsStepLabels)
+    }
 }

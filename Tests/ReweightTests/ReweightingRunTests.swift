@@ -106,7 +106,7 @@ final class ReweightingRunTests: XCTestCase {
         XCTAssertThrowsError(try net.loadCheckpoint(from: dir)) { XCTAssertTrue("\($0)".contains("holds a instance_table")) }
     }
 
-    func testStepsMetaLossIsTheStepLossAndSeparatesFlippedLabels() throws {
+    func testStepLabelMetaLossesSeparateFlippedLabels() throws {
         // Steps that say whether they are right: "fine" is `+`, "oops" is `-`. The training set
         // holds every solution twice, once labelled by that rule and once with every label flipped.
         // The PRM is cold-started on other rule-following solutions, so that it reads the steps
@@ -114,7 +114,8 @@ final class ReweightingRunTests: XCTestCase {
         // an untrained PRM's are dominated by how many `+` labels an instance holds). The meta set
         // follows the rule with as many `+` as `-` labels. With the step loss as meta loss the
         // darts hypergradient of a table row (minus the alignment of the instance's gradient with
-        // the meta gradient) must raise every rule-following copy and lower every flipped one.
+        // the meta gradient) must raise every rule-following copy and lower every flipped one,
+        // with the step loss (`steps`) and with the step ranking loss (`step_rank`) as meta loss.
         let system = Self.bench.config.systemPrompt
         var rng = RandomGenerator(seed: 11)
         func solution(_ id: String) -> PRMInstance {
@@ -131,42 +132,47 @@ final class ReweightingRunTests: XCTestCase {
         let half = (0..<4).map { solution("meta-\($0)") }
         let meta = (half + half.map(swapped)).map(MetaInstance.init(stepLabelled:))
         let train = good + bad
-        let prm = try ProcessRewardModel(preset: "tiny", tokenizer: Self.bench.makeTokenizer(), seed: 3)
         var cold = ColdStartOptions()
         cold.iterations = 30
         cold.lr = 1e-2
         cold.batchSize = 16
         cold.progress = false
-        _ = try coldStart(prm, train: (0..<16).map { solution("cold-\($0)") }, options: cold)
+        let coldData = (0..<16).map { solution("cold-\($0)") }
 
-        let table = try InstanceTable(instances: train, activation: .none, initialization: 1)
-        var options = ReweightOptions()
-        options.iterations = 6
-        options.lr = 1e-3
-        options.metaLr = 0.05
-        options.metaWeightDecay = 0
-        options.batchSize = train.count
-        options.metaBatchSize = meta.count
-        options.saveEvery = 0
-        options.lossTarget = .steps
-        let run = try ReweightRun(prm: prm, weighting: table, train: train, meta: meta, options: options)
+        for target in [LossTarget.steps, .stepRank] {
+            let prm = try ProcessRewardModel(preset: "tiny", tokenizer: Self.bench.makeTokenizer(), seed: 3)
+            _ = try coldStart(prm, train: coldData, options: cold)
+            let table = try InstanceTable(instances: train, activation: .none, initialization: 1)
+            var options = ReweightOptions()
+            options.iterations = 6
+            options.lr = 1e-3
+            options.metaLr = 0.05
+            options.metaWeightDecay = 0
+            options.batchSize = train.count
+            options.metaBatchSize = meta.count
+            options.saveEvery = 0
+            options.lossTarget = target
+            let run = try ReweightRun(prm: prm, weighting: table, train: train, meta: meta, options: options)
 
-        // The meta loss is the unweighted mean step loss of the meta instances.
-        let templated = meta.map { prm.template($0.stepLabelled!) }
-        let f = prm.forward(templated, languageModel: false)
-        let expected = Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)).mean().value.item
-        XCTAssertEqual(run.upperLoss(Array(meta.indices)).value.item, expected, accuracy: 1e-6)
+            if target == .steps {
+                // The meta loss is the unweighted mean step loss of the meta instances.
+                let templated = meta.map { prm.template($0.stepLabelled!) }
+                let f = prm.forward(templated, languageModel: false)
+                let expected = Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)).mean().value.item
+                XCTAssertEqual(run.upperLoss(Array(meta.indices)).value.item, expected, accuracy: 1e-6)
+            }
 
-        try run.run()
-        let w = run.weights(of: Array(train.indices))
-        let goodWeights = w.prefix(good.count), badWeights = w.suffix(bad.count)
-        XCTAssertGreaterThan(goodWeights.min()!, 1, "rule-following copies: \(goodWeights)")
-        XCTAssertLessThan(badWeights.max()!, 1, "flipped copies: \(badWeights)")
+            try run.run()
+            let w = run.weights(of: Array(train.indices))
+            let goodWeights = w.prefix(good.count), badWeights = w.suffix(bad.count)
+            XCTAssertGreaterThan(goodWeights.min()!, 1, "\(target): rule-following copies: \(goodWeights)")
+            XCTAssertLessThan(badWeights.max()!, 1, "\(target): flipped copies: \(badWeights)")
 
-        // Meta instances without step labels (as read from a file) are refused, naming one.
-        let bare = meta.map { m -> MetaInstance in var x = m; x.stepLabels = nil; return x }
-        XCTAssertThrowsError(try ReweightRun(prm: prm, weighting: table, train: train, meta: bare, options: options)) {
-            XCTAssertTrue("\($0)".contains("loss_target 'steps'") && "\($0)".contains("'meta-0'"), "\($0)")
+            // Meta instances without step labels (as read from a file) are refused, naming one.
+            let bare = meta.map { m -> MetaInstance in var x = m; x.stepLabels = nil; return x }
+            XCTAssertThrowsError(try ReweightRun(prm: prm, weighting: table, train: train, meta: bare, options: options)) {
+                XCTAssertTrue("\($0)".contains("loss_target '\(target.rawValue)'") && "\($0)".contains("'meta-0'"), "\($0)")
+            }
         }
     }
 
