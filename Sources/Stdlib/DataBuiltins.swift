@@ -71,19 +71,21 @@ enum DataBuiltins {
             }
         },
         Builtin("benchmark", "benchmark(seed: 0, train_size: \(ArithmeticBenchmark.Config.defaultTrainSize), noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
-                "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains}.",
+                "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains, config}.",
                 help: """
                 `train_size` training instances in four domains mixed 32:2:1:1 that differ in difficulty and \
                 label quality: clean, noisy (Monte Carlo-like flips at rate `noise`), easy, and \
                 shifted-by-one labels; the domain is in each instance's \
-                `domain` field, never in its text. `meta` has whole-solution labels from the test \
-                distribution; `test` has `candidates` sampled solutions per question from a noisy solver.
+                `domain` field, never in its text. `meta` has whole-solution labels (and the exact step \
+                labels, which loss_target "steps" and "step_rank" read) from the test \
+                distribution; `config` holds the arguments used; `test` has `candidates` sampled solutions per question from a noisy solver.
                 """,
                 example: "let b = benchmark(seed: 3, train_size: 40, meta: 5, test: 4)\nprint(b.train.domains())") { args in
             try Convert.checkKeywords(args, ["seed", "train_size", "noise", "meta", "test", "candidates", "error_rate"])
-            var config = ArithmeticBenchmark.Config(seed: UInt64(try args.int(0, "seed", default: 0)),
-                                                    trainSize: try args.int(nil, "train_size", default: ArithmeticBenchmark.Config.defaultTrainSize),
-                                                    noiseRate: try args.number(nil, "noise", default: 0.35))
+            let seed = try args.int(0, "seed", default: 0)
+            let trainSize = try args.int(nil, "train_size", default: ArithmeticBenchmark.Config.defaultTrainSize)
+            let noise = try args.number(nil, "noise", default: 0.35)
+            var config = ArithmeticBenchmark.Config(seed: UInt64(seed), trainSize: trainSize, noiseRate: noise)
             config.metaCount = try args.int(nil, "meta", default: config.metaCount)
             config.testQuestions = try args.int(nil, "test", default: config.testQuestions)
             config.candidatesPerQuestion = try args.int(nil, "candidates", default: config.candidatesPerQuestion)
@@ -94,6 +96,11 @@ enum DataBuiltins {
                 ("meta", .native(DatasetValue(.meta(bench.meta), source: "benchmark"))),
                 ("test", .native(DatasetValue(.candidates(bench.test), source: "benchmark"))),
                 ("domains", Convert.strings(config.domains.map(\.name))),
+                ("config", Convert.dict([
+                    ("seed", .number(Double(seed))), ("train_size", .number(Double(trainSize))), ("noise", .number(noise)),
+                    ("meta", .number(Double(config.metaCount))), ("test", .number(Double(config.testQuestions))),
+                    ("candidates", .number(Double(config.candidatesPerQuestion))), ("error_rate", .number(config.solverErrorRate)),
+                ])),
             ])
         },
         Builtin("split_steps", "split_steps(text)", "Splits a solution into steps (markers, blank-line blocks, answer line).",

@@ -72,12 +72,20 @@ final class ExampleTests: XCTestCase {
     func testPipelineExample() throws {
         let r = try runExample("pipeline", [("seeds", .number(2))])
         let mean = try XCTUnwrap(r["mean"] as? [String: Double])
-        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "instance_table", "instance_net", "oracle"])
-        XCTAssertEqual((r["seeds"] as? [Any])?.count, 2)
+        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "instance_table", "instance_net", "domain_table", "oracle"])
+        let seeds = try XCTUnwrap(r["seeds"] as? [[String: Any]])
+        XCTAssertEqual(seeds.count, 2)
+        XCTAssertEqual((seeds[1]["benchmark"] as? [String: Any])?["seed"] as? Double, 1)
+        XCTAssertEqual((seeds[0]["benchmark"] as? [String: Any])?["noise"] as? Double, 0.35)
+        XCTAssertEqual((seeds[0]["domain_weights"] as? [String: Double]).map { Set($0.keys) }, ["clean", "easy", "noisy", "shifted"])
         // The meta loss is a setting the pipeline passes on to every reweighting run.
-        let ranked = try runExample("pipeline", [("loss_target", .string("rank")), ("meta_aggregation", .string("min"))])
+        // So are the step-label meta losses (the benchmark's meta set has step labels), and the
+        // benchmark's label noise reaches the data.
+        let ranked = try runExample("pipeline", [("loss_target", .string("step_rank")), ("meta_aggregation", .string("min")),
+                                                 ("noise", .number(1))])
+        XCTAssertEqual(((ranked["seeds"] as? [[String: Any]])?[0]["benchmark"] as? [String: Any])?["noise"] as? Double, 1)
         let settings = try XCTUnwrap(ranked["settings"] as? [String: Any])
-        XCTAssertEqual(settings["loss_target"] as? String, "rank")
+        XCTAssertEqual(settings["loss_target"] as? String, "step_rank")
         XCTAssertEqual(settings["meta_aggregation"] as? String, "min")
         XCTAssertNotNil((ranked["mean"] as? [String: Double])?["instance_table"])
         let refused = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-example-refused-\(getpid())").path
