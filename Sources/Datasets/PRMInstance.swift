@@ -81,6 +81,7 @@ public struct MetaInstance: Sendable, Equatable {
     }
 }
 
+/// One test question with N candidate solutions (the DreamPRM-1.5 test format), for best-of-N.
 public struct CandidateSet: Sendable, Equatable {
     public var id: String
     public var question: String

@@ -78,9 +78,13 @@ private func rankingMetaLoss(labelLogits: [Variable], labels: [Bool], plusID: In
         scores.append(aggregate(margins))
     }
     if correct.isEmpty || wrong.isEmpty { return Variable(Tensor(0)) }
-    let pairs = correct.flatMap { c in wrong.map { w in (c, w) } }
-    let all = Variable.stack(scores)
-    let gaps = all.indexSelect(axis: 0, indices: pairs.map(\.1)) - all.indexSelect(axis: 0, indices: pairs.map(\.0))
+    return meanPairwiseSoftplus(Variable.stack(scores), better: correct, worse: wrong)
+}
+
+/// The mean over every pair (b, w) of softplus(scores[w] - scores[b]).
+private func meanPairwiseSoftplus(_ scores: Variable, better: [Int], worse: [Int]) -> Variable {
+    let pairs = better.flatMap { b in worse.map { w in (b, w) } }
+    let gaps = scores.indexSelect(axis: 0, indices: pairs.map(\.1)) - scores.indexSelect(axis: 0, indices: pairs.map(\.0))
     return gaps.softplus().mean()
 }
 
@@ -104,8 +108,5 @@ public func stepRankingMetaLoss(labelLogits: [Variable], stepLabels: [[Float]], 
         margins.append(logits.selecting(axis: 1, index: plusID) - logits.selecting(axis: 1, index: minusID))
     }
     if plus.isEmpty || minus.isEmpty { return Variable(Tensor(0)) }
-    let all = Variable.concat(margins, axis: 0)
-    let pairs = plus.flatMap { p in minus.map { m in (p, m) } }
-    let gaps = all.indexSelect(axis: 0, indices: pairs.map(\.1)) - all.indexSelect(axis: 0, indices: pairs.map(\.0))
-    return gaps.softplus().mean()
+    return meanPairwiseSoftplus(Variable.concat(margins, axis: 0), better: plus, worse: minus)
 }

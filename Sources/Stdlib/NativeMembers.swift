@@ -79,7 +79,9 @@ enum Convert {
     /// the builtin's name (the library's message already names file, record or shape).
     static func library<T>(_ callee: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DprmError { throw e } catch {
-            throw DprmError.runtime("\(callee): \(error)")
+            // Library messages that already name the call are not prefixed twice.
+            let message = "\(error)"
+            throw DprmError.runtime(message.hasPrefix(callee + ":") ? message : "\(callee): \(message)")
         }
     }
 }

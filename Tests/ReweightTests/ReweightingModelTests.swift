@@ -79,7 +79,7 @@ final class ReweightingModelTests: XCTestCase {
         let plus = metaLoss(labelLogits: [Variable(a), Variable(b)], labels: [true, false], plusID: 1, minusID: 2, target: .plus, aggregate: mean)
         let plusB = (pb[0][1] + pb[1][1]) / 2
         XCTAssertEqual(plus.value.item, ((predA - 1) * (predA - 1) + plusB * plusB) / 2, accuracy: 1e-6)
-        XCTAssertThrowsError(try LossTarget(name: "minus")) { XCTAssertTrue("\($0)".contains("'+', 'both' or 'rank'")) }
+        XCTAssertThrowsError(try LossTarget(name: "minus")) { XCTAssertTrue("\($0)".contains("'+', 'both', 'rank', 'steps' or 'step_rank'")) }
     }
 
     func testMetaLossRankTarget() throws {
