@@ -111,6 +111,12 @@ extension Variable {
         return Variable.result(out, [self]) { g in [g * derivative] }
     }
 
+    /// SiLU (swish), x * sigmoid(x).
+    public func silu() -> Variable {
+        let v = value
+        return Variable.result(v.silu(), [self]) { g in [g * v.siluDerivative()] }
+    }
+
     /// GELU, tanh approximation.
     public func geluTanh() -> Variable {
         let v = value

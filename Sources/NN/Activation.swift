@@ -3,11 +3,11 @@ import Autodiff
 
 /// Pointwise activation functions by name (for MLPs and configs).
 public enum Activation: Sendable, Equatable {
-    case identity, relu, gelu, geluTanh, tanh, sigmoid
+    case identity, relu, gelu, geluTanh, tanh, sigmoid, silu
     case leakyRelu(slope: Float)
 
     /// Parses a name as configs spell it: `relu`, `gelu` (erf), `gelu_new`/`gelu_tanh`, `tanh`,
-    /// `sigmoid`, `leaky_relu` (slope 0.01), `identity`/`linear`.
+    /// `sigmoid`, `silu`/`swish`, `leaky_relu` (slope 0.01), `identity`/`linear`.
     public init?(name: String) {
         switch name.lowercased() {
         case "relu": self = .relu
@@ -15,6 +15,7 @@ public enum Activation: Sendable, Equatable {
         case "gelu_new", "gelu_tanh", "gelu_pytorch_tanh": self = .geluTanh
         case "tanh": self = .tanh
         case "sigmoid": self = .sigmoid
+        case "silu", "swish": self = .silu
         case "leaky_relu", "leakyrelu": self = .leakyRelu(slope: 0.01)
         case "identity", "linear", "none": self = .identity
         default: return nil
@@ -29,6 +30,7 @@ public enum Activation: Sendable, Equatable {
         case .geluTanh: return x.geluTanh()
         case .tanh: return x.tanh()
         case .sigmoid: return x.sigmoid()
+        case .silu: return x.silu()
         case .leakyRelu(let s): return x.leakyRelu(slope: s)
         }
     }

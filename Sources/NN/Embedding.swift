@@ -21,8 +21,9 @@ public final class Embedding: Module {
         switch initialization {
         case .torchDefault: std = 1
         case .normal(let s): std = s
+        case .zeros: std = 0
         }
-        let table = Tensor.randn([count, dimension], std: std, rng: &rng)
+        let table = std == 0 ? Tensor.zeros([count, dimension]) : Tensor.randn([count, dimension], std: std, rng: &rng)
         if let p = paddingIndex {
             precondition(p >= 0 && p < count, "Embedding: padding index \(p) out of range 0..<\(count)")
             table.withMutablePointer { ($0 + p * dimension).update(repeating: 0, count: dimension) }

@@ -10,6 +10,10 @@ public enum Initialization: Sendable, Equatable {
     /// Hugging Face BERT's `_init_weights`: weights N(0, std) (std = initializer_range, 0.02),
     /// biases zero; embeddings N(0, std) with the padding row zeroed.
     case normal(std: Float)
+    /// Zeros, drawing nothing: placeholders for a model whose weights are loaded from a
+    /// checkpoint right after (a 135M-parameter model would otherwise spend seconds drawing
+    /// normals it throws away).
+    case zeros
 
     /// The `initializer_range` Hugging Face BERT uses.
     public static let bert = Initialization.normal(std: 0.02)

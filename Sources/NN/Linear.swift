@@ -25,6 +25,9 @@ public final class Linear: Module {
         case .normal(let std):
             weight = Module.makeParameter(.randn([outFeatures, inFeatures], std: std, rng: &rng))
             self.bias = bias ? Module.makeParameter(.zeros([outFeatures])) : nil
+        case .zeros:
+            weight = Module.makeParameter(.zeros([outFeatures, inFeatures]))
+            self.bias = bias ? Module.makeParameter(.zeros([outFeatures])) : nil
         }
         super.init()
         parameter("weight", weight)

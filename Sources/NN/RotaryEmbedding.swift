@@ -21,15 +21,16 @@ public struct RotaryEmbedding: Sendable {
         self.theta = theta
     }
 
-    /// cos and sin of every (position, dimension) angle for positions 0..<length: [length, D] each.
-    public func tables(length: Int) -> (cos: Tensor, sin: Tensor) {
+    /// cos and sin of every (position, dimension) angle for positions offset..<offset + length:
+    /// [length, D] each. (A decoder with a key/value cache rotates new tokens from `offset`.)
+    public func tables(length: Int, offset: Int = 0) -> (cos: Tensor, sin: Tensor) {
         let d = headDimension, half = d / 2
         var c = [Float](repeating: 0, count: length * d), s = c
         for i in 0..<half {
             // Angles in double precision: float32 t * w loses digits for long sequences.
             let w = pow(Double(theta), -2 * Double(i) / Double(d))
             for t in 0..<length {
-                let a = Double(t) * w
+                let a = Double(t + offset) * w
                 let (ca, sa) = (Float(Foundation.cos(a)), Float(Foundation.sin(a)))
                 c[t * d + i] = ca; c[t * d + i + half] = ca
                 s[t * d + i] = sa; s[t * d + i + half] = sa
@@ -38,12 +39,21 @@ public struct RotaryEmbedding: Sendable {
         return (Tensor(shape: [length, d], scalars: c), Tensor(shape: [length, d], scalars: s))
     }
 
-    /// Rotates `x` [..., T, D] (positions 0..<T along the second-to-last axis).
-    public func callAsFunction(_ x: Variable) -> Variable {
+    /// Rotates `x` [..., T, D] (positions offset..<offset + T along the second-to-last axis).
+    public func callAsFunction(_ x: Variable, offset: Int = 0) -> Variable {
         let r = x.shape.count
         precondition(r >= 2 && x.shape[r - 1] == headDimension,
                      "rotary embedding expects [..., tokens, \(headDimension)], got \(Tensor.describe(x.shape))")
-        let (c, s) = tables(length: x.shape[r - 2])
+        let (c, s) = tables(length: x.shape[r - 2], offset: offset)
+        return rotate(x, cos: c, sin: s)
+    }
+
+    /// Rotates `x` [..., T, D] with precomputed `tables` ([T, D] each), so a model computes them
+    /// once per forward pass for all its layers.
+    public func rotate(_ x: Variable, cos c: Tensor, sin s: Tensor) -> Variable {
+        let r = x.shape.count
+        precondition(r >= 2 && x.shape[r - 1] == headDimension && c.shape == [x.shape[r - 2], headDimension],
+                     "rotary embedding: input \(Tensor.describe(x.shape)) does not fit tables \(Tensor.describe(c.shape))")
         let half = headDimension / 2
         let x1 = x.sliced(axis: r - 1, start: 0, end: half)
         let x2 = x.sliced(axis: r - 1, start: half, end: headDimension)

@@ -66,6 +66,10 @@ struct IdentityKernel: UnaryKernel { @inline(__always) func apply(_ x: Float) ->
 struct GeluKernel: UnaryKernel { @inline(__always) func apply(_ x: Float) -> Float { FastMath.gelu(x) } }
 struct GeluTanhKernel: UnaryKernel { @inline(__always) func apply(_ x: Float) -> Float { FastMath.geluTanh(x) } }
 struct GeluDerivativeKernel: UnaryKernel { @inline(__always) func apply(_ x: Float) -> Float { FastMath.geluDerivative(x) } }
+struct SiluKernel: UnaryKernel { @inline(__always) func apply(_ x: Float) -> Float { x * FastMath.sigmoid(x) } }
+struct SiluDerivativeKernel: UnaryKernel {
+    @inline(__always) func apply(_ x: Float) -> Float { let s = FastMath.sigmoid(x); return s * (1 + x * (1 - s)) }
+}
 
 /// Walks the rows (all axes but the last) of a shape in row-major order, tracking the storage
 /// position of the row start in each of several strided views.

@@ -199,6 +199,10 @@ extension Tensor {
     public func geluTanh() -> Tensor { unary(GeluTanhKernel()) }
     /// The derivative of `gelu()` (erf form) at every element, for the backward pass.
     public func geluDerivative() -> Tensor { unary(GeluDerivativeKernel()) }
+    /// SiLU (swish), x * sigmoid(x): the gate activation of llama-family SwiGLU feed-forwards.
+    public func silu() -> Tensor { unary(SiluKernel()) }
+    /// The derivative of `silu()`, sigmoid(x) * (1 + x * (1 - sigmoid(x))), for the backward pass.
+    public func siluDerivative() -> Tensor { unary(SiluDerivativeKernel()) }
 
     /// Numerically safe logistic function.
     @inline(__always) public static func sigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }

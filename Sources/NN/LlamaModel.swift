@@ -1,0 +1,218 @@
+import Tensors
+import Autodiff
+
+/// Grouped-query self-attention of a llama-family block (Hugging Face's `LlamaAttention` /
+/// `Qwen2Attention`: `q_proj`, `k_proj`, `v_proj`, `o_proj`), with rotary position embeddings.
+///
+/// Shapes: x [B, T, C] -> q [B, H, T, D], k and v [B, KV, T, D] with H = KV * G. Rather than
+/// repeating each key/value head G times (torch's `repeat_kv`), the G query heads that share a
+/// key/value head are stacked along the token axis: q viewed as [B, KV, G*T, D] multiplies
+/// k^T [B, KV, D, S] in one batched product, so keys and values are never copied. The 1/sqrt(D)
+/// scale is applied to q. With a cache, the new keys and values are appended to it and the
+/// queries attend over cached + new keys (S = cached + T).
+public final class LlamaAttention: Module {
+    public let heads: Int
+    public let keyValueHeads: Int
+    public let headDimension: Int
+    public let qProj: Linear
+    public let kProj: Linear
+    public let vProj: Linear
+    public let oProj: Linear
+    public let rotary: RotaryEmbedding
+
+    public init(config c: LlamaConfig, initialization: Initialization, rng: inout RandomGenerator) {
+        heads = c.numAttentionHeads
+        keyValueHeads = c.numKeyValueHeads
+        headDimension = c.headDimension
+        rotary = RotaryEmbedding(headDimension: c.headDimension, theta: c.ropeTheta)
+        let (h, kv) = (c.numAttentionHeads * c.headDimension, c.numKeyValueHeads * c.headDimension)
+        qProj = Linear(c.hiddenSize, h, bias: c.attentionQKVBias, initialization: initialization, rng: &rng)
+        kProj = Linear(c.hiddenSize, kv, bias: c.attentionQKVBias, initialization: initialization, rng: &rng)
+        vProj = Linear(c.hiddenSize, kv, bias: c.attentionQKVBias, initialization: initialization, rng: &rng)
+        oProj = Linear(h, c.hiddenSize, bias: c.attentionOutputBias, initialization: initialization, rng: &rng)
+        super.init()
+        child("q_proj", qProj)
+        child("k_proj", kProj)
+        child("v_proj", vProj)
+        child("o_proj", oProj)
+    }
+
+    /// Attention of `x` [B, T, C] at positions offset..<offset + T (`rope` holds their cos/sin
+    /// tables), over the cached keys of `cache` (when given; the new ones are appended) and its
+    /// own. `mask` covers all S keys. Returns [B, T, C].
+    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: AttentionMask,
+                               cache: LlamaKVCache.Layer? = nil) -> Variable {
+        let (b, t) = (x.shape[0], x.shape[1])
+        let (g, d) = (heads / keyValueHeads, headDimension)
+        let scale = 1 / Float(d).squareRoot()
+        func split(_ y: Variable, _ n: Int) -> Variable { y.reshaped([b, t, n, d]).permuted([0, 2, 1, 3]) }
+        let q = rotary.rotate(split(qProj(x) * scale, heads), cos: rope.cos, sin: rope.sin)          // [B, H, T, D]
+        var k = rotary.rotate(split(kProj(x), keyValueHeads), cos: rope.cos, sin: rope.sin)          // [B, KV, T, D]
+        var v = split(vProj(x), keyValueHeads)
+        if let cache {
+            (k, v) = cache.append(keys: k, values: v)
+        }
+        let s = k.shape[2]
+        let grouped = q.reshaped([b, keyValueHeads, g * t, d])
+        var scores = grouped.matmul(k.transposed())                                                   // [B, KV, G*T, S]
+        if let m = mask.additive(batch: b, queries: t, keys: s) {
+            // [b|1, 1, T, S] -> [b|1, 1, 1, T, S] against scores [B, KV, G, T, S]; materialised at
+            // the scores' shape so the add is contiguous and its backward has nothing to reduce.
+            let m5 = m.reshaped([m.shape[0], 1, 1, t, s]).expanded(to: [b, keyValueHeads, g, t, s]).contiguous()
+            scores = scores + Variable(m5.reshaped([b, keyValueHeads, g * t, s]))
+        }
+        let context = scores.softmax().matmul(v)                                                       // [B, KV, G*T, D]
+        let merged = context.reshaped([b, heads, t, d]).permuted([0, 2, 1, 3]).reshaped([b, t, heads * d])
+        return oProj(merged)
+    }
+}
+
+/// The SwiGLU feed-forward (`LlamaMLP`: `gate_proj`, `up_proj`, `down_proj`):
+/// down(silu(gate(x)) * up(x)).
+public final class LlamaMLP: Module {
+    public let gateProj: Linear
+    public let upProj: Linear
+    public let downProj: Linear
+
+    public init(config c: LlamaConfig, initialization: Initialization, rng: inout RandomGenerator) {
+        gateProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, initialization: initialization, rng: &rng)
+        upProj = Linear(c.hiddenSize, c.intermediateSize, bias: c.mlpBias, initialization: initialization, rng: &rng)
+        downProj = Linear(c.intermediateSize, c.hiddenSize, bias: c.mlpBias, initialization: initialization, rng: &rng)
+        super.init()
+        child("gate_proj", gateProj)
+        child("up_proj", upProj)
+        child("down_proj", downProj)
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable { downProj(gateProj(x).silu() * upProj(x)) }
+}
+
+/// One pre-norm decoder block (`LlamaDecoderLayer`):
+/// a = x + Attn(RMSNorm1(x));  y = a + MLP(RMSNorm2(a)),
+/// with RMSNorm1 = `input_layernorm` and RMSNorm2 = `post_attention_layernorm`.
+public final class LlamaBlock: Module {
+    public let selfAttention: LlamaAttention
+    public let mlp: LlamaMLP
+    public let inputNorm: RMSNorm
+    public let postAttentionNorm: RMSNorm
+
+    public init(config c: LlamaConfig, initialization: Initialization, rng: inout RandomGenerator) {
+        selfAttention = LlamaAttention(config: c, initialization: initialization, rng: &rng)
+        mlp = LlamaMLP(config: c, initialization: initialization, rng: &rng)
+        inputNorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        postAttentionNorm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        super.init()
+        child("self_attn", selfAttention)
+        child("mlp", mlp)
+        child("input_layernorm", inputNorm)
+        child("post_attention_layernorm", postAttentionNorm)
+    }
+
+    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: AttentionMask,
+                               cache: LlamaKVCache.Layer? = nil) -> Variable {
+        let a = x + selfAttention(inputNorm(x), rope: rope, mask: mask, cache: cache)
+        return a + mlp(postAttentionNorm(a))
+    }
+}
+
+/// The decoder stack (`LlamaModel` in transformers, registered as `model`): `embed_tokens`,
+/// `layers.N`, and the final `norm`.
+public final class LlamaDecoder: Module {
+    public let config: LlamaConfig
+    public let embedTokens: Embedding
+    public let layers: [LlamaBlock]
+    public let norm: RMSNorm
+
+    public init(config c: LlamaConfig, initialization: Initialization, rng: inout RandomGenerator) {
+        config = c
+        embedTokens = Embedding(c.vocabSize, c.hiddenSize, initialization: initialization, rng: &rng)
+        var blocks: [LlamaBlock] = []
+        for _ in 0..<c.numHiddenLayers { blocks.append(LlamaBlock(config: c, initialization: initialization, rng: &rng)) }
+        layers = blocks
+        norm = RMSNorm(c.hiddenSize, eps: c.rmsNormEps)
+        super.init()
+        child("embed_tokens", embedTokens)
+        for (i, l) in layers.enumerated() { child("layers.\(i)", l) }
+        child("norm", norm)
+    }
+}
+
+/// A llama-family causal language model (`LlamaForCausalLM` / `Qwen2ForCausalLM`) with Hugging
+/// Face's parameter names: `model.embed_tokens.weight`, `model.layers.N.self_attn.q_proj.weight`,
+/// ..., `model.norm.weight`, and `lm_head.weight` unless the embeddings are tied.
+///
+/// Everything runs through `Variable`, so the model trains with `Autodiff` (as a PRM backbone);
+/// inside `noGrad` the same code builds no graph. Token ids are row-major [batch, length]; an
+/// attention mask (1 real, 0 padding) keeps padding keys out of every query's attention, and the
+/// causal mask is always on. Positions are 0..<length for every row (as transformers when no
+/// `position_ids` are given), so pad on the right. Generation with a key/value cache is in
+/// `LlamaModel+Generation.swift`; loading from Hugging Face folders and GGUF files in
+/// `LlamaModel+Loading.swift`.
+public final class LlamaModel: Module {
+    public let config: LlamaConfig
+    public let model: LlamaDecoder
+    /// The output projection when the embeddings are not tied (`lm_head`).
+    public let lmHead: Linear?
+
+    /// A randomly initialised model (N(0, initializer_range) weights, zero biases, unit norms);
+    /// with `initialize: false`, zero weights for a checkpoint to fill.
+    public init(config c: LlamaConfig, seed: UInt64 = 0, initialize: Bool = true) {
+        var rng = RandomGenerator(seed: seed)
+        let initialization = initialize ? Initialization.normal(std: c.initializerRange) : .zeros
+        config = c
+        model = LlamaDecoder(config: c, initialization: initialization, rng: &rng)
+        lmHead = c.tieWordEmbeddings ? nil : Linear(c.hiddenSize, c.vocabSize, bias: false, initialization: initialization, rng: &rng)
+        super.init()
+        child("model", model)
+        if let h = lmHead { child("lm_head", h) }
+    }
+
+    /// The matrix that maps hidden states to logits, [vocab, hidden]: `lm_head.weight`, or the
+    /// token embeddings when tied.
+    public var outputWeight: Variable { lmHead?.weight ?? model.embedTokens.weight }
+
+    /// Hidden states after the final norm, [batch, length, hidden], for `ids` (row-major
+    /// [batch, length]) at positions offset..<offset + length, where offset is what `cache`
+    /// already holds (0 without a cache). `attentionMask` (1 real, 0 padding) covers every key:
+    /// the cached ones and the new ones, [batch, offset + length].
+    public func hiddenStates(ids: [Int], batch: Int, length: Int, attentionMask: [Int]? = nil,
+                             cache: LlamaKVCache? = nil) -> Variable {
+        precondition(ids.count == batch * length, "LlamaModel: \(ids.count) ids do not fill [\(batch)x\(length)]")
+        let offset = cache?.length ?? 0
+        if let cache { precondition(cache.batch == batch, "LlamaModel: the cache holds \(cache.batch) sequences, not \(batch)") }
+        for id in ids where id < 0 || id >= config.vocabSize {
+            preconditionFailure("LlamaModel: token id \(id) out of range 0..<\(config.vocabSize)")
+        }
+        var mask = AttentionMask.causal
+        if let m = attentionMask {
+            precondition(m.count == batch * (offset + length),
+                         "LlamaModel: attention mask has \(m.count) entries for [\(batch)x\(offset + length)] keys")
+            if m.contains(0) { mask.padding = Tensor(shape: [batch, offset + length], scalars: m.map { $0 == 0 ? 0 : 1 }) }
+        }
+        let rope = model.layers.first?.selfAttention.rotary.tables(length: length, offset: offset)
+            ?? (Tensor.zeros([length, config.headDimension]), Tensor.zeros([length, config.headDimension]))
+        var h = model.embedTokens(ids, shape: [batch, length])
+        for (i, layer) in model.layers.enumerated() {
+            h = layer(h, rope: rope, mask: mask, cache: cache?.layers[i])
+        }
+        cache?.length += length
+        return model.norm(h)
+    }
+
+    /// Logits [..., vocab] of hidden states [..., hidden] (the LM head).
+    public func logits(hidden: Variable) -> Variable {
+        let lead = Array(hidden.shape.dropLast())
+        let flat = hidden.reshaped([-1, config.hiddenSize])
+        return flat.linear(weight: outputWeight, bias: nil).reshaped(lead + [config.vocabSize])
+    }
+
+    /// Logits [batch, length, vocab] for `ids` (see `hiddenStates`).
+    public func logits(ids: [Int], batch: Int, length: Int, attentionMask: [Int]? = nil, cache: LlamaKVCache? = nil) -> Variable {
+        logits(hidden: hiddenStates(ids: ids, batch: batch, length: length, attentionMask: attentionMask, cache: cache))
+    }
+
+    /// Logits [length, vocab] of one sequence.
+    public func logits(_ ids: [Int]) -> Tensor {
+        noGrad { logits(ids: ids, batch: 1, length: ids.count).value.reshaped([ids.count, config.vocabSize]) }
+    }
+}
