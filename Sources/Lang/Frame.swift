@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 typealias Code = (Frame) throws -> Value
 
@@ -19,82 +18,6 @@ struct Frame {
     let slots: UnsafeMutablePointer<Value>
     let boxes: UnsafeMutablePointer<Box?>
     let captures: UnsafeMutablePointer<Box>
-}
-
-/// Interrupt request flag, safe to set from any thread (e.g. a SIGINT handler thread).
-final class InterruptFlag: @unchecked Sendable {
-    let flag = Atomic<Bool>(false)
-    @inline(__always) var isSet: Bool { flag.load(ordering: .relaxed) }
-    func set() { flag.store(true, ordering: .relaxed) }
-    func clear() { flag.store(false, ordering: .relaxed) }
-}
-
-/// Execution state shared by all compiled code of one interpreter.
-final class Runtime {
-    let ctl: UnsafeMutablePointer<Int>
-    let ret: UnsafeMutablePointer<Value>
-    let depth: UnsafeMutablePointer<Int>
-    let interrupt = InterruptFlag()
-    let maxDepth: Int
-    unowned let interp: Interpreter
-    let stack: UnsafeMutablePointer<Value>
-    let stackCapacity = 1 << 20
-    let sp: UnsafeMutablePointer<Int>
-    let boxStack: UnsafeMutablePointer<Box?>
-    let boxCapacity = 1 << 18
-    let bsp: UnsafeMutablePointer<Int>
-    static let noCaptures = UnsafeMutablePointer<Box>.allocate(capacity: 1)
-
-    init(interp: Interpreter, maxDepth: Int) {
-        self.interp = interp; self.maxDepth = maxDepth
-        stack = .allocate(capacity: stackCapacity); sp = .allocate(capacity: 1); sp.initialize(to: 0)
-        boxStack = .allocate(capacity: boxCapacity); bsp = .allocate(capacity: 1); bsp.initialize(to: 0)
-        ctl = .allocate(capacity: 1); ctl.initialize(to: Unwind.none)
-        ret = .allocate(capacity: 1); ret.initialize(to: .nil)
-        depth = .allocate(capacity: 1); depth.initialize(to: 0)
-    }
-    deinit {
-        ctl.deallocate(); ret.deinitialize(count: 1); ret.deallocate(); depth.deallocate()
-        stack.deallocate(); sp.deallocate(); boxStack.deallocate(); bsp.deallocate()
-    }
-
-    /// Reserves and clears a frame on the stacks. Pair with `pop` (use `defer`).
-    @inline(__always)
-    func push(slotCount n: Int, boxCount bc: Int, captures: UnsafeMutablePointer<Box>, from first: Int = 0) throws -> Frame {
-        let s = sp.pointee
-        if s + n > stackCapacity { throw DprmError.runtime("recursion too deep (value stack exhausted)") }
-        let base = stack + s
-        // Slots below `first` are initialized by the caller (arguments).
-        for k in first..<n { (base + k).initialize(to: .nil) }
-        sp.pointee = s + n
-        var boxes = boxStack + bsp.pointee
-        if bc > 0 {
-            let b = bsp.pointee
-            if b + bc > boxCapacity { sp.pointee = s; throw DprmError.runtime("recursion too deep (box stack exhausted)") }
-            boxes = boxStack + b
-            boxes.initialize(repeating: nil, count: bc)
-            bsp.pointee = b + bc
-        }
-        return Frame(slots: base, boxes: boxes, captures: captures)
-    }
-
-    @inline(__always)
-    func pop(_ f: Frame, slotCount n: Int, boxCount bc: Int) {
-        for k in 0..<n {
-            // Locals are mostly numbers: skip the out-of-line destroy for values without references.
-            switch f.slots[k] {
-            case .nil, .bool, .number, .range: continue
-            default: (f.slots + k).deinitialize(count: 1)
-            }
-        }
-        sp.pointee = f.slots - stack
-        if bc > 0 { f.boxes.deinitialize(count: bc); bsp.pointee = f.boxes - boxStack }
-    }
-
-    func interruptedError() -> DprmError {
-        interrupt.clear()
-        return DprmError(.interrupt, "interrupted")
-    }
 }
 
 /// A compiled .dprm function: parameters are slots `0..<params.count` (the variadic one last).

@@ -227,138 +227,6 @@ public final class Interpreter {
         }
     }
 
-    /// Parses and resolves `source` without running it (`dprm check`): syntax errors, and names
-    /// used but never defined (not a builtin, not a global, not declared at top level of the file).
-    public func check(_ source: String, name: String = "<input>", path: String? = nil) -> [DprmError] {
-        let src = SourceFile(text: source, name: name, path: path)
-        let program: [Stmt]
-        do { program = try parse(src) } catch let e as DprmError { return [e] } catch { return [DprmError(.syntax, "\(error)")] }
-        // Compile into a scratch interpreter so our globals do not change.
-        let scratch = Interpreter(options: Options(searchPaths: options.searchPaths, output: { _ in }, coreBuiltins: false))
-        for r in registries { scratch.register(r) }
-        for (n, v) in globals { scratch.setGlobal(n, v) }
-        let compiler = Compiler(interp: scratch, src: src, program: program)
-        do { _ = try compiler.compileMain(program) } catch let e as DprmError { return [e] } catch { return [] }
-        var declared = Set<String>()
-        for s in program {
-            switch s.kind {
-            case .letDecl(let n, _, _): declared.insert(n)
-            case .fnDecl(let d): declared.insert(d.name!)
-            case .importStmt: return [] // imported files may define anything
-            default: break
-            }
-        }
-        var errors: [DprmError] = []
-        let known = Array(scratch.globalsTable.filter { $0.value.defined }.keys) + Array(declared)
-        for (n, b) in scratch.globalsTable where !b.defined && !declared.contains(n) {
-            var e = DprmError(.name, "undefined name '\(n)'")
-            if let span = firstUse(of: n, in: program) { e.location = src.location(span) }
-            if let s = closestName(n, in: known) { e.notes.append("did you mean `\(s)`?") }
-            errors.append(e)
-        }
-        return errors.sorted { ($0.location?.line ?? 0, $0.location?.column ?? 0) < ($1.location?.line ?? 0, $1.location?.column ?? 0) }
-    }
-
-    private func firstUse(of name: String, in program: [Stmt]) -> Span? {
-        var found: Span? = nil
-        func visit(_ e: Expr) {
-            if found != nil { return }
-            if case .name(let n) = e.kind, n == name { found = e.span; return }
-            switch e.kind {
-            case .string(let ps): for p in ps { if case .expr(let x, _) = p { visit(x) } }
-            case .list(let es): es.forEach(visit)
-            case .dict(let kvs): kvs.forEach { visit($0.key); visit($0.value) }
-            case .unary(_, let x), .member(let x, _): visit(x)
-            case .binary(_, let a, let b), .logical(_, let a, let b), .range(let a, let b): visit(a); visit(b)
-            case .call(let c, let args): visit(c); args.forEach { visit($0.value) }
-            case .method(let r, _, let args, _): visit(r); args.forEach { visit($0.value) }
-            case .index(let r, let items):
-                visit(r)
-                for it in items {
-                    switch it { case .value(let x): visit(x); case .slice(let a, let b, let c): [a, b, c].compactMap { $0 }.forEach(visit) }
-                }
-            case .function(let d): d.params.compactMap { $0.defaultValue }.forEach(visit); d.body.forEach(visitS)
-            case .ifElse(let c, let t, let el): visit(c); t.forEach(visitS); el?.forEach(visitS)
-            case .block(let ss): ss.forEach(visitS)
-            case .literal, .name: break
-            }
-        }
-        func visitS(_ s: Stmt) {
-            switch s.kind {
-            case .expr(let e), .letDecl(_, let e, _): visit(e)
-            case .fnDecl(let d): d.params.compactMap { $0.defaultValue }.forEach(visit); d.body.forEach(visitS)
-            case .assign(let t, _, let v): visit(t); visit(v)
-            case .whileLoop(let c, let b): visit(c); b.forEach(visitS)
-            case .forLoop(_, _, let i, let b): visit(i); b.forEach(visitS)
-            case .returnStmt(let e): if let e { visit(e) }
-            default: break
-            }
-        }
-        program.forEach(visitS)
-        return found
-    }
-
-    // MARK: calling
-
-    /// Calls a function value (a .dprm function, lambda, builtin or bound method) from Swift.
-    @discardableResult
-    public func call(_ function: Value, _ args: [Value] = [], _ kwargs: [(name: String, value: Value)] = []) throws -> Value {
-        try callValue(function, args, kwargs)
-    }
-
-    func callValue(_ callee: Value, _ pos: [Value], _ kw: [(name: String, value: Value)]) throws -> Value {
-        guard case .function(let fn) = callee else {
-            throw DprmError.type("\(callee.typeName) is not callable")
-        }
-        if let native = fn.native {
-            var args = Arguments(callee: fn.name, positional: fn.receiver.map { [$0] + pos } ?? pos, keywords: kw, interpreter: self)
-            return try native(&args)
-        }
-        let proto = fn.proto!
-        let frame = try rt.push(slotCount: proto.slotCount, boxCount: proto.boxCount, captures: fn.captures)
-        defer { rt.pop(frame, slotCount: proto.slotCount, boxCount: proto.boxCount) }
-        try bind(proto, frame, pos, kw)
-        return try rt.run(proto, frame)
-    }
-
-    func bind(_ proto: FunctionProto, _ frame: Frame, _ pos: [Value], _ kw: [(name: String, value: Value)]) throws {
-        let n = proto.paramNames.count
-        let fixed = proto.variadic ?? n
-        var given = [Bool](repeating: false, count: n)
-        if pos.count > fixed && proto.variadic == nil {
-            throw DprmError.type("\(proto.name)() takes \(describeCount(proto)) but \(pos.count) \(pos.count == 1 ? "was" : "were") given")
-        }
-        for k in 0..<min(pos.count, fixed) { frame.slots[k] = pos[k]; given[k] = true }
-        if let v = proto.variadic {
-            frame.slots[v] = .list(ListRef(pos.count > fixed ? Array(pos[fixed...]) : []))
-            given[v] = true
-        }
-        for (name, value) in kw {
-            guard let k = proto.paramNames.firstIndex(of: name), k != proto.variadic else {
-                var e = DprmError.type("\(proto.name)() got an unexpected keyword argument '\(name)'")
-                if let s = closestName(name, in: proto.paramNames) { e.notes.append("did you mean `\(s)`?") }
-                throw e
-            }
-            if given[k] { throw DprmError.type("\(proto.name)() got multiple values for argument '\(name)'") }
-            frame.slots[k] = value; given[k] = true
-        }
-        for k in 0..<n where !given[k] {
-            guard let d = proto.defaults[k] else {
-                throw DprmError.type("\(proto.name)() missing argument '\(proto.paramNames[k])'")
-            }
-            // Defaults may read earlier parameters, which may already be boxed.
-            frame.slots[k] = try d.run(frame)
-            if let b = proto.paramBox[k] { frame.boxes[b] = Box(frame.slots[k]) }
-        }
-        for k in 0..<n { if let b = proto.paramBox[k], frame.boxes[b] == nil { frame.boxes[b] = Box(frame.slots[k]) } }
-    }
-
-    func describeCount(_ p: FunctionProto) -> String {
-        let n = p.paramNames.count
-        let s = p.requiredCount == n ? "\(n)" : "\(p.requiredCount) to \(n)"
-        return "\(s) argument\(n == 1 ? "" : "s")"
-    }
-
     // MARK: members
 
     /// `value.name`: native fields and methods, dict keys, builtins bound as methods.
@@ -447,9 +315,20 @@ public final class Interpreter {
 
     // MARK: imports
 
-    /// Loads `name` once: a path relative to the importing file (or the working directory), else
-    /// `<search path>/name.dprm`; never the importing file itself.
+    /// Loads `name` once (see `moduleSource`).
     func importModule(_ name: String, from src: SourceFile) throws {
+        let module = try moduleSource(name, from: src)
+        if imported.contains(module.path!) { return }
+        imported.insert(module.path!)
+        let saved = rt.ctl.pointee
+        defer { rt.ctl.pointee = saved }
+        _ = try run(module)
+    }
+
+    /// The source of module `name` as imported from `src`: a path relative to the importing file
+    /// (or the working directory), else `<search path>/name.dprm`; never the importing file itself.
+    /// Named and located by its standardized path. `dprm check` reads imports through this too.
+    func moduleSource(_ name: String, from src: SourceFile) throws -> SourceFile {
         let file = name.hasSuffix(".dprm") ? name : name + ".dprm"
         var candidates: [String] = []
         let base = src.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
@@ -467,102 +346,9 @@ public final class Interpreter {
             throw e
         }
         let key = URL(fileURLWithPath: found).standardizedFileURL.path
-        if imported.contains(key) { return }
-        imported.insert(key)
         guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
             throw DprmError.runtime("import \"\(name)\": cannot read \(key)")
         }
-        let saved = rt.ctl.pointee
-        defer { rt.ctl.pointee = saved }
-        _ = try run(SourceFile(text: text, name: key, path: key))
-    }
-}
-
-/// The caller side of a call expression, for stack traces.
-final class CallSite {
-    let caller: String
-    let src: SourceFile
-    let span: Span
-    init(caller: String, src: SourceFile, span: Span) { self.caller = caller; self.src = src; self.span = span }
-}
-
-extension Runtime {
-    /// Fast-path call of a .dprm function on a bound frame: runs it, pops it, and records the
-    /// caller in the stack trace on errors. Callers pass only functions with a prototype (a fast
-    /// arity), and hold `fn`, which holds the prototype, for the whole call.
-    @inline(__always)
-    func call(_ fn: Function, _ frame: Frame, _ site: CallSite) throws -> Value {
-        try call(Unmanaged.passUnretained(fn.proto.unsafelyUnwrapped), frame, site)
-    }
-
-    /// Fast-path call on a bound frame, reading everything from the prototype. For a plain function
-    /// (see `Value.plainCallee`) nothing is retained: the interpreter keeps every prototype alive.
-    @inline(__always)
-    func call(_ proto: Unmanaged<FunctionProto>, _ frame: Frame, _ site: CallSite) throws -> Value {
-        try proto._withUnsafeGuaranteedRef { p in
-            let d = depth.pointee + 1
-            depth.pointee = d
-            if d > maxDepth || interrupt.isSet { throw callRefused(p, frame, site) }
-            let r: Value
-            do {
-                r = try p.body(frame)
-            } catch {
-                throw callFailed(error, p, frame, site)
-            }
-            depth.pointee = d - 1
-            pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
-            if ctl.pointee == Unwind.returning {
-                ctl.pointee = Unwind.none
-                let v = ret.move(); ret.initialize(to: .nil)
-                return v
-            }
-            return r
-        }
-    }
-
-    @inline(never)
-    func callRefused(_ p: FunctionProto, _ frame: Frame, _ site: CallSite) -> Error {
-        depth.pointee -= 1
-        pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
-        let e: DprmError = interrupt.isSet ? interruptedError()
-            : DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(p.name)()")
-        return callerFrame(e, site.caller, site.src, site.span)
-    }
-
-    @inline(never)
-    func callFailed(_ error: Error, _ p: FunctionProto, _ frame: Frame, _ site: CallSite) -> Error {
-        depth.pointee -= 1
-        pop(frame, slotCount: p.slotCount, boxCount: p.boxCount)
-        var e = error
-        if var de = error as? DprmError {
-            if de.trace.isEmpty, let loc = de.location { de.trace = [TraceFrame(function: p.name, location: loc)] }
-            e = de
-        }
-        return callerFrame(e, site.caller, site.src, site.span)
-    }
-
-    /// Runs a bound frame: depth and interrupt checks, the body, then the `return` value if any.
-    @inline(__always)
-    func run(_ proto: FunctionProto, _ frame: Frame) throws -> Value {
-        let d = depth.pointee + 1
-        depth.pointee = d
-        defer { depth.pointee = d - 1 }
-        if d > maxDepth || interrupt.isSet {
-            if interrupt.isSet { throw interruptedError() }
-            throw DprmError.runtime("recursion too deep (more than \(maxDepth) nested calls) in \(proto.name)()")
-        }
-        do {
-            let r = try proto.body(frame)
-            if ctl.pointee == Unwind.returning {
-                ctl.pointee = Unwind.none
-                let v = ret.move(); ret.initialize(to: .nil)
-                return v
-            }
-            return r
-        } catch {
-            guard var e = error as? DprmError else { throw error }
-            if e.trace.isEmpty, let loc = e.location { e.trace = [TraceFrame(function: proto.name, location: loc)] }
-            throw e
-        }
+        return SourceFile(text: text, name: key, path: key)
     }
 }

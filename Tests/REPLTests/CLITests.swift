@@ -127,6 +127,34 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try runDprm(["check", broken]).status, 65)
     }
 
+    /// `dprm check` on the real scripts: every example and stdlib module is clean (they all run
+    /// in ExampleTests), so any report would be a false error, e.g. a method name such as
+    /// `b.train.domains()` taken for an undefined global.
+    func testCheckAcceptsEveryExampleAndStdlibModule() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var scripts: [String] = []
+        for folder in ["examples", "stdlib"] {
+            let dir = repo.appendingPathComponent(folder).path
+            scripts += try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".dprm") }.sorted().map { dir + "/" + $0 }
+        }
+        XCTAssertGreaterThan(scripts.count, 8)
+        for script in scripts {
+            let r = try runDprm(["check", script], directory: repo.path)
+            XCTAssertEqual(r.status, 0, "\(script):\n\(r.err)")
+            XCTAssertEqual(r.err, "", script)
+        }
+        // A real mistake in a copy of an example is still found, and located.
+        let dir = try temporaryDirectory()
+        let copy = dir + "/bestofn.dprm"
+        let text = try String(contentsOfFile: repo.appendingPathComponent("examples/bestofn.dprm").path, encoding: .utf8)
+        try (text + "\nprint(undefined_result)\n").write(toFile: copy, atomically: true, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n").count
+        let r = try runDprm(["check", copy], directory: repo.path)
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.err.contains("\(copy):\(lines + 1):7: error"), r.err)
+        XCTAssertTrue(r.err.contains("undefined name 'undefined_result'"), r.err)
+    }
+
     func testScriptFromStdin() throws {
         let r = try runDprm([], stdin: "print(1)\nlet y = 2\nprint(y + 1)\n")
         XCTAssertEqual(r.status, 0, r.err)
