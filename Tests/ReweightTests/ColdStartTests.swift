@@ -67,12 +67,13 @@ final class ColdStartTests: XCTestCase {
                        ["checkpoint-2", "checkpoint-4", "checkpoint-final"])
         let history = try TrainingHistory.readCSV(from: dir + "/run/history.csv")
         XCTAssertEqual(history.steps, [1, 2, 3, 4, 5])
-        XCTAssertEqual(history.losses, r.history.losses)
+        XCTAssertEqual(history.losses, r.history.losses)  // exact: the CSV writes round-tripping decimals
         let csv = try String(contentsOfFile: dir + "/run/history.csv", encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("step,loss,lr,seconds\n1,"), csv)
         // The final checkpoint is the stopped model.
         let loaded = try ProcessRewardModel.load(from: dir + "/run/checkpoint-final")
         let probe = PRMFixture.benchmark.test
+        // Exact: the checkpoint holds the float32 weights bit for bit; same batches, same shapes.
         XCTAssertEqual(loaded.candidateScores(probe), prm.candidateScores(probe))
     }
 

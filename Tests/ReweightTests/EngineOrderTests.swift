@@ -87,6 +87,8 @@ final class EngineOrderTests: XCTestCase {
         try engineC.upper.optimizer.restoreState(upperState)
         try engineC.restoreCounters(counters)
         try engineC.run()
+        // Exact: the resumed run does the same operations on the same values and shapes, in the
+        // same order, as iterations 5-9 of the uninterrupted one.
         XCTAssertEqual(second.theta.value.toArray(), full.theta.value.toArray())
         XCTAssertEqual(second.lambda.value.toArray(), full.lambda.value.toArray())
     }

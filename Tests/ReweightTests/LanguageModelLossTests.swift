@@ -43,7 +43,8 @@ final class LanguageModelLossTests: XCTestCase {
         XCTAssertEqual(Double(got), expected, accuracy: 1e-4 * expected)
         // A fresh model predicts roughly uniformly over the vocabulary.
         XCTAssertEqual(expected, log(Double(prm.vocabularySize)), accuracy: 0.5)
-        // The label logits are those of the forward without the loss.
+        // The label logits are those of the forward without the loss (exact: the same hidden
+        // states and the same label-row product; the language-model term only adds other rows).
         let plain = noGrad { prm.stackedLabelLogits(templated) }
         XCTAssertEqual(plain.counts, f.counts)
         XCTAssertEqual(plain.logits.value.toArray(), f.logits.value.toArray())

@@ -29,6 +29,7 @@ final class NumberFeaturesTests: XCTestCase {
         // The feature table: (1, value / 10) at number tokens, saturating at 100; zeros elsewhere.
         let net = PRMNetwork(config: try! PRMConfig.preset("tiny"), vocabularySize: 6, seed: 0,
                              numberValues: [nil, 0, 7, 12, 2024, nil])
+        // Exact: value / 10 is one correctly rounded division, as is the literal 0.7 or 1.2.
         XCTAssertEqual(net.numberFeatureTable?.toArray(), [0, 0, 1, 0, 1, 0.7, 1, 1.2, 1, 10, 0, 0])
     }
 
@@ -50,6 +51,7 @@ final class NumberFeaturesTests: XCTestCase {
         let plus = PRMFixture.tokenizer.encode("+")
         let p0 = net.hidden(ids: plus, batch: 1, length: 1, lengths: [1]).value.toArray()
         embedding.weight.value = Tensor.ones(embedding.weight.shape)
+        // Exact: the features of a non-number token are exact zeros, so any projection adds 0.
         XCTAssertEqual(net.hidden(ids: plus, batch: 1, length: 1, lengths: [1]).value.toArray(), p0)
     }
 
@@ -68,6 +70,7 @@ final class NumberFeaturesTests: XCTestCase {
         try prm.save(to: dir + "/numbers")
         let loaded = try ProcessRewardModel.load(from: dir + "/numbers")
         XCTAssertTrue(loaded.config.numberFeatures)
+        // Exact: same weights (read back bit for bit, or copied), same batches, same shapes.
         XCTAssertEqual(loaded.candidateScores(sets), before)
         XCTAssertEqual(try prm.copy().candidateScores(sets), before)
 

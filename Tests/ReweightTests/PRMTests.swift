@@ -65,11 +65,14 @@ final class PRMTests: XCTestCase {
     func testScoreDependsOnlyOnThePrefix() {
         let prm = PRMFixture.tinyPRM(seed: 2)
         let base = prm.stepScores([prm.template(question: question, steps: steps, systemPrompt: PRMFixture.system)])[0]
-        // Same token length edit of step 3 (index 2): the first two scores are bit-identical.
+        // Same token length edit of step 3 (index 2): the first two scores are bit-identical
+        // (exact: same sequence length, so every product has the same shape and is blocked the
+        // same way; the causal mask gives the later positions exactly zero weight).
         let edited = prm.stepScores([prm.template(question: question, steps: ["17 + 5 = 22", "22 * 3 = 66", "66 - 8 = 57", "Final answer: 57"], systemPrompt: PRMFixture.system)])[0]
         XCTAssertEqual(Array(edited.prefix(2)), Array(base.prefix(2)))
         XCTAssertNotEqual(edited[2], base[2])
-        // A longer later step (the sequence grows): earlier scores unchanged.
+        // A longer later step (the sequence grows): earlier scores unchanged, up to rounding
+        // (products of another shape are blocked differently by BLAS; scores are about 1e-2).
         let longer = prm.stepScores([prm.template(question: question, steps: ["17 + 5 = 22", "22 * 3 = 66 and then some more words", "Final answer: 58"], systemPrompt: PRMFixture.system)])[0]
         XCTAssertEqual(longer[0], base[0], accuracy: 1e-6)
         // Dropping later steps entirely.
@@ -151,6 +154,7 @@ final class PRMTests: XCTestCase {
         let loaded = try ProcessRewardModel.load(from: dir + "/ckpt")
         XCTAssertEqual(loaded.config, prm.config)
         XCTAssertEqual(loaded.tokenizer as? WordTokenizer, PRMFixture.tokenizer)
+        // Exact: the weights read back bit for bit and the same batches are scored (same shapes).
         XCTAssertEqual(loaded.candidateScores(sets), before)
         for ((n1, p1), (n2, p2)) in zip(prm.namedParameters, loaded.namedParameters) {
             XCTAssertEqual(n1, n2)
@@ -179,6 +183,7 @@ final class PRMTests: XCTestCase {
         XCTAssertTrue(json.contains("\"position_embedding_type\""), json)
         let loaded = try ProcessRewardModel.load(from: dir + "/rope")
         XCTAssertEqual(loaded.config.positionEmbeddingType, .rotary)
+        // Exact: same weights, same batches, same shapes.
         XCTAssertEqual(loaded.candidateScores(sets), before)
         XCTAssertNotEqual(absolute.candidateScores(sets), before)
 
