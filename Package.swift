@@ -107,9 +107,17 @@ func isNeeded(_ name: String) -> Bool { needed?.contains(name) ?? true }
 let systemLibraries: [Target] = ["CBLAS", "CReadline", "CPNG"].filter(isNeeded).map {
     .systemLibrary(name: $0, path: "Sources/\($0)")
 }
+/// Build plugins by layer: Stdlib embeds the standard library (`stdlib/*.dprm`) in the binary.
+let layerPlugins: [String: [Target.PluginUsage]] = ["Stdlib": [.plugin(name: "EmbedStdlib")]]
 let layerTargets: [Target] = layers.filter { isNeeded($0.name) }.map {
-    .target(name: $0.name, dependencies: $0.deps.map { .target(name: $0) }, swiftSettings: optimized)
+    .target(name: $0.name, dependencies: $0.deps.map { .target(name: $0) }, swiftSettings: optimized,
+            plugins: layerPlugins[$0.name])
 }
+/// The plugin and the host tool it runs (`stdlib-embed`), declared when Stdlib is.
+let embedding: [Target] = isNeeded("Stdlib") ? [
+    .executableTarget(name: "stdlib-embed", path: "Sources/stdlib-embed"),
+    .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["stdlib-embed"]),
+] : []
 let testTargets: [Target] = activeTests.map {
     .testTarget(name: $0.name, dependencies: $0.deps.map { .target(name: $0) })
 }
@@ -129,5 +137,5 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
-    targets: systemLibraries + layerTargets + executable + testTargets
+    targets: systemLibraries + layerTargets + embedding + executable + testTargets
 )

@@ -35,7 +35,7 @@ extension Interpreter {
                 if from === src, let e = located(error, src, span) as? DprmError { errors.append(e) }
                 continue
             }
-            guard seen.insert(msrc.path!).inserted, let mprogram = try? parse(msrc) else { continue }
+            guard seen.insert(msrc.name).inserted, let mprogram = try? parse(msrc) else { continue }
             let m = SyntaxWalker.walk(mprogram, NameResolver())
             known.formUnion(m.globals)
             pending += m.imports.map { (name: $0.name, span: $0.span, from: msrc) }

@@ -8,9 +8,13 @@ import Foundation
 public final class Interpreter {
     /// Construction options.
     public struct Options {
-        /// Folders searched by `import "name"` for `name.dprm`. Default: `$DPRM_STDLIB` if set, else
-        /// `<executable dir>/../../stdlib` and `./stdlib`.
+        /// Folders searched by a bare `import "name"` for `name.dprm`, before `builtinModules`.
+        /// Default: `$DPRM_STDLIB` (colon-separated) if set, else none.
         public var searchPaths: [String]
+        /// Modules a bare `import "name"` finds when no search-path folder has `name.dprm`: module
+        /// name -> source text. `Stdlib.makeInterpreter` fills it with the standard library that is
+        /// embedded in the binary at build time, so a copied or installed `dprm` needs no files.
+        public var builtinModules: [String: String]
         /// Receives everything `print` writes (including the trailing newline). Default: stdout.
         public var output: ((String) -> Void)?
         /// Maximum depth of nested .dprm calls before a "recursion too deep" error.
@@ -18,22 +22,18 @@ public final class Interpreter {
         /// Whether to register the `core` builtins.
         public var coreBuiltins: Bool
 
-        public init(searchPaths: [String]? = nil, output: ((String) -> Void)? = nil,
-                    maxCallDepth: Int = 2000, coreBuiltins: Bool = true) {
+        public init(searchPaths: [String]? = nil, builtinModules: [String: String] = [:],
+                    output: ((String) -> Void)? = nil, maxCallDepth: Int = 2000, coreBuiltins: Bool = true) {
             self.searchPaths = searchPaths ?? Interpreter.defaultSearchPaths()
+            self.builtinModules = builtinModules
             self.output = output; self.maxCallDepth = maxCallDepth; self.coreBuiltins = coreBuiltins
         }
     }
 
-    /// The default import search path (see `Options.searchPaths`).
+    /// The default module search path (see `Options.searchPaths`): `$DPRM_STDLIB`, split at `:`.
     public static func defaultSearchPaths() -> [String] {
-        if let env = ProcessInfo.processInfo.environment["DPRM_STDLIB"], !env.isEmpty {
-            return env.split(separator: ":").map(String.init)
-        }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        let fromExe = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("stdlib").path
-        return [fromExe, FileManager.default.currentDirectoryPath + "/stdlib"]
+        guard let env = ProcessInfo.processInfo.environment["DPRM_STDLIB"], !env.isEmpty else { return [] }
+        return env.split(separator: ":").map(String.init)
     }
 
     public var options: Options
@@ -315,40 +315,52 @@ public final class Interpreter {
 
     // MARK: imports
 
-    /// Loads `name` once (see `moduleSource`).
+    /// Loads a module once (see `moduleSource` for what a name means).
     func importModule(_ name: String, from src: SourceFile) throws {
         let module = try moduleSource(name, from: src)
-        if imported.contains(module.path!) { return }
-        imported.insert(module.path!)
+        if imported.contains(module.name) { return }
+        imported.insert(module.name)
         let saved = rt.ctl.pointee
         defer { rt.ctl.pointee = saved }
         _ = try run(module)
     }
 
-    /// The source of module `name` as imported from `src`: a path relative to the importing file
-    /// (or the working directory), else `<search path>/name.dprm`; never the importing file itself.
-    /// Named and located by its standardized path. `dprm check` reads imports through this too.
+    /// The source of module `name` as imported from `src`. A bare name (`import "plots"`) is a
+    /// library module: `name.dprm` in a search-path folder, else the built-in module of that name
+    /// (named `<stdlib>/name.dprm`, without a path). A path (starting with `/`, or holding a `/`,
+    /// as in `./helpers` or `lib/util.dprm`) is a file: absolute, or relative to the importing file
+    /// (to the working directory in the REPL). Files are named and located by their standardized
+    /// path. `dprm check` reads imports through this too.
     func moduleSource(_ name: String, from src: SourceFile) throws -> SourceFile {
         let file = name.hasSuffix(".dprm") ? name : name + ".dprm"
+        let isPath = name.contains("/")
         var candidates: [String] = []
-        let base = src.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
-        if name.hasPrefix("/") { candidates.append(file) } else {
+        if name.hasPrefix("/") {
+            candidates.append(file)
+        } else if isPath {
+            let base = src.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
             candidates.append(base + "/" + file)
-            for p in options.searchPaths { candidates.append(p + "/" + file) }
+        } else {
+            candidates = options.searchPaths.map { $0 + "/" + file }
         }
-        // A script never imports itself: `examples/plots.dprm` importing "plots" means stdlib/plots.dprm.
-        let importer = src.path.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        guard let found = candidates.first(where: {
-            FileManager.default.fileExists(atPath: $0) && URL(fileURLWithPath: $0).standardizedFileURL.path != importer
-        }) else {
-            var e = DprmError.runtime("import \"\(name)\": module not found")
-            e.notes.append("looked in: " + candidates.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: ", "))
-            throw e
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            let key = URL(fileURLWithPath: found).standardizedFileURL.path
+            guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
+                throw DprmError.runtime("import \"\(name)\": cannot read \(key)")
+            }
+            return SourceFile(text: text, name: key, path: key)
         }
-        let key = URL(fileURLWithPath: found).standardizedFileURL.path
-        guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
-            throw DprmError.runtime("import \"\(name)\": cannot read \(key)")
+        if !isPath, let builtin = options.builtinModules[String(file.dropLast(".dprm".count))] {
+            return SourceFile(text: builtin, name: "<stdlib>/" + file)
         }
-        return SourceFile(text: text, name: key, path: key)
+        var e = DprmError.runtime("import \"\(name)\": module not found")
+        var places = candidates.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if !isPath {
+            let known = options.builtinModules.keys.sorted()
+            places.append(known.isEmpty ? "no built-in modules" : "the built-in modules (" + known.joined(separator: ", ") + ")")
+        }
+        e.notes.append("looked in: " + places.joined(separator: ", "))
+        if !isPath { e.notes.append("a file beside the script is imported as \"./\(name)\"") }
+        throw e
     }
 }

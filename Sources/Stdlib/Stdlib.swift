@@ -23,8 +23,14 @@ public enum Stdlib {
         for registry in registries() { interpreter.register(registry) }
     }
 
-    /// A new interpreter with the core builtins and every numeric registry.
+    /// The standard library's .dprm modules (`stdlib/*.dprm`, embedded at build time): name -> source.
+    public static var modules: [String: String] { EmbeddedStdlib.modules }
+
+    /// A new interpreter with the core builtins, every numeric registry and the embedded standard
+    /// library as its built-in modules (searched after `$DPRM_STDLIB`'s folders).
     public static func makeInterpreter(options: Interpreter.Options = Interpreter.Options()) -> Interpreter {
+        var options = options
+        for (name, source) in modules where options.builtinModules[name] == nil { options.builtinModules[name] = source }
         let interpreter = Interpreter(options: options)
         install(into: interpreter)
         return interpreter

@@ -18,8 +18,8 @@ final class ExampleTests: XCTestCase {
     /// Runs `examples/<name>.dprm` with `args` writing to `out`; a failure carries what it printed.
     func interpret(_ name: String, _ extra: [(String, Value)], out: String) throws {
         var printed = ""
-        let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(
-            searchPaths: [Self.repo.appendingPathComponent("stdlib").path], output: { printed += $0 }))
+        // The embedded standard library, as an installed binary has it (no search path).
+        let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(searchPaths: [], output: { printed += $0 }))
         interpreter.setGlobal("args", .dict(DictRef([("out", .string(out))] + Self.tiny + extra)))
         do {
             _ = try interpreter.run(file: Self.repo.appendingPathComponent("examples/\(name).dprm").path)

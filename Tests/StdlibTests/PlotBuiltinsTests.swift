@@ -46,10 +46,9 @@ final class PlotBuiltinsTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// An interpreter with every Stdlib registry, printing into `output`, importing from stdlib/.
+    /// An interpreter with every Stdlib registry and the embedded standard library, printing into `output`.
     func makeInterpreter() -> Interpreter {
-        Stdlib.makeInterpreter(options: Interpreter.Options(searchPaths: [Self.repo.appendingPathComponent("stdlib").path],
-                                                            output: { [unowned self] in self.output += $0 }))
+        Stdlib.makeInterpreter(options: Interpreter.Options(searchPaths: [], output: { [unowned self] in self.output += $0 }))
     }
 
     @discardableResult
