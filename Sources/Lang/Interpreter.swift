@@ -173,6 +173,15 @@ public final class Interpreter {
         try evaluate(cell.source, name: file, path: file, firstLine: cell.firstLine, cell: cell.index)
     }
 
+    /// The syntax errors of every code cell, located in the file (`dprm run` and `dprm notebook`
+    /// report them before the first cell runs, so a typo in the last cell costs no training time).
+    public func syntaxErrors(in cells: [NotebookCell], file: String) -> [DprmError] {
+        cells.filter { $0.kind == .code }.compactMap { cell in
+            let src = SourceFile(text: cell.source, name: file, path: file, firstLine: cell.firstLine, cell: cell.index)
+            do { _ = try parse(src); return nil } catch let e as DprmError { return e } catch { return DprmError(.syntax, "\(error)") }
+        }
+    }
+
     /// Runs a script file.
     @discardableResult
     public func run(file path: String) throws -> Value {

@@ -6,7 +6,8 @@ public enum LineInput: Equatable {
     case line(String)
     /// Ctrl-C at the prompt: the caller drops the pending input and prompts again.
     case interrupted
-    /// Ctrl-D on an empty line, or the end of the input.
+    /// Ctrl-D on an empty line, or the end of the input. On an interactive reader at a
+    /// continuation prompt it cancels the unfinished input instead of ending the session.
     case endOfInput
 }
 
@@ -22,12 +23,16 @@ public protocol LineReader: AnyObject {
     var hasPendingInput: Bool { get }
     /// Called once when the session ends (readline saves its history here).
     func close()
+    /// True when a person types the input (a terminal): Ctrl-D at a continuation prompt then
+    /// cancels the unfinished input, as Ctrl-C does, rather than ending the session.
+    var isInteractive: Bool { get }
 }
 
 extension LineReader {
     public func addHistory(_ entry: String) {}
     public var hasPendingInput: Bool { false }
     public func close() {}
+    public var isInteractive: Bool { false }
 }
 
 /// Reads lines from standard input without prompts or line editing: used when stdin is not a
@@ -41,22 +46,30 @@ public final class StdinLineReader: LineReader {
     }
 }
 
-/// Returns the given lines one by one, then end of input. Tests drive REPL sessions with it.
-/// A `nil` entry stands for Ctrl-C at the prompt. The prompts asked for are recorded.
+/// Returns the given inputs one by one, then end of input. Tests drive REPL sessions with it.
+/// The prompts asked for are recorded.
 public final class ScriptedLineReader: LineReader {
-    private var lines: [String?]
+    private var inputs: [LineInput]
     /// Every prompt the REPL showed, in order (to check continuation prompts).
     public private(set) var prompts: [String] = []
     /// Every history entry the REPL added.
     public private(set) var history: [String] = []
+    public let isInteractive: Bool
 
-    public init(_ lines: [String?]) { self.lines = lines }
+    /// Lines to type; a `nil` entry stands for Ctrl-C at the prompt.
+    public convenience init(_ lines: [String?], interactive: Bool = false) {
+        self.init(inputs: lines.map { $0.map(LineInput.line) ?? .interrupted }, interactive: interactive)
+    }
+
+    /// Inputs as the reader returns them (`.endOfInput` in the middle stands for Ctrl-D).
+    public init(inputs: [LineInput], interactive: Bool) {
+        self.inputs = inputs
+        self.isInteractive = interactive
+    }
 
     public func readLine(prompt: String) -> LineInput {
         prompts.append(prompt)
-        if lines.isEmpty { return .endOfInput }
-        guard let line = lines.removeFirst() else { return .interrupted }
-        return .line(line)
+        return inputs.isEmpty ? .endOfInput : inputs.removeFirst()
     }
 
     public func addHistory(_ entry: String) { history.append(entry) }

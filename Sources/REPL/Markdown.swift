@@ -52,6 +52,19 @@ public enum Markdown {
                 html.append("<pre><code\(cls)>" + escape(body.joined(separator: "\n")) + "</code></pre>")
                 continue
             }
+            // Indented code: four spaces (or a tab) at the start of a block, outside a paragraph.
+            if paragraph.isEmpty && (line.hasPrefix("    ") || line.hasPrefix("\t")) {
+                var body: [String] = []
+                while i < lines.count {
+                    let l = lines[i]
+                    if l.hasPrefix("    ") { body.append(String(l.dropFirst(4))) } else if l.hasPrefix("\t") { body.append(String(l.dropFirst())) }
+                    else if l.trimmingCharacters(in: .whitespaces).isEmpty { body.append("") } else { break }
+                    i += 1
+                }
+                while body.last?.isEmpty == true { body.removeLast() }
+                html.append("<pre><code>" + escape(body.joined(separator: "\n")) + "</code></pre>")
+                continue
+            }
             // Heading.
             if t.hasPrefix("#") {
                 let level = t.prefix { $0 == "#" }.count

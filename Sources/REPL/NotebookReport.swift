@@ -41,6 +41,9 @@ public struct NotebookReport {
     }
 
     public let path: String
+    /// The dprm version and the script arguments (the words after `--`), shown in the report's header.
+    public var version: String?
+    public var arguments: [String] = []
     public var cells: [CellResult] = []
     public var totalSeconds = 0.0
     public var started = Date()
@@ -52,7 +55,9 @@ public struct NotebookReport {
     public static func run(path: String, interpreter: Interpreter, watch: [String]) throws -> NotebookReport {
         let text = try ScriptRunner.read(path)
         var report = NotebookReport(path: path)
-        report.cells = Notebook.cells(text).map { CellResult(cell: $0) }
+        let all = Notebook.cells(text)
+        try ScriptRunner.checkSyntax(interpreter, all, path: path)
+        report.cells = all.map { CellResult(cell: $0) }
         let sink = OutputBuffer()
         let savedOutput = interpreter.output
         interpreter.output = { sink.text += $0 }
@@ -113,6 +118,19 @@ public struct NotebookReport {
 
     var codeCount: Int { cells.filter { $0.cell.kind == .code }.count }
 
+    /// When, with what and how: the date, the dprm version, the arguments and the total time.
+    var provenance: String {
+        var parts = ["run " + ISO8601DateFormatter().string(from: started)]
+        if let v = version { parts.append("dprm " + v) }
+        parts.append(arguments.isEmpty ? "no arguments" : "arguments: " + arguments.map(shellQuoted).joined(separator: " "))
+        parts.append(ValueDisplay.duration(totalSeconds) + " total")
+        return parts.joined(separator: " · ")
+    }
+
+    func shellQuoted(_ word: String) -> String {
+        word.isEmpty || word.contains(where: { " \"'\\$`".contains($0) }) ? "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" : word
+    }
+
     var statusLine: String {
         if let f = failure {
             let skipped = cells.filter { $0.cell.kind == .code && $0.status == .notRun }.count
@@ -131,7 +149,6 @@ public struct NotebookReport {
 
     /// One self-contained page: styles inline, figures as data URIs, no external requests.
     public func html() -> String {
-        let date = ISO8601DateFormatter().string(from: started)
         var h = """
         <!DOCTYPE html>
         <html lang="en">
@@ -150,7 +167,7 @@ public struct NotebookReport {
         section.failed { border-color: #cf222e; }
         section.failed > .head { background: #ffebe9; }
         section.notrun { opacity: 0.55; }
-        pre { margin: 0; padding: 0.6rem 0.8rem; overflow-x: auto; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.85rem; }
+        pre { margin: 0; padding: 0.6rem 0.8rem; white-space: pre-wrap; overflow-wrap: anywhere; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.85rem; }
         pre.source { background: #fbfbfc; border-bottom: 1px solid #eaeef2; }
         pre.output { background: #fff; }
         pre.value { background: #f3f8ff; color: #0a3069; }
@@ -162,7 +179,7 @@ public struct NotebookReport {
         </head>
         <body>
         <header class="report">
-        <p><strong>\(Markdown.escape(URL(fileURLWithPath: path).lastPathComponent))</strong> &middot; run \(Markdown.escape(date)) &middot; \(Markdown.escape(ValueDisplay.duration(totalSeconds))) total</p>
+        <p><strong>\(Markdown.escape(URL(fileURLWithPath: path).lastPathComponent))</strong> &middot; \(Markdown.escape(provenance))</p>
         <p class="status\(failure == nil ? "" : " failed")">\(Markdown.escape(statusLine))</p>
         </header>
 
@@ -199,9 +216,7 @@ public struct NotebookReport {
     /// The report as Markdown: prose as written, code and results in fences, figures linked by
     /// path relative to `reportDirectory`.
     public func markdown(reportDirectory: String) -> String {
-        let date = ISO8601DateFormatter().string(from: started)
-        var m = "<!-- dprm notebook report of \(URL(fileURLWithPath: path).lastPathComponent), run \(date), \(ValueDisplay.duration(totalSeconds)) total -->\n\n"
-        m += "> \(statusLine)\n\n"
+        var m = "> `\(URL(fileURLWithPath: path).lastPathComponent)` · \(provenance)  \n> \(statusLine)\n\n"
         for c in cells {
             if c.cell.kind == .markdown { m += c.cell.source.trimmingCharacters(in: .newlines) + "\n\n"; continue }
             let timing = c.status == .notRun ? "not run" : (c.status == .failed ? "failed after " : "") + ValueDisplay.duration(c.seconds)
@@ -225,11 +240,14 @@ public struct NotebookReport {
 
     func trimmedSource(_ s: String) -> String { s.trimmingCharacters(in: .newlines) }
 
+    /// `path` relative to the folder `dir` (with `..` where needed), so a Markdown report's links
+    /// work wherever the report and its figures are moved together.
     func relative(_ path: String, to dir: String) -> String {
-        let p = URL(fileURLWithPath: path).standardizedFileURL.path
-        let d = URL(fileURLWithPath: dir).standardizedFileURL.path
-        if p.hasPrefix(d + "/") { return String(p.dropFirst(d.count + 1)) }
-        return p
+        let p = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        let d = URL(fileURLWithPath: dir).standardizedFileURL.resolvingSymlinksInPath().pathComponents
+        var common = 0
+        while common < min(p.count, d.count) && p[common] == d[common] { common += 1 }
+        return (Array(repeating: "..", count: d.count - common) + p[common...]).joined(separator: "/")
     }
 }
 

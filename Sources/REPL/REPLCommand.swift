@@ -4,7 +4,7 @@ public enum REPLCommand {
         (":help", ":help [name]", "this list, or the documentation of a builtin or function"),
         (":who", ":who", "your variables, each with a one-line summary"),
         (":load", ":load FILE", "run a .dprm file in this session"),
-        (":run", ":run FILE [CELLS]", "run a notebook's code cells (all, N, or A..B) in this session"),
+        (":run", ":run FILE [CELLS] [-- ARGS]", "run a notebook's code cells (all, N, or A..B) in this session; words after -- become `args`"),
         (":time", ":time EXPR", "run EXPR and show its value and wall time"),
         (":save", ":save FILE", "write this session's successful inputs as a .dprm script"),
         (":reset", ":reset", "forget all variables and imports (builtins stay)"),

@@ -24,6 +24,9 @@ public final class REPLSession {
     private var producedValue: Set<Int> = []
     /// Source line of the next input in the session (diagnostics say `repl:LINE:COL`).
     public private(set) var line = 1
+    /// How many inputs failed (an error, an unknown command or a usage error): `dprm repl < FILE`
+    /// exits with 70 when it is not zero.
+    public private(set) var failedInputs = 0
 
     /// `interpreter` should come from `Stdlib.makeInterpreter`; its output is routed to `write`.
     public init(interpreter: Interpreter, reader: LineReader,
@@ -31,6 +34,7 @@ public final class REPLSession {
                 writeError: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.interpreter = interpreter; self.reader = reader; self.write = write; self.writeError = writeError
         interpreter.output = write
+        if interpreter.global("args") == nil { defineEmptyArgs() }
     }
 
     /// Reads and runs inputs until `:quit` or end of input.
@@ -40,7 +44,15 @@ public final class REPLSession {
         while true {
             switch reader.readLine(prompt: pending.isEmpty ? prompt : continuationPrompt) {
             case .endOfInput:
-                if !pending.isEmpty { runCode(pending.joined(separator: "\n")) } // reports what is missing
+                // Ctrl-D at a continuation prompt drops the unfinished input, as Ctrl-C does; only
+                // an empty primary prompt ends the session. At the real end of piped input the
+                // unfinished input is run, which reports what is missing.
+                if !pending.isEmpty && reader.isInteractive {
+                    pending = []
+                    write("(unfinished input cancelled; Ctrl-D on an empty prompt quits)\n")
+                    continue
+                }
+                if !pending.isEmpty { runCode(pending.joined(separator: "\n")) }
                 return
             case .interrupted:
                 pending = []
@@ -64,6 +76,15 @@ public final class REPLSession {
                 runCode(source)
             }
         }
+    }
+
+    /// Scripts read `args`; in the REPL it is empty (`{_: []}`) until `:run FILE -- ...` sets it.
+    private func defineEmptyArgs() { interpreter.setGlobal("args", ScriptArguments.parse([])) }
+
+    /// True for the empty `args` the session defines, which `:who` does not list.
+    private func isEmptyArgs(_ v: Value) -> Bool {
+        guard case .dict(let d) = v, d.count == 1, case .list(let rest)? = d["_"] else { return false }
+        return rest.items.isEmpty
     }
 
     // MARK: code
@@ -99,6 +120,7 @@ public final class REPLSession {
         } catch {
             writeError("error: \(error)\n")
         }
+        failedInputs += 1
         return nil
     }
 
@@ -118,16 +140,24 @@ public final class REPLSession {
             guard !arg.isEmpty else { return usage(":load FILE") }
             runFile(arg, selection: nil, asCells: false)
         case "run":
-            guard !arg.isEmpty else { return usage(":run FILE [CELLS]") }
-            let parts = arg.split(separator: " ", maxSplits: 1).map(String.init)
+            // :run FILE [CELLS] [-- SCRIPT ARGS]: the words after `--` become `args`, as in `dprm run`.
+            var words = REPLSession.words(arg)
+            var scriptWords: [String]? = nil
+            if let dash = words.firstIndex(of: "--") {
+                scriptWords = Array(words[(dash + 1)...])
+                words = Array(words[..<dash])
+            }
+            guard let file = words.first, words.count <= 2 else { return usage(":run FILE [CELLS] [-- --name value ...]") }
             var selection: ClosedRange<Int>? = nil
-            if parts.count > 1 {
-                guard let r = ScriptRunner.parseCellRange(parts[1]) else {
-                    writeError("error: bad cell selection '\(parts[1])' (use N or A..B)\n"); return true
+            if words.count > 1 {
+                guard let r = ScriptRunner.parseCellRange(words[1]) else {
+                    failedInputs += 1
+                    writeError("error: bad cell selection '\(words[1])' (use N or A..B)\n"); return true
                 }
                 selection = r
             }
-            runFile(parts[0], selection: selection, asCells: true)
+            interpreter.setGlobal("args", ScriptArguments.parse(scriptWords ?? []))
+            runFile(file, selection: selection, asCells: true)
         case "time":
             guard !arg.isEmpty else { return usage(":time EXPR") }
             let start = monotonicSeconds()
@@ -138,18 +168,21 @@ public final class REPLSession {
             save(to: arg)
         case "reset":
             interpreter.reset()
+            defineEmptyArgs()
             inputs = []
             producedValue = []
             write("session reset: variables and imports forgotten\n")
         default:
             var msg = "error: unknown command ':\(name)'"
             if let s = closest(":" + name, in: REPLCommand.names) { msg += "\nnote: did you mean `\(s)`?" }
+            failedInputs += 1
             writeError(msg + "\n(:help lists the commands)\n")
         }
         return true
     }
 
     private func usage(_ text: String) -> Bool {
+        failedInputs += 1
         writeError("usage: \(text)\n")
         return true
     }
@@ -184,7 +217,7 @@ public final class REPLSession {
     }
 
     func who() {
-        let vars = interpreter.globals.filter { $0.name != "_" }
+        let vars = interpreter.globals.filter { $0.name != "_" && !($0.name == "args" && isEmptyArgs($0.value)) }
         if vars.isEmpty { write("no variables\n"); return }
         let width = min(24, vars.map(\.name.count).max() ?? 0)
         let typeWidth = min(12, vars.map(\.value.typeName.count).max() ?? 0)
@@ -199,6 +232,7 @@ public final class REPLSession {
         let path = NSString(string: unquote(rawPath)).expandingTildeInPath
         let start = monotonicSeconds()
         var ran: [String] = []
+        let before = interpreter.globals.filter { $0.name != "_" && $0.name != "args" }
         let result = evaluate {
             let text = try ScriptRunner.read(path)
             if asCells {
@@ -214,6 +248,10 @@ public final class REPLSession {
             return v
         }
         inputs.append(contentsOf: ran)
+        let replaced = before.filter { old in interpreter.global(old.name).map { !REPLSession.sameBinding($0, old.value) } ?? false }
+        if !replaced.isEmpty {
+            write("note: \(path) replaced \(replaced.count == 1 ? "your variable" : "your variables") " + replaced.map(\.name).joined(separator: ", ") + "\n")
+        }
         let elapsed = monotonicSeconds() - start
         if result != nil && elapsed > timingThreshold { write("[\(ValueDisplay.duration(elapsed))]\n") }
     }
@@ -246,6 +284,41 @@ public final class REPLSession {
             out.append(src)
         }
         return out.joined(separator: "\n\n") + "\n"
+    }
+
+    /// Whether a global still holds the value it held: the same object for lists, dicts,
+    /// functions and native values, an equal value for the rest.
+    static func sameBinding(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.nil, .nil): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y || (x.isNaN && y.isNaN)
+        case (.string(let x), .string(let y)): return x == y
+        case (.range(let a0, let a1), .range(let b0, let b1)): return a0 == b0 && a1 == b1
+        case (.list(let x), .list(let y)): return x === y
+        case (.dict(let x), .dict(let y)): return x === y
+        case (.function(let f), .function(let g)): return f === g
+        case (.native(let x), .native(let y)): return x === y
+        default: return false
+        }
+    }
+
+    /// Splits a command line into words at spaces; single or double quotes keep spaces in a word.
+    static func words(_ text: String) -> [String] {
+        var out: [String] = [], word = "", quote: Character? = nil, inWord = false
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil } else { word.append(c) }
+            } else if c == "\"" || c == "'" {
+                quote = c; inWord = true
+            } else if c == " " || c == "\t" {
+                if inWord { out.append(word); word = ""; inWord = false }
+            } else {
+                word.append(c); inWord = true
+            }
+        }
+        if inWord { out.append(word) }
+        return out
     }
 
     static func mentionsUnderscore(_ s: String) -> Bool {

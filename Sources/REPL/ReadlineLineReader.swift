@@ -81,6 +81,9 @@ public final class ReadlineLineReader: LineReader {
         }
     }
 
+    /// A person at a terminal types the input.
+    public var isInteractive: Bool { true }
+
     public func readLine(prompt: String) -> LineInput {
         acceptedLine = nil
         lineDone = false

@@ -51,11 +51,22 @@ public enum ScriptRunner {
         if selection == nil && !hasCells(text) {
             return try interpreter.evaluate(text, name: path, path: path)
         }
+        let cells = try codeCells(text, path: path, selection: selection)
+        try checkSyntax(interpreter, cells, path: path)
         var last = Value.nil
-        for cell in try codeCells(text, path: path, selection: selection) {
+        for cell in cells {
             last = try interpreter.evaluate(cell: cell, file: path)
         }
         return last
+    }
+
+    /// Throws the first syntax error of `cells` (noting where the others are) before any cell runs.
+    public static func checkSyntax(_ interpreter: Interpreter, _ cells: [NotebookCell], path: String) throws {
+        let errors = interpreter.syntaxErrors(in: cells, file: path)
+        guard var first = errors.first else { return }
+        for e in errors.dropFirst() { first.notes.append("also: " + (e.location.map { "\($0)" + ($0.cell.map { " (cell \($0))" } ?? "") + ": " } ?? "") + e.message) }
+        first.notes.append("no cell was run")
+        throw first
     }
 }
 

@@ -126,7 +126,8 @@ func startREPL() -> Int32 {
         let session = REPLSession(interpreter: interp, reader: reader)
         if !tty { session.prompt = ""; session.continuationPrompt = "" }
         session.run()
-        return Exit.ok
+        // Piped input (`dprm repl < session.txt`) is a script: a failed input fails the run.
+        return !tty && session.failedInputs > 0 ? Exit.runtime : Exit.ok
     }
 }
 
@@ -201,10 +202,16 @@ extension Dprm {
             InterruptController.shared.exitOnRepeat = true
             InterruptController.shared.install()
             let outDir = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            // Make the report's folder before running, so a long notebook never ends unable to write.
+            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+                throw usageError("notebook", "cannot create the report's folder \(outDir): \(error.localizedDescription)")
+            }
             let watch = [FileManager.default.currentDirectoryPath, URL(fileURLWithPath: file).deletingLastPathComponent().path, outDir]
             let code: Int32 = BigStack.run {
                 do {
-                    let r = try NotebookReport.run(path: file, interpreter: interp, watch: watch)
+                    var r = try NotebookReport.run(path: file, interpreter: interp, watch: watch)
+                    r.version = version
+                    r.arguments = scriptArgs
                     try writeAtomically(markdown ? r.markdown(reportDirectory: outDir) : r.html(), to: out)
                     let figures = r.cells.reduce(0) { $0 + $1.figures.count }
                     printOut("wrote \(out): \(r.cells.count) cells, \(figures) figure\(figures == 1 ? "" : "s"), \(ValueDisplay.duration(r.totalSeconds))")

@@ -167,10 +167,13 @@ final class CLITests: XCTestCase {
 
     func testReplWithPipedInputHasNoPrompts() throws {
         let r = try runDprm(["repl"], stdin: "let a = [1,\n2]\na\nlen(a);\n_ * 10\nnope\n:who\n")
-        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.status, 70, "an input failed, so the piped session fails")
         XCTAssertEqual(r.out, "[1, 2]\n20\n  a  list  [1, 2]\n")
         XCTAssertTrue(r.err.contains("repl:6:1: error: undefined name 'nope'"), r.err)
         XCTAssertFalse(r.out.contains("dprm>"))
+        let clean = try runDprm(["repl"], stdin: "let a = 2\na * 3\n")
+        XCTAssertEqual(clean.status, 0, clean.err)
+        XCTAssertEqual(clean.out, "6\n")
     }
 
     func testHelp() throws {
@@ -190,12 +193,13 @@ final class CLITests: XCTestCase {
         let dir = try temporaryDirectory()
         let file = dir + "/nb.dprm"
         try "# %% [markdown]\n# # Title\n# %% a\nlet v = 2\nprint(\"v is\", v)\nv * 21\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let html = dir + "/out/report.html"
-        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
-        let r = try runDprm(["notebook", file, "-o", html], directory: dir)
+        // The report's folder does not exist yet: it is made before any cell runs.
+        let html = dir + "/out/deeper/report.html"
+        let r = try runDprm(["notebook", file, "-o", html, "--", "--seed", "3"], directory: dir)
         XCTAssertEqual(r.status, 0, r.err)
         let page = try String(contentsOfFile: html, encoding: .utf8)
         XCTAssertTrue(page.contains("<h1>Title</h1>") && page.contains("v is 2") && page.contains(">42</pre>"), page)
+        XCTAssertTrue(page.contains("arguments: --seed 3") && page.contains("dprm 0."), page)
         let md = dir + "/report.md"
         XCTAssertEqual(try runDprm(["notebook", file, "-o", md], directory: dir).status, 0)
         XCTAssertTrue(try String(contentsOfFile: md, encoding: .utf8).contains("```dprm\nlet v = 2"))
@@ -204,6 +208,21 @@ final class CLITests: XCTestCase {
         let failed = try runDprm(["notebook", file, "-o", html], directory: dir)
         XCTAssertEqual(failed.status, 70)
         XCTAssertTrue(try String(contentsOfFile: html, encoding: .utf8).contains("Stopped at cell 2"))
+        // A syntax error in a later cell is reported before anything runs (exit 65, no report).
+        try "# %% a\nwrite_file(\"\(dir)/ran.txt\", \"x\")\n# %% b\nlet = 1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let typo = try runDprm(["notebook", file, "-o", dir + "/typo.html"], directory: dir)
+        XCTAssertEqual(typo.status, 65, typo.err)
+        XCTAssertTrue(typo.err.contains("nb.dprm:4:5: error (cell 2):"), typo.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran.txt"))
+        XCTAssertEqual(try runDprm(["run", file], directory: dir).status, 65)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran.txt"), "dprm run checks every cell's syntax first too")
+        // A report folder that cannot be made fails before running.
+        try "x".write(toFile: dir + "/plainfile", atomically: true, encoding: .utf8)
+        try "# %% a\nwrite_file(\"\(dir)/ran.txt\", \"x\")\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let blocked = try runDprm(["notebook", file, "-o", dir + "/plainfile/r.html"], directory: dir)
+        XCTAssertEqual(blocked.status, 64, blocked.err)
+        XCTAssertTrue(blocked.err.contains("cannot create the report's folder"), blocked.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran.txt"))
     }
 
     func testInterruptStopsScript() throws {

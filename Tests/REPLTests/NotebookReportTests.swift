@@ -113,6 +113,49 @@ final class NotebookReportTests: XCTestCase {
         XCTAssertTrue(md.contains("**Error:**"))
         XCTAssertTrue(md.contains("_(not run: an earlier cell failed)_"))
         XCTAssertTrue(md.contains("> Stopped at cell 4"))
+        // A report in another folder links the figure with `..`, relative to the report.
+        let below = dir + "/reports/md"
+        XCTAssertTrue(try runReport(file, watch: [dir]).markdown(reportDirectory: below).contains("![\(dir)/fig.svg](../../fig.svg)"))
+    }
+
+    func testProvenanceInBothReports() throws {
+        let dir = try temporaryDirectory()
+        let file = try makeNotebook(in: dir)
+        var r = try runReport(file, watch: [dir])
+        r.version = "9.8.7"
+        r.arguments = ["--out", "my dir", "--lr", "0.1"]
+        let date = String(ISO8601DateFormatter().string(from: r.started).prefix(10))
+        for (text, escape) in [(r.html(), Markdown.escape), (r.markdown(reportDirectory: dir), { $0 })] {
+            XCTAssertTrue(text.contains("dprm 9.8.7"), text)
+            XCTAssertTrue(text.contains(escape("arguments: --out 'my dir' --lr 0.1")), text)
+            XCTAssertTrue(text.contains("run " + date), text)
+        }
+        r.arguments = []
+        XCTAssertTrue(r.html().contains("no arguments"))
+        // Long output lines wrap in the page instead of scrolling.
+        XCTAssertTrue(r.html().contains("white-space: pre-wrap"))
+    }
+
+    func testSyntaxErrorInAnyCellStopsBeforeTheFirstRuns() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/typo.dprm"
+        try """
+        # %% writes a file
+        write_file("\(dir)/ran.txt", "yes")
+        # %% fine
+        let a = 1
+        # %% typo
+        let = 2
+        # %% another
+        fn (
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try runReport(file, watch: [dir])) { error in
+            let text = (error as? DprmError)?.render() ?? "\(error)"
+            XCTAssertTrue(text.contains("typo.dprm:6:5: error (cell 3):"), text)
+            XCTAssertTrue(text.contains("also: ") && text.contains("(cell 4)"), text)
+            XCTAssertTrue(text.contains("no cell was run"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran.txt"), "cell 1 ran before the syntax check")
     }
 }
 
@@ -124,6 +167,8 @@ final class MarkdownTests: XCTestCase {
         XCTAssertEqual(Markdown.toHTML("```python\nif a < b:\n```"), "<pre><code class=\"language-python\">if a &lt; b:</code></pre>")
         XCTAssertEqual(Markdown.toHTML("> quoted"), "<blockquote>\n<p>quoted</p>\n</blockquote>")
         XCTAssertEqual(Markdown.toHTML("---"), "<hr>")
+        XCTAssertEqual(Markdown.toHTML("text\n\n    let x = 1\n\n    x < 2\nafter"), "<p>text</p>\n<pre><code>let x = 1\n\nx &lt; 2</code></pre>\n<p>after</p>")
+        XCTAssertEqual(Markdown.toHTML("- a\n- b\n\n```\ncode\n```"), "<ul><li>a</li><li>b</li></ul>\n<pre><code>code</code></pre>")
     }
 
     func testInline() {

@@ -123,6 +123,17 @@ final class PseudoTerminalTests: XCTestCase {
         term.send("spins > 0\r")
         XCTAssertTrue(term.expect("true\n"), term.text)
 
+        // Ctrl-D at the continuation prompt cancels the unfinished input; the session goes on.
+        XCTAssertTrue(term.expect("dprm> "))
+        term.send("let pending = [1,\r")
+        XCTAssertTrue(term.expect("...> "), term.text)
+        term.send("\u{04}")
+        XCTAssertTrue(term.expect("unfinished input cancelled"), "Ctrl-D at ...> :\n\(term.text)")
+        XCTAssertTrue(term.expect("dprm> "))
+        XCTAssertTrue(term.process.isRunning, "Ctrl-D at the continuation prompt ended the REPL")
+        term.send("spins > 0\r")
+        XCTAssertTrue(term.expect("true\n"), term.text)
+
         // Ctrl-D on an empty line leaves.
         XCTAssertTrue(term.expect("dprm> "))
         term.send("\u{04}")

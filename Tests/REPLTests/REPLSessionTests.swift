@@ -12,8 +12,13 @@ final class Capture: @unchecked Sendable {
 /// Runs a REPL session over `lines` (nil = Ctrl-C at the prompt) on a big-stack thread.
 func runSession(_ lines: [String?], interpreter: Interpreter = Stdlib.makeInterpreter())
     -> (out: String, err: String, reader: ScriptedLineReader, session: REPLSession) {
+    runSession(ScriptedLineReader(lines), interpreter: interpreter)
+}
+
+/// Runs a REPL session reading from `reader` on a big-stack thread.
+func runSession(_ reader: ScriptedLineReader, interpreter: Interpreter = Stdlib.makeInterpreter())
+    -> (out: String, err: String, reader: ScriptedLineReader, session: REPLSession) {
     let capture = Capture()
-    let reader = ScriptedLineReader(lines)
     let session = REPLSession(interpreter: interpreter, reader: reader,
                               write: { capture.out += $0 }, writeError: { capture.err += $0 })
     BigStack.run { session.run() }
@@ -46,6 +51,54 @@ final class REPLSessionTests: XCTestCase {
         XCTAssertEqual(r.out, "2\n")
         XCTAssertEqual(r.err, "")
         XCTAssertEqual(r.reader.prompts, ["dprm> ", "...> ", "dprm> ", "dprm> "])
+    }
+
+    func testCtrlDAtContinuationPromptCancelsTheInputOnATerminal() {
+        // At a terminal: Ctrl-D at `...>` drops the unfinished input and the session goes on;
+        // Ctrl-D at an empty primary prompt ends it.
+        let typed = ScriptedLineReader(inputs: [.line("let a = 5"), .line("let b = [1,"), .endOfInput, .line("a + 1"), .endOfInput, .line("a")],
+                                       interactive: true)
+        let r = runSession(typed)
+        XCTAssertEqual(r.out, "(unfinished input cancelled; Ctrl-D on an empty prompt quits)\n6\n")
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(r.reader.prompts, ["dprm> ", "dprm> ", "...> ", "dprm> ", "dprm> "])
+        XCTAssertNil(r.session.interpreter.global("b"))
+        XCTAssertEqual(r.session.failedInputs, 0)
+        // Piped input that ends mid-statement is run, so its error says what is missing.
+        let piped = runSession(["let b = [1,"])
+        XCTAssertTrue(piped.err.contains("error"), piped.err)
+        XCTAssertEqual(piped.session.failedInputs, 1)
+    }
+
+    func testFailedInputsAreCounted() {
+        let r = runSession(["1", "nope", ":nosuch", ":run", "let = 2", "2"])
+        XCTAssertEqual(r.out, "1\n2\n")
+        XCTAssertEqual(r.session.failedInputs, 4)
+    }
+
+    func testArgsExistAndRunPassesScriptArguments() throws {
+        let dir = try temporaryDirectory()
+        let file = dir + "/train.dprm"
+        try """
+        # %% settings
+        let lr = args.get("lr", 0.5)
+        let steps = 3
+        fn report() { print("lr", lr, "rest", args["_"]) }
+        # %% go
+        report()
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = runSession(["args", "let steps = 10", "fn report() { 0 }", "let mine = 1",
+                            ":run \(file) -- --lr 0.01 \"two words\"", "args[\"lr\"]", ":run \(file)", ":who"])
+        XCTAssertEqual(r.err, "")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "{\"_\": []}")
+        XCTAssertEqual(lines[1], "lr 0.01 rest [\"two words\"]")
+        XCTAssertEqual(lines[2], "note: \(file) replaced your variables report, steps")
+        XCTAssertEqual(lines[3], "0.01")
+        // A second run without `--` starts from empty args; `mine` was never touched.
+        XCTAssertEqual(lines[4], "lr 0.5 rest []")
+        XCTAssertEqual(lines[5], "note: \(file) replaced your variables lr, report")
+        XCTAssertFalse(r.out.contains("mine,") || r.out.contains(" mine\n"), r.out)
     }
 
     func testErrorLeavesStateIntact() {

@@ -16,6 +16,14 @@ final class ScriptArgumentsTests: XCTestCase {
         XCTAssertEqual(d["_"]?.asList?.map(\.repr), ["\"data.json\"", "\"--literal\"", "7"])
     }
 
+    /// The two examples of docs/cli.md, exactly as documented.
+    func testDocumentedExamples() {
+        XCTAssertEqual(ScriptArguments.parse(["data/train.json", "--lr", "5e-5", "--verbose"]).repr,
+                       #"{"lr": 5e-05, "verbose": true, "_": ["data/train.json"]}"#)
+        XCTAssertEqual(ScriptArguments.parse(["--verbose", "data/train.json"]).repr,
+                       #"{"verbose": "data/train.json", "_": []}"#)
+    }
+
     func testEmpty() {
         guard case .dict(let d) = ScriptArguments.parse([]) else { return XCTFail() }
         XCTAssertEqual(d.keys, ["_"])
