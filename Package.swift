@@ -55,25 +55,28 @@ let optimized: [SwiftSetting] = {
 // the hot paths use pointers and a profile shows no `swift_beginAccess`.
 
 /// Layer targets and what each depends on (system shims and the argument parser included).
+/// `Support` is below everything: JSON, CSV, atomic files and the seeded generator, one home each.
 let layers: [(name: String, deps: [String])] = [
-    ("Tensors", ["CBLAS"]),
+    ("Support", []),
+    ("Tensors", ["Support", "CBLAS"]),
     ("Autodiff", ["Tensors"]),
-    ("NN", ["Tensors", "Autodiff"]),
-    ("Datasets", ["Tensors", "CPNG"]),
-    ("Reweight", ["Tensors", "Autodiff", "NN", "Datasets"]),
-    ("Plotting", ["CPNG"]),
-    ("Lang", []),
-    ("Stdlib", ["Lang", "Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting"]),
+    ("NN", ["Support", "Tensors", "Autodiff"]),
+    ("Datasets", ["Support", "Tensors", "CPNG"]),
+    ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets"]),
+    ("Plotting", ["Support", "CPNG"]),
+    ("Lang", ["Support"]),
+    ("Stdlib", ["Support", "Lang", "Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting"]),
     ("REPL", ["Lang", "Stdlib", "CReadline"]),
 ]
 
 /// Test targets: one per layer, next to the layer they test.
 let tests: [(name: String, deps: [String])] = [
-    ("TensorsTests", ["Tensors"]),
-    ("AutodiffTests", ["Tensors", "Autodiff"]),
-    ("NNTests", ["Tensors", "Autodiff", "NN"]),
-    ("DatasetsTests", ["Tensors", "Datasets"]),
-    ("ReweightTests", ["Tensors", "Autodiff", "NN", "Datasets", "Reweight"]),
+    ("SupportTests", ["Support"]),
+    ("TensorsTests", ["Support", "Tensors"]),
+    ("AutodiffTests", ["Support", "Tensors", "Autodiff"]),
+    ("NNTests", ["Support", "Tensors", "Autodiff", "NN"]),
+    ("DatasetsTests", ["Support", "Tensors", "Datasets"]),
+    ("ReweightTests", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "Reweight"]),
     ("PlottingTests", ["Plotting", "CPNG"]),
     ("LangTests", ["Lang"]),
     ("StdlibTests", ["Lang", "Stdlib"]),

@@ -1,4 +1,5 @@
 import Tensors
+import Support
 
 /// The built-in benchmark: multi-step arithmetic over small numbers whose step correctness is known.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Readers and writers for the data formats dprm understands. Every reader throws a
 /// `DatasetError` naming the file, the 0-based record index and the problem, or with

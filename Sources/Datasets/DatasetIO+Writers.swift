@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension DatasetIO {
     /// The gpt turn for a label: "+" for 1, "-" for 0, the number as text for a soft label.
@@ -78,20 +79,9 @@ extension DatasetIO {
         try writeAtomically(.array(sets.map(record)), to: path)
     }
 
-    /// Writes `value` as pretty JSON to a temporary file beside `path`, then renames it over
-    /// `path`, so a reader never sees a half-written file.
+    /// Writes `value` as pretty JSON (two-space indent, final newline) through `AtomicFile`,
+    /// so a reader never sees a half-written file.
     public static func writeAtomically(_ value: JSONValue, to path: String) throws {
-        let text = value.serialized(pretty: true) + "\n"
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let tmp = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
-            throw DatasetError(file: path, problem: .invalid("cannot write temporary file \(tmp)"))
-        }
-        if rename(tmp, path) != 0 {
-            let why = String(cString: strerror(errno))
-            unlink(tmp)
-            throw DatasetError(file: path, problem: .invalid("cannot rename \(tmp) to \(path): \(why)"))
-        }
+        try AtomicFile.write(value.serialized(pretty: true) + "\n", to: path)
     }
 }

@@ -1,3 +1,4 @@
+import Support
 /// One step-labelled training instance (the DreamPRM-1.5 training format).
 ///
 /// `labels[k]` is the target probability that step `k` is correct: 1 for `+`, 0 for `-`, a value

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Where a record came from, and typed accessors that throw `DatasetError`s naming it.
 struct RecordContext {
@@ -105,7 +106,7 @@ enum FileLoading {
         let bytes = try bytes(path)
         let value: JSONValue
         do { value = try JSONValue.parse(bytes: bytes) } catch let e as JSONParseError {
-            throw DatasetError(file: path, problem: .invalidJSON("line \(e.line), byte \(e.offset): \(e.message)"))
+            throw DatasetError(file: path, problem: .invalidJSON(e.location))
         }
         guard let list = value.arrayValue else {
             throw DatasetError(file: path, problem: .wrongType(key: "<top level>", expected: "a list of records", found: value.typeName))
@@ -126,7 +127,7 @@ enum FileLoading {
             do {
                 out.append(.success(try JSONValue.parse(bytes: Array(slice))))
             } catch let e as JSONParseError {
-                out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON("byte \(e.offset) of the line: \(e.message)"))))
+                out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON("column \(e.column) of the line: \(e.message)"))))
             } catch {
                 out.append(.failure(DatasetError(file: path, record: index, problem: .invalidJSON("\(error)"))))
             }

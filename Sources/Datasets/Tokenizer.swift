@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Turns text into token ids and back. The chat template and the PRM need the ids of the
 /// special tokens and of the two label tokens `+` and `-`.
@@ -182,8 +183,8 @@ public struct WordTokenizer: Tokenizer, Equatable {
     public static func load(from path: String) throws -> WordTokenizer {
         let bytes = try FileLoading.bytes(path)
         let value: JSONValue
-        do { value = try JSONValue.parse(bytes: bytes) } catch {
-            throw DatasetError(file: path, problem: .invalidJSON("\(error)"))
+        do { value = try JSONValue.parse(bytes: bytes) } catch let e as JSONParseError {
+            throw DatasetError(file: path, problem: .invalidJSON(e.location))
         }
         guard value["type"]?.stringValue == "dprm-word" else {
             throw DatasetError(file: path, problem: .invalid("not a dprm word tokenizer (expected \"type\": \"dprm-word\")"))

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One encoded text: ids with the special tokens, the attention mask (1 for a real token, 0 for
 /// padding) and the token type ids (all 0 for a single sequence), all the same length.
@@ -123,43 +124,43 @@ public struct WordPieceTokenizer: Tokenizer, Equatable {
     public static func load(tokenizerJSON path: String) throws -> WordPieceTokenizer {
         let root = try jsonObject(path)
         func bad(_ why: String) -> DatasetError { DatasetError(file: path, problem: .invalid(why)) }
-        guard let model = root["model"] as? [String: Any] else { throw DatasetError(file: path, problem: .missingKey("model")) }
-        let type = model["type"] as? String ?? "WordPiece"
+        guard let model = root["model"], model.objectValue != nil else { throw DatasetError(file: path, problem: .missingKey("model")) }
+        let type = model["type"]?.stringValue ?? "WordPiece"
         guard type == "WordPiece" else { throw bad("tokenizer model type '\(type)' is not supported (only WordPiece)") }
-        guard let vocabObject = model["vocab"] as? [String: Any] else { throw DatasetError(file: path, problem: .missingKey("model.vocab")) }
+        guard let vocabObject = model["vocab"]?.objectValue else { throw DatasetError(file: path, problem: .missingKey("model.vocab")) }
         var byID: [String?] = Array(repeating: nil, count: vocabObject.count)
         for (token, value) in vocabObject {
-            guard let n = (value as? NSNumber)?.intValue, n >= 0, n < byID.count, byID[n] == nil else {
+            guard let n = value.intValue, n >= 0, n < byID.count, byID[n] == nil else {
                 throw bad("model.vocab: token '\(token)' has id \(value), expected distinct ids 0..<\(vocabObject.count)")
             }
             byID[n] = token
         }
         let vocabulary = byID.map { $0! }
         var normalizer = BertNormalizer()
-        if let n = root["normalizer"] as? [String: Any] {
-            guard n["type"] as? String == "BertNormalizer" else {
-                throw bad("normalizer type '\(n["type"] ?? "?")' is not supported (only BertNormalizer)")
+        if let n = root["normalizer"], n.objectValue != nil {
+            guard n["type"]?.stringValue == "BertNormalizer" else {
+                throw bad("normalizer type '\(n["type"]?.stringValue ?? "?")' is not supported (only BertNormalizer)")
             }
-            let lower = (n["lowercase"] as? Bool) ?? true
-            normalizer = BertNormalizer(cleanText: (n["clean_text"] as? Bool) ?? true,
-                                        handleChineseCharacters: (n["handle_chinese_chars"] as? Bool) ?? true,
-                                        stripAccents: n["strip_accents"] as? Bool, lowercase: lower)
-        } else if root["normalizer"] != nil && !(root["normalizer"] is NSNull) {
+            let lower = n["lowercase"]?.boolValue ?? true
+            normalizer = BertNormalizer(cleanText: n["clean_text"]?.boolValue ?? true,
+                                        handleChineseCharacters: n["handle_chinese_chars"]?.boolValue ?? true,
+                                        stripAccents: n["strip_accents"]?.boolValue, lowercase: lower)
+        } else if let n = root["normalizer"], n != .null {
             throw bad("normalizer is not an object")
         }
-        if let p = root["pre_tokenizer"] as? [String: Any], p["type"] as? String != "BertPreTokenizer" {
-            throw bad("pre_tokenizer type '\(p["type"] ?? "?")' is not supported (only BertPreTokenizer)")
+        if let p = root["pre_tokenizer"], p.objectValue != nil, p["type"]?.stringValue != "BertPreTokenizer" {
+            throw bad("pre_tokenizer type '\(p["type"]?.stringValue ?? "?")' is not supported (only BertPreTokenizer)")
         }
-        let added = (root["added_tokens"] as? [[String: Any]] ?? []).compactMap { $0["content"] as? String }
-        let unk = model["unk_token"] as? String ?? "[UNK]"
+        let added = (root["added_tokens"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
+        let unk = model["unk_token"]?.stringValue ?? "[UNK]"
         var maxLength = 512
         let configPath = (path as NSString).deletingLastPathComponent + "/tokenizer_config.json"
-        if let c = try? jsonObject(configPath), let m = (c["model_max_length"] as? NSNumber)?.intValue, m > 0, m < 1_000_000 {
+        if let c = try? jsonObject(configPath), let m = c["model_max_length"]?.intValue, m > 0, m < 1_000_000 {
             maxLength = m
         }
         return try WordPieceTokenizer(vocabulary: vocabulary, normalizer: normalizer,
-                                      continuingSubwordPrefix: model["continuing_subword_prefix"] as? String ?? "##",
-                                      maxInputCharsPerWord: (model["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100,
+                                      continuingSubwordPrefix: model["continuing_subword_prefix"]?.stringValue ?? "##",
+                                      maxInputCharsPerWord: model["max_input_chars_per_word"]?.intValue ?? 100,
                                       unkToken: unk, addedTokens: added.isEmpty ? nil : added,
                                       modelMaxLength: maxLength, source: path)
     }
@@ -176,21 +177,22 @@ public struct WordPieceTokenizer: Tokenizer, Equatable {
         var maxLength = 512
         if let config {
             let c = try jsonObject(config)
-            let lower = c["do_lower_case"] as? Bool ?? true
-            normalizer = BertNormalizer(cleanText: true, handleChineseCharacters: c["tokenize_chinese_chars"] as? Bool ?? true,
-                                        stripAccents: c["strip_accents"] as? Bool, lowercase: lower)
-            if let m = (c["model_max_length"] as? NSNumber)?.intValue, m > 0, m < 1_000_000 { maxLength = m }
+            let lower = c["do_lower_case"]?.boolValue ?? true
+            normalizer = BertNormalizer(cleanText: true, handleChineseCharacters: c["tokenize_chinese_chars"]?.boolValue ?? true,
+                                        stripAccents: c["strip_accents"]?.boolValue, lowercase: lower)
+            if let m = c["model_max_length"]?.intValue, m > 0, m < 1_000_000 { maxLength = m }
         }
         return try WordPieceTokenizer(vocabulary: lines, normalizer: normalizer, modelMaxLength: maxLength, source: path)
     }
 
-    static func jsonObject(_ path: String) throws -> [String: Any] {
+    /// A JSON file whose top level is an object.
+    static func jsonObject(_ path: String) throws -> JSONValue {
         let bytes = try FileLoading.bytes(path)
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
-            throw DatasetError(file: path, problem: .invalidJSON(error.localizedDescription))
+        let object: JSONValue
+        do { object = try JSONValue.parse(bytes: bytes) } catch let e as JSONParseError {
+            throw DatasetError(file: path, problem: .invalidJSON(e.location))
         }
-        guard let object = parsed as? [String: Any] else { throw DatasetError(file: path, problem: .invalid("the JSON is not an object")) }
+        guard object.objectValue != nil else { throw DatasetError(file: path, problem: .invalid("the JSON is not an object")) }
         return object
     }
 

@@ -1,22 +1,11 @@
 import Foundation
+import Support
 
-/// Writes through a temporary file in the same folder and a rename, so readers never see half a file.
+/// Writes `text` atomically (Support's `AtomicFile`: temporary file beside it, fsync, rename),
+/// so readers never see half a file; failures are language errors naming the path.
 public func atomicWrite(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    guard FileManager.default.fileExists(atPath: dir.path) else {
-        throw DprmError.runtime("cannot write '\(path)': folder '\(dir.path)' does not exist")
-    }
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    do {
-        try text.data(using: .utf8)!.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 {
-            try? FileManager.default.removeItem(at: tmp)
-            throw DprmError.runtime("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-    } catch let e as DprmError { throw e } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw DprmError.runtime("cannot write '\(path)': \(error.localizedDescription)")
+    do { try AtomicFile.write(text, to: path) } catch let e as FileWriteError {
+        throw DprmError.runtime(e.description)
     }
 }
 
@@ -136,7 +125,7 @@ extension Interpreter {
     func coreRandom() -> [Builtin] {
         [
             Builtin("seed", "seed(n)", "Reseeds the generator behind random, randint, shuffle, choice, normal.") { a in
-                a.interpreter.random = SeededRandom(seed: UInt64(bitPattern: Int64(try a.int(0, "n")))); return .nil
+                a.interpreter.random = RandomGenerator(seed: UInt64(bitPattern: Int64(try a.int(0, "n")))); return .nil
             },
             Builtin("random", "random()", "A uniform number in [0, 1).") { a in .number(a.interpreter.random.uniform()) },
             Builtin("randint", "randint(a, b)", "A uniform whole number in [a, b] (both included).") { a in

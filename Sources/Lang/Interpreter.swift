@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Runs .dprm code. One interpreter holds one set of globals: the REPL feeds it input after input,
 /// the CLI feeds it a file or a range of notebook cells.
@@ -40,7 +41,7 @@ public final class Interpreter {
     /// Where `print` output goes. Replace it to capture output (notebooks, tests).
     public var output: (String) -> Void
     /// Seeded generator behind `random`, `randint`, `shuffle`, `choice`.
-    public var random = SeededRandom(seed: 0)
+    public var random = RandomGenerator(seed: 0)
 
     var rt: Runtime!
     var globalsTable: [String: Box] = [:]

@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// Pointwise activation functions by name (for MLPs and configs).
 public enum Activation: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The sizes of a BERT-family encoder, read from a Hugging Face `config.json` (snake-case keys,
 /// the same names when written back, so a saved dprm checkpoint reads like theirs).
@@ -70,15 +71,15 @@ public struct BertConfig: Codable, Equatable, Sendable {
             throw CheckpointError(path: path, problem: FileManager.default.fileExists(atPath: path)
                                   ? "cannot read the model config" : "missing model config (config.json)")
         }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw CheckpointError(path: path, problem: "bad JSON: \(error.localizedDescription)")
+        let o: JSONValue
+        do { o = try JSONValue.parse(bytes: [UInt8](data)) } catch let e as JSONParseError {
+            throw CheckpointError(path: path, problem: "bad JSON: \(e.location)")
         }
-        guard let o = parsed as? [String: Any] else { throw CheckpointError(path: path, problem: "the config is not a JSON object") }
+        guard o.objectValue != nil else { throw CheckpointError(path: path, problem: "the config is not a JSON object") }
         func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: why) }
 
-        let modelType = o["model_type"] as? String
-        let architectures = o["architectures"] as? [String] ?? []
+        let modelType = o["model_type"]?.stringValue
+        let architectures = o["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if let t = modelType {
             guard t == "bert" else {
                 throw bad("unknown architecture: model_type '\(t)'\(architectures.isEmpty ? "" : " (architectures \(architectures))") is not BERT-family; dprm reads model_type 'bert'")
@@ -91,14 +92,14 @@ public struct BertConfig: Codable, Equatable, Sendable {
                 throw bad("unknown architecture: architectures \(architectures) is not BERT-family (expected Bert*)")
             }
         }
-        if let p = o["position_embedding_type"] as? String, p != "absolute" {
+        if let p = o["position_embedding_type"]?.stringValue, p != "absolute" {
             throw bad("position_embedding_type '\(p)' is not supported (only 'absolute')")
         }
         func int(_ key: String) throws -> Int {
-            guard let n = o[key] as? NSNumber, n.doubleValue == n.doubleValue.rounded(), n.intValue > 0 else {
+            guard let n = o[key]?.intValue, n > 0 else {
                 throw bad(o[key] == nil ? "missing key '\(key)'" : "key '\(key)' must be a positive integer, found \(o[key]!)")
             }
-            return n.intValue
+            return n
         }
         var c = BertConfig(vocabSize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
                            numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
@@ -106,15 +107,15 @@ public struct BertConfig: Codable, Equatable, Sendable {
                            architectures: architectures.isEmpty ? ["BertModel"] : architectures)
         if o["max_position_embeddings"] != nil { c.maxPositionEmbeddings = try int("max_position_embeddings") }
         if o["type_vocab_size"] != nil { c.typeVocabSize = try int("type_vocab_size") }
-        if let e = o["layer_norm_eps"] as? NSNumber { c.layerNormEps = e.floatValue }
+        if let e = o["layer_norm_eps"]?.numberValue { c.layerNormEps = Float(e) }
         if let a = o["hidden_act"] {
-            guard let s = a as? String, Activation(name: s) != nil else { throw bad("hidden_act \(a) is not a known activation") }
+            guard let s = a.stringValue, Activation(name: s) != nil else { throw bad("hidden_act \(a) is not a known activation") }
             c.hiddenAct = s
         }
-        if let p = o["hidden_dropout_prob"] as? NSNumber { c.hiddenDropoutProb = p.floatValue }
-        if let p = o["attention_probs_dropout_prob"] as? NSNumber { c.attentionProbsDropoutProb = p.floatValue }
-        if let r = o["initializer_range"] as? NSNumber { c.initializerRange = r.floatValue }
-        if let p = o["pad_token_id"] as? NSNumber { c.padTokenID = p.intValue }
+        if let p = o["hidden_dropout_prob"]?.numberValue { c.hiddenDropoutProb = Float(p) }
+        if let p = o["attention_probs_dropout_prob"]?.numberValue { c.attentionProbsDropoutProb = Float(p) }
+        if let r = o["initializer_range"]?.numberValue { c.initializerRange = Float(r) }
+        if let p = o["pad_token_id"]?.intValue { c.padTokenID = p }
         guard c.hiddenSize % c.numAttentionHeads == 0 else {
             throw bad("hidden_size \(c.hiddenSize) is not a multiple of num_attention_heads \(c.numAttentionHeads)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Autodiff
+import Support
 
 /// Word + position + token type embeddings, then `LayerNorm` and dropout
 /// (Hugging Face's `BertEmbeddings`: `word_embeddings`, `position_embeddings`,

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Tensors
+import Support
 
 /// A checkpoint directory: `model.safetensors` + `config.json` (+ extra files the caller names,
 /// e.g. `optimizer.safetensors`, `trainer_state.json`).

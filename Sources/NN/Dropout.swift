@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// Inverted dropout: in training, each element is zeroed with probability `p` and the rest are
 /// scaled by 1/(1-p); in eval mode (or with p = 0) the identity.

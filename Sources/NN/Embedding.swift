@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// A lookup table `weight` [count, dim]: token ids to rows.
 ///

@@ -1,4 +1,5 @@
 import Tensors
+import Support
 
 /// How a layer draws its initial weights. Every draw takes a `RandomGenerator`, so a model is a
 /// function of its seed.

@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// y = x W^T + b with `weight` of shape [out, in] (torch's layout) and `bias` of shape [out].
 ///

@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// Multi-head scaled dot-product self-attention, laid out as Hugging Face's `BertSelfAttention`:
 /// `query`, `key`, `value` projections; the result is the merged heads before the output

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Tensors
+import Support
 
 /// Element types of a safetensors file that dprm reads; F32/F16/BF16 can also be written.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
@@ -75,13 +76,16 @@ public final class SafetensorsFile {
             mapped = false
             throw CheckpointError(path: path, problem: "truncated: header length \(headerLength) exceeds the \(size - 8) bytes after it")
         }
-        let headerData = Data(bytes: map + 8, count: headerLength)
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: headerData) } catch {
+        let headerBytes = UnsafeBufferPointer(start: (map + 8).assumingMemoryBound(to: UInt8.self), count: headerLength)
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(buffer: headerBytes) } catch let e as JSONParseError {
             mapped = false
-            throw CheckpointError(path: path, problem: "bad header JSON: \(error.localizedDescription)")
+            throw CheckpointError(path: path, problem: "bad header JSON: \(e.location)")
+        } catch {
+            mapped = false
+            throw error
         }
-        guard let header = parsed as? [String: Any] else {
+        guard let header = parsed.objectValue else {
             mapped = false
             throw CheckpointError(path: path, problem: "bad header JSON: not an object")
         }
@@ -91,9 +95,9 @@ public final class SafetensorsFile {
         do {
             for (name, value) in header {
                 if name == "__metadata__" {
-                    guard let m = value as? [String: Any] else { throw CheckpointError(path: path, problem: "bad header: __metadata__ is not an object") }
+                    guard let m = value.objectValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ is not an object") }
                     for (k, v) in m {
-                        guard let s = v as? String else { throw CheckpointError(path: path, problem: "bad header: __metadata__ value '\(k)' is not a string") }
+                        guard let s = v.stringValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ value '\(k)' is not a string") }
                         metadata[k] = s
                     }
                     continue
@@ -113,18 +117,18 @@ public final class SafetensorsFile {
 
     deinit { if let m = mapping { munmap(m, mappedSize) } }
 
-    static func entry(_ name: String, _ value: Any, dataSize: Int, path: String) throws -> Entry {
+    static func entry(_ name: String, _ info: JSONValue, dataSize: Int, path: String) throws -> Entry {
         func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: "tensor '\(name)': \(why)") }
-        guard let info = value as? [String: Any] else { throw bad("header entry is not an object") }
-        guard let dtypeName = info["dtype"] as? String else { throw bad("no dtype") }
+        guard info.objectValue != nil else { throw bad("header entry is not an object") }
+        guard let dtypeName = info["dtype"]?.stringValue else { throw bad("no dtype") }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw bad("unknown dtype '\(dtypeName)'") }
-        guard let shapeAny = info["shape"] as? [Any] else { throw bad("no shape") }
-        let shape = try shapeAny.map { d -> Int in
-            guard let n = d as? NSNumber, n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() else { throw bad("bad shape \(shapeAny)") }
-            return n.intValue
+        guard let shapeValue = info["shape"], let dims = shapeValue.arrayValue else { throw bad("no shape") }
+        let shape = try dims.map { d -> Int in
+            guard let n = d.intValue, n >= 0 else { throw bad("bad shape \(shapeValue)") }
+            return n
         }
-        guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-              let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue else {
+        guard let offsets = info["data_offsets"]?.arrayValue, offsets.count == 2,
+              let begin = offsets[0].intValue, let end = offsets[1].intValue else {
             throw bad("data_offsets must be [begin, end]")
         }
         guard begin >= 0, begin <= end, end <= dataSize else {
@@ -223,7 +227,7 @@ public enum Safetensors {
         var offset = 0
         var parts: [String] = []
         if let m = metadata {
-            let fields = m.keys.sorted().map { "\(jsonString($0)):\(jsonString(m[$0]!))" }
+            let fields = m.keys.sorted().map { "\(JSONValue.quote($0)):\(JSONValue.quote(m[$0]!))" }
             parts.append("\"__metadata__\":{" + fields.joined(separator: ",") + "}")
         }
         for name in names {
@@ -238,7 +242,7 @@ public enum Safetensors {
                 (dtype, shape) = (.I64, s)
             }
             let size = Tensor.count(of: shape) * dtype.size
-            parts.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
+            parts.append("\(JSONValue.quote(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + size)]}")
             offset += size
         }
         header += parts.joined(separator: ",") + "}"
@@ -282,21 +286,5 @@ public enum Safetensors {
         let b = x.bitPattern
         let rounded = b &+ 0x7FFF &+ ((b >> 16) & 1)
         return UInt16(rounded >> 16)
-    }
-
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// A projection back to the residual stream: `dense`, dropout, residual add, and `LayerNorm`
 /// (Hugging Face's `BertSelfOutput` / `BertOutput`). In a post-norm block the norm follows the

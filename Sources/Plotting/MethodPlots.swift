@@ -1,3 +1,4 @@
+import Support
 /// A named list of numbers: one curve of a standard plot (an aggregation function's accuracies,
 /// a baseline). Arrays of these keep the caller's order, unlike a dictionary.
 public struct NamedValues: Equatable, Sendable {
@@ -167,17 +168,10 @@ public enum MethodPlots {
     /// (partial Fisher-Yates with SplitMix64); all indices when `count <= sample`.
     static func sampleIndices(count: Int, sample: Int, seed: UInt64) -> [Int] {
         guard count > sample else { return Array(0..<count) }
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
         var indices = Array(0..<count)
         for i in 0..<sample {
-            let j = i + Int(next() % UInt64(count - i))
+            let j = i + Int(rng.next() % UInt64(count - i))
             indices.swapAt(i, j)
         }
         return indices[0..<sample].sorted()

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Where a figure went and how it was drawn.
 public struct SavedFigure: Equatable, Sendable {

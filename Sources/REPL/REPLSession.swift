@@ -262,7 +262,7 @@ public final class REPLSession {
         var text = "# dprm session saved \(ISO8601DateFormatter().string(from: Date()))\n\n"
         text += scriptFromInputs()
         do {
-            try writeAtomically(text, to: path)
+            try atomicWrite(text, to: path)
             write("saved \(inputs.count) input\(inputs.count == 1 ? "" : "s") to \(path)\n")
         } catch let e as DprmError { writeError("error: \(e.message)\n") } catch { writeError("error: \(error)\n") }
     }

@@ -63,10 +63,3 @@ func closest(_ name: String, in candidates: [String]) -> String? {
     }
     return best?.0
 }
-
-/// Writes `text` to `path` atomically: a temporary file in the same folder, then a rename.
-public func writeAtomically(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    do { try Data(text.utf8).write(to: url, options: .atomic) }
-    catch { throw DprmError.runtime("cannot write '\(path)': \(error.localizedDescription)") }
-}

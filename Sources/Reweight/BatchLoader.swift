@@ -1,4 +1,5 @@
 import Tensors
+import Support
 
 /// Batches of a fixed list, shuffled with a seed each epoch, restarting silently at the end of
 /// an epoch (as the reference's loader under the engine). The state is (epoch, position), so a

@@ -1,4 +1,5 @@
 import Datasets
+import Support
 
 /// The selection baselines of the paper's table, computed from the candidate sets alone.
 ///

@@ -2,6 +2,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
+import Support
 
 /// DreamPRM-1.5's Instance Net: a small MLP applied at each label position to [p(+), p(-)]
 /// (softmax over the two logits z(+), z(-)), averaged over positions, then an activation.

@@ -1,6 +1,7 @@
 import Tensors
 import Autodiff
 import NN
+import Support
 
 /// Meta-Weight-Net (Shu et al., 2019): an MLP from an instance's loss to its weight,
 /// Linear(1, hidden) + ReLU + Linear(hidden, 1) + sigmoid. The natural Instance Net for

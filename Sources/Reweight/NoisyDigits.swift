@@ -2,6 +2,7 @@ import Foundation
 import Tensors
 import Autodiff
 import NN
+import Support
 
 /// The classic sanity check of instance reweighting on real data: UCI handwritten digits, an MLP
 /// classifier, uniform label noise on the training split, a small clean meta set, a clean test

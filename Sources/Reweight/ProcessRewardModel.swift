@@ -2,6 +2,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
+import Support
 
 /// The network of the PRM as an NN `Module` (so parameter names, state dicts and checkpoints
 /// come from NN): `embed_tokens`, `embed_positions` (only with learned absolute positions),

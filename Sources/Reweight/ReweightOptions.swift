@@ -1,3 +1,4 @@
+import Support
 import Tensors
 
 /// Settings of a reweighting run, one per reference flag (names in comments). Defaults are the
@@ -105,7 +106,7 @@ public struct ReweightRecord: Equatable {
     public static let csvHeader = "iteration,lower_loss,weighted_loss,meta_loss,lr,meta_lr,weight_mean,weight_std,weight_min,weight_max,seconds"
 
     public var csvRow: String {
-        [String(iteration), "\(lowerLoss)", "\(weightedLoss)", metaLoss.map { "\($0)" } ?? "",
-         "\(lr)", "\(metaLr)", "\(weightMean)", "\(weightStd)", "\(weightMin)", "\(weightMax)", "\(seconds)"].joined(separator: ",")
+        CSV.line([String(iteration), "\(lowerLoss)", "\(weightedLoss)", metaLoss.map { "\($0)" } ?? "",
+                  "\(lr)", "\(metaLr)", "\(weightMean)", "\(weightStd)", "\(weightMin)", "\(weightMax)", "\(seconds)"])
     }
 }

@@ -3,6 +3,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
+import Support
 
 /// A bi-level reweighting run of DreamPRM-1.5: the PRM is the lower level (weighted
 /// cross-entropy on the training instances), the weighting model the upper level (meta loss on
@@ -255,15 +256,10 @@ public final class ReweightRun {
         ([ReweightRecord.csvHeader] + history.map(\.csvRow)).joined(separator: "\n") + "\n"
     }
 
-    /// The weight snapshots as CSV: `iteration` then one column per tracked instance id.
+    /// The weight snapshots as CSV (RFC 4180, so ids with commas, quotes or line breaks survive):
+    /// `iteration` then one column per tracked instance id.
     public func snapshotsCSV() -> String {
-        let header = (["iteration"] + snapshotIDs.map(Self.csvField)).joined(separator: ",")
-        let rows = snapshots.map { ([String($0.iteration)] + $0.weights.map { "\($0)" }).joined(separator: ",") }
-        return ([header] + rows).joined(separator: "\n") + "\n"
-    }
-
-    static func csvField(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        CSV.text([["iteration"] + snapshotIDs] + snapshots.map { [String($0.iteration)] + $0.weights.map { "\($0)" } })
     }
 
     /// Saves the PRM, the weighting model, both optimizers' and schedulers' state, the engine
@@ -312,12 +308,11 @@ public final class ReweightRun {
 
     static func parseHistory(_ text: String, path: String) throws -> [ReweightRecord] {
         var out: [ReweightRecord] = []
-        for (n, line) in text.split(separator: "\n").enumerated().dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for (n, f) in CSV.parse(text).enumerated().dropFirst() {
             guard f.count == 11, let it = Int(f[0]), let l = Float(f[1]), let wl = Float(f[2]), let lr = Float(f[4]),
                   let mlr = Float(f[5]), let wm = Float(f[6]), let ws = Float(f[7]), let wmin = Float(f[8]),
                   let wmax = Float(f[9]), let s = Double(f[10]) else {
-                throw BilevelError.checkpoint("\(path): line \(n + 1) is not a history row")
+                throw BilevelError.checkpoint("\(path): row \(n + 1) is not a history row")
             }
             out.append(ReweightRecord(iteration: it, lowerLoss: l, weightedLoss: wl, metaLoss: Float(f[3]), lr: lr, metaLr: mlr,
                                       weightMean: wm, weightStd: ws, weightMin: wmin, weightMax: wmax, seconds: s))
@@ -326,10 +321,9 @@ public final class ReweightRun {
     }
 
     static func parseSnapshots(_ text: String, path: String) throws -> [(iteration: Int, weights: [Float])] {
-        try text.split(separator: "\n").enumerated().dropFirst().map { n, line in
-            let f = line.split(separator: ",").map(String.init)
-            guard let it = f.first.flatMap({ Int($0) }) else { throw BilevelError.checkpoint("\(path): line \(n + 1) is not a snapshot row") }
-            return (it, try f.dropFirst().map { guard let x = Float($0) else { throw BilevelError.checkpoint("\(path): line \(n + 1): bad weight '\($0)'") }; return x })
+        try CSV.parse(text).enumerated().dropFirst().map { n, f in
+            guard let it = f.first.flatMap({ Int($0) }) else { throw BilevelError.checkpoint("\(path): row \(n + 1) is not a snapshot row") }
+            return (it, try f.dropFirst().map { guard let x = Float($0) else { throw BilevelError.checkpoint("\(path): row \(n + 1): bad weight '\($0)'") }; return x })
         }
     }
 }

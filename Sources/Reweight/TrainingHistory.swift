@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Support
 
 /// One optimizer micro-step of a training run.
 public struct TrainingRecord: Equatable, Sendable {

@@ -4,6 +4,7 @@ import Tensors
 import Autodiff
 import Datasets
 import Reweight
+import Support
 
 /// A pretrained encoder (`loadModel`) in the language.
 public final class PretrainedModelValue: NativeObject {
@@ -83,10 +84,7 @@ enum PretrainedBuiltins {
                 skipped.append("\(path): record \(i + 1): no error step inside modified_process"); continue
             }
             // SplitMix64 of (seed, index): which of the two comes first.
-            var z = seed &+ UInt64(i) &* 0x9E3779B97F4A7C15
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            let correctFirst = ((z ^ (z >> 31)) & 1) == 0
+            let correctFirst = (SplitMix64.mix(seed &+ UInt64(i) &* SplitMix64.increment) & 1) == 0
             let steps = correctFirst ? [original, modified] : [modified, original]
             sets.append(CandidateSet(id: id, question: question, candidates: steps.map { $0.joined(separator: "\n") },
                                      candidateSteps: steps, correct: correctFirst ? [true, false] : [false, true],

@@ -3,6 +3,7 @@ import Lang
 import Datasets
 import Reweight
 import NN
+import Support
 
 /// An upper-level weighting model (Instance Table, Instance Net, Domain Table) in the language.
 public final class WeightingValue: NativeObject {

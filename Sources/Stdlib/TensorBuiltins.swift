@@ -2,6 +2,7 @@ import Lang
 import Tensors
 import Autodiff
 import NN
+import Support
 
 /// The generator behind `rand`, `randn`, `randint(low, high, shape)` and module initialisation
 /// when no `seed:` is given; `manual_seed(n)` restarts it. One per registry, so each interpreter

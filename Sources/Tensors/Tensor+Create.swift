@@ -1,3 +1,4 @@
+import Support
 extension Tensor {
     /// All zeros.
     public static func zeros(_ shape: [Int]) -> Tensor { full(shape, 0) }

@@ -212,7 +212,7 @@ extension Dprm {
                     var r = try NotebookReport.run(path: file, interpreter: interp, watch: watch)
                     r.version = version
                     r.arguments = scriptArgs
-                    try writeAtomically(markdown ? r.markdown(reportDirectory: outDir) : r.html(), to: out)
+                    try atomicWrite(markdown ? r.markdown(reportDirectory: outDir) : r.html(), to: out)
                     let figures = r.cells.reduce(0) { $0 + $1.figures.count }
                     printOut("wrote \(out): \(r.cells.count) cells, \(figures) figure\(figures == 1 ? "" : "s"), \(ValueDisplay.duration(r.totalSeconds))")
                     if let f = r.failure {

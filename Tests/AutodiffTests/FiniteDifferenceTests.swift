@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 @testable import Autodiff
+import Support
 
 /// Every differentiable op, checked analytic-against-central-differences on seeded random inputs.
 /// The loss is sum(op(inputs) * R) with a fixed random R, so every output element matters.

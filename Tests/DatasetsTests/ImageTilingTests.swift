@@ -1,5 +1,6 @@
 import XCTest
 @testable import Datasets
+import Support
 
 /// Compares PNG decoding and InternVL tiling with values PIL + numpy computed
 /// (scripts/make_image_fixtures.py; outputs in Fixtures/images).

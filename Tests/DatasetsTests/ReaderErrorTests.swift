@@ -105,7 +105,7 @@ final class ReaderErrorTests: XCTestCase {
     func testFileLevelErrors() throws {
         let path = try TestPaths.write("[{\"id\": 1,]", name: "broken.json")
         XCTAssertThrowsError(try DatasetIO.readTrain(path, options: ReadOptions(skipInvalid: true))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("\(path): invalid JSON: line 1, byte 10: expected a string key"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("\(path): invalid JSON: line 1, column 11: expected a string key"), "\(error)")
         }
         let notList = try TestPaths.write("{\"id\": 1}", name: "obj.json")
         XCTAssertThrowsError(try DatasetIO.readTrain(notList)) { error in

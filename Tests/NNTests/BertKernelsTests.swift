@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Tensors
 @testable import NN
+import Support
 
 /// The row kernels of the BERT inference path against straightforward reference loops in Double.
 /// Lengths cover the vector body (multiples of 16 and 32), the remainder and rows shorter than

@@ -3,6 +3,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// Paths for the BERT tests: fixtures beside this file, the real model in the shared folder.
 enum BertTestPaths {

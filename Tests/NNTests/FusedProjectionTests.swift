@@ -2,6 +2,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// `FusedProjection` against the separate layers it stands for, and `colocate` against the values
 /// it must keep.

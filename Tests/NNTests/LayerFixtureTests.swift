@@ -2,6 +2,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// Forward values and gradients of layers against PyTorch (Fixtures/layers.json).
 /// The loss is sum(out * R) with a fixed random R, so every output element matters.

@@ -2,6 +2,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// Parameter names, state dicts, modes, initialisation and layer behaviour not covered by fixtures.
 final class ModuleTests: XCTestCase {

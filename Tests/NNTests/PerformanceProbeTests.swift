@@ -3,6 +3,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// Timing of a MiniLM-L6-sized training step (6 layers, hidden 384, 12 heads, FFN 1536,
 /// batch 8 x 128). A probe, not a timed test: it runs only with DPRM_NN_PERF=1 (use a release

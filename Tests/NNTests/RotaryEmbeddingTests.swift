@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// RoPE against a direct double-precision rotation of each (i, i + D/2) pair, its defining
 /// property (scores depend on the offset only), its gradient, and its use in attention.

@@ -3,6 +3,7 @@ import XCTest
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// Safetensors read (a file written by the `safetensors` package), write round trips, bad
 /// files, and atomic checkpoint directories.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Datasets
 @testable import Reweight
+import Support
 
 final class BestOfNTests: XCTestCase {
     /// Hand-made sets: answers and correctness chosen so each baseline has a known value.

@@ -2,6 +2,7 @@ import Foundation
 import Tensors
 import Autodiff
 @testable import Reweight
+import Support
 
 /// Plain SGD for engine tests (NN's optimizers are tested in NNTests).
 final class TestSGD: LevelOptimizer {

@@ -4,6 +4,7 @@ import NN
 import Tensors
 import Datasets
 import Reweight
+import Support
 
 /// A measurement, not a check (skipped unless DPRM_PROBE=1; run in release): can the PRM learn to
 /// check ONE arithmetic step? Instances are "Compute a+b." with the single step "a+b=c", where c

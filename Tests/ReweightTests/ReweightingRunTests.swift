@@ -4,6 +4,7 @@ import Tensors
 import Autodiff
 import Datasets
 @testable import Reweight
+import Support
 
 /// The reweighting pipeline end to end on the built-in benchmark with the tiny preset.
 final class ReweightingRunTests: XCTestCase {
@@ -190,5 +191,17 @@ final class ReweightingRunTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("interrupted at iteration 2"))
         }
         XCTAssertEqual(run.history.count, 2)
+    }
+
+    func testSnapshotFileKeepsIDsWithCommasQuotesAndLineBreaks() throws {
+        // Instance ids are free text; the weights file is RFC 4180 so such ids do not shift or
+        // split rows (the old writer left line breaks unquoted and the reader split on ",").
+        let text = CSV.text([["iteration", "a,b", "line\nbreak", "say \"q\""], ["3", "0.5", "1.5", "2.0"], ["6", "0.25", "1.0", "0.75"]])
+        let rows = try ReweightRun.parseSnapshots(text, path: "weights.csv")
+        XCTAssertEqual(rows.map(\.iteration), [3, 6])
+        XCTAssertEqual(rows.map(\.weights), [[0.5, 1.5, 2], [0.25, 1, 0.75]])
+        XCTAssertThrowsError(try ReweightRun.parseSnapshots("iteration,a\n3,heavy\n", path: "weights.csv")) { error in
+            XCTAssertTrue("\(error)".contains("weights.csv: row 2: bad weight 'heavy'"), "\(error)")
+        }
     }
 }

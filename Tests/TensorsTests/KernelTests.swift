@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensors
+import Support
 
 /// The fast paths (row-vector and per-row broadcasts, last-axis and leading-axis reductions,
 /// fused kernels, parallel chunks) on tensors large enough to be split across both cores,

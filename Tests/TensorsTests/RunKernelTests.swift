@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Tensors
+import Support
 
 /// The vectorised row kernels (sums, max/min, softmax, log-softmax, layer norm over the last
 /// axis), column sums, strided copies and the GELU approximation, against plain Double loops:

@@ -1,5 +1,6 @@
 import XCTest
 import Tensors
+import Support
 
 /// Views share storage with their source: transposing, slicing, permuting, selecting, expanding
 /// and reshaping a contiguous tensor copy nothing; `contiguous()` copies only when it must.

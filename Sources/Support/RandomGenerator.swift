@@ -1,21 +1,47 @@
-/// A seeded pseudo-random generator (SplitMix64 seeding a xoshiro256** state).
-/// The same seed gives the same sequence on every run and every machine: no platform RNG,
-/// and normal samples use Box-Muller in `Double` so results do not depend on libm's float paths.
-public struct RandomGenerator {
+/// SplitMix64 (Steele, Lea and Flood 2014): a 64-bit counter passed through a mixing function.
+/// Used to expand one seed into a `RandomGenerator` state, and on its own where a stateless
+/// function of (seed, index) is wanted (`SplitMix64.mix`).
+public struct SplitMix64: RandomNumberGenerator {
+    /// The golden-ratio increment the counter advances by.
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    /// SplitMix64's output function alone: a bijective 64-bit hash (a generator's n-th output
+    /// is `mix(seed &+ n &* increment)`, n from 1), for stateless draws keyed by an index.
+    @inline(__always) public static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The package's seeded pseudo-random generator: xoshiro256** (Blackman and Vigna) with its
+/// state expanded from the seed by SplitMix64. The same seed gives the same sequence on every
+/// run and every machine: no platform RNG, and normal samples use Box-Muller in `Double` so
+/// results do not depend on libm's float paths.
+///
+/// Two streams use it in a session, on purpose independent: the language's `seed(n)` restarts
+/// the interpreter's generator (`random`, `randint`, `normal`, `shuffle`, `choice`), and
+/// `manual_seed(n)` restarts the tensor generator (`rand`, `randn`, module initialisation).
+/// Drawing a `random()` therefore never shifts a model's initial weights. Both are this type,
+/// so the same n gives both the same raw bits.
+public struct RandomGenerator: RandomNumberGenerator {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareNormal: Double?
 
     /// A generator seeded with `seed`.
     public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+        var seeder = SplitMix64(seed: seed)
+        s0 = seeder.next(); s1 = seeder.next(); s2 = seeder.next(); s3 = seeder.next()
     }
 
     /// The next 64 random bits.

@@ -1,167 +1,77 @@
-import Foundation
+/// What the JSON parser accepts beyond RFC 8259.
+public struct JSONParseOptions: Sendable {
+    /// Accept the bare words `NaN`, `Infinity` and `-Infinity` as numbers (what Python's
+    /// `json.dump` writes by default). Off for data files, where such a value is an error;
+    /// on for the language's `read_json` and `json_parse`, which read result files of any origin.
+    public var allowNonFinite: Bool
+    /// Deepest nesting of lists and objects; deeper input is an error rather than a stack overflow.
+    public var maxDepth: Int
 
-/// A parsed JSON value that keeps the exact JSON type (a `true` is never confused with `1`) and
-/// the key order of objects, so readers can report "wrong type" precisely and writers produce
-/// stable files.
-public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    /// Key/value pairs in file order (objects in our formats are small; lookup is linear).
-    case object([(key: String, value: JSONValue)])
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.number(x), .number(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        default: return false
-        }
+    public init(allowNonFinite: Bool = false, maxDepth: Int = 512) {
+        self.allowNonFinite = allowNonFinite
+        self.maxDepth = maxDepth
     }
 
-    /// The JSON type name used in error messages ("string", "number", "list", ...).
-    public var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "bool"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "list"
-        case .object: return "object"
-        }
-    }
-
-    /// The value for `key` when this is an object.
-    public subscript(key: String) -> JSONValue? {
-        guard case .object(let pairs) = self else { return nil }
-        return pairs.first(where: { $0.key == key })?.value
-    }
-
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
-    public var numberValue: Double? { if case .number(let n) = self { return n }; return nil }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    public var objectValue: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o }; return nil }
-
-    /// Compact JSON text.
-    public var description: String { serialized(pretty: false) }
-
-    /// JSON text; `pretty` indents nested values by two spaces.
-    public func serialized(pretty: Bool = false) -> String {
-        var out = ""
-        write(into: &out, pretty: pretty, indent: 0)
-        return out
-    }
-
-    private func write(into out: inout String, pretty: Bool, indent: Int) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += JSONValue.format(n)
-        case .string(let s): JSONValue.quote(s, into: &out)
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: " ", count: indent + 2) }
-                item.write(into: &out, pretty: pretty, indent: indent + 2)
-            }
-            if pretty { out += "\n" + String(repeating: " ", count: indent) }
-            out += "]"
-        case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{"
-            for (i, pair) in pairs.enumerated() {
-                if i > 0 { out += "," }
-                if pretty { out += "\n" + String(repeating: " ", count: indent + 2) }
-                JSONValue.quote(pair.key, into: &out)
-                out += pretty ? ": " : ":"
-                pair.value.write(into: &out, pretty: pretty, indent: indent + 2)
-            }
-            if pretty { out += "\n" + String(repeating: " ", count: indent) }
-            out += "}"
-        }
-    }
-
-    /// Integers print without a fraction (ids, counts); other numbers with enough digits to round-trip.
-    static func format(_ n: Double) -> String {
-        if n.isNaN || n.isInfinite { return "null" }  // JSON has no NaN; never produced by our writers
-        if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
-        return "\(n)"
-    }
-
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
+    /// RFC 8259 only, nesting up to 512.
+    public static let strict = JSONParseOptions()
 }
 
-/// A syntax error in JSON text, with the byte offset and line where it was found.
-public struct JSONParseError: Error, CustomStringConvertible {
+/// A syntax error in JSON text, with where it was found: the line and column (both from 1;
+/// columns count Unicode scalars) and the byte offset.
+public struct JSONParseError: Error, CustomStringConvertible, Equatable {
     public let message: String
-    public let offset: Int
     public let line: Int
-    public var description: String { "invalid JSON at line \(line), byte \(offset): \(message)" }
+    public let column: Int
+    public let offset: Int
+    public init(message: String, line: Int, column: Int, offset: Int) {
+        self.message = message; self.line = line; self.column = column; self.offset = offset
+    }
+    /// "line 3, column 7: expected ':' after key" (callers prefix the file name).
+    public var location: String { "line \(line), column \(column): \(message)" }
+    public var description: String { "invalid JSON at \(location)" }
 }
 
 extension JSONValue {
     /// Parses one JSON document (whitespace around it allowed).
-    public static func parse(_ text: String) throws -> JSONValue {
-        var bytes = Array(text.utf8)
-        return try bytes.withUnsafeMutableBufferPointer { buf in
-            var parser = JSONParser(bytes: UnsafeBufferPointer(buf))
-            let value = try parser.parseValue()
-            parser.skipWhitespace()
-            if parser.pos != buf.count { throw parser.error("unexpected text after the value") }
-            return value
-        }
+    public static func parse(_ text: String, options: JSONParseOptions = .strict) throws -> JSONValue {
+        var text = text
+        return try text.withUTF8 { try parse(buffer: $0, options: options) }
     }
 
-    /// Parses one JSON document from raw bytes.
-    public static func parse(bytes: [UInt8]) throws -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buf in
-            var parser = JSONParser(bytes: buf)
-            let value = try parser.parseValue()
-            parser.skipWhitespace()
-            if parser.pos != buf.count { throw parser.error("unexpected text after the value") }
-            return value
-        }
+    /// Parses one JSON document from raw UTF-8 bytes.
+    public static func parse(bytes: [UInt8], options: JSONParseOptions = .strict) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer { try parse(buffer: $0, options: options) }
+    }
+
+    /// Parses one JSON document from a buffer of UTF-8 bytes (e.g. a memory-mapped header).
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>, options: JSONParseOptions = .strict) throws -> JSONValue {
+        var parser = JSONParser(bytes: buffer, options: options)
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        if parser.pos != buffer.count { throw parser.error("unexpected text after the value") }
+        return value
     }
 }
 
-/// A small recursive-descent JSON parser over UTF-8 bytes (RFC 8259).
+/// A recursive-descent JSON parser over UTF-8 bytes (RFC 8259, plus what `JSONParseOptions` allows).
 struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let options: JSONParseOptions
     var pos = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParseOptions) {
+        self.bytes = bytes
+        self.options = options
+    }
 
+    /// The error at the current position; line and column are counted only now, on failure.
     func error(_ message: String) -> JSONParseError {
-        var line = 1
-        for i in 0..<min(pos, bytes.count) where bytes[i] == UInt8(ascii: "\n") { line += 1 }
-        return JSONParseError(message: message, offset: pos, line: line)
+        var line = 1, column = 1
+        for i in 0..<min(pos, bytes.count) {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\n") { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
+        }
+        return JSONParseError(message: message, line: line, column: column, offset: pos)
     }
 
     mutating func skipWhitespace() {
@@ -171,12 +81,12 @@ struct JSONParser {
         }
     }
 
-    mutating func parseValue(depth: Int = 0) throws -> JSONValue {
-        if depth > 512 { throw error("nesting too deep") }
+    mutating func parseValue(depth: Int) throws -> JSONValue {
         skipWhitespace()
         guard pos < bytes.count else { throw error("unexpected end of input") }
         switch bytes[pos] {
         case UInt8(ascii: "{"):
+            if depth >= options.maxDepth { throw error("nesting deeper than \(options.maxDepth) levels") }
             pos += 1
             var pairs: [(key: String, value: JSONValue)] = []
             skipWhitespace()
@@ -197,6 +107,7 @@ struct JSONParser {
                 throw error("expected ',' or '}' in object")
             }
         case UInt8(ascii: "["):
+            if depth >= options.maxDepth { throw error("nesting deeper than \(options.maxDepth) levels") }
             pos += 1
             var items: [JSONValue] = []
             skipWhitespace()
@@ -214,15 +125,30 @@ struct JSONParser {
         case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "N"):
+            try nonFinite("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"):
+            try nonFinite("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "I"):
+            guard options.allowNonFinite else { throw error("-Infinity is not JSON (only finite numbers are allowed here)") }
+            pos += 1
+            try expectWord("Infinity")
+            return .number(-.infinity)
         default:
             return .number(try parseNumber())
         }
     }
 
+    /// `NaN` / `Infinity`, accepted only when the options allow them.
+    mutating func nonFinite(_ word: StaticString) throws {
+        guard options.allowNonFinite else { throw error("\(word) is not JSON (only finite numbers are allowed here)") }
+        try expectWord(word)
+    }
+
     mutating func expectWord(_ word: StaticString) throws {
         let n = word.utf8CodeUnitCount
+        for i in 0..<min(n, bytes.count - pos) where bytes[pos + i] != word.utf8Start[i] { throw error("invalid literal") }
         guard pos + n <= bytes.count else { throw error("unexpected end of input") }
-        for i in 0..<n where bytes[pos + i] != word.utf8Start[i] { throw error("invalid literal") }
         pos += n
     }
 
@@ -233,6 +159,10 @@ struct JSONParser {
         let intStart = pos
         while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         if pos == intStart { pos = start; throw error("unexpected character") }
+        if pos - intStart > 1, bytes[intStart] == UInt8(ascii: "0") {
+            pos = intStart
+            throw error("a number cannot start with 0 followed by digits")
+        }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
             pos += 1
             let f = pos
@@ -298,7 +228,7 @@ struct JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if code >= 0xD800 && code < 0xDC00 {
-                        // A high surrogate must be followed by a low one.
+                        // A high surrogate must be followed by a low one; a lone half becomes U+FFFD.
                         if pos + 6 <= bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") {
                             pos += 2
                             let low = try parseHex4()
@@ -308,12 +238,14 @@ struct JSONParser {
                         } else { code = 0xFFFD }
                     } else if code >= 0xDC00 && code < 0xE000 { code = 0xFFFD }
                     out.append(contentsOf: Array(String(Unicode.Scalar(code) ?? "\u{FFFD}").utf8))
-                default: throw error("bad escape '\\\(Character(Unicode.Scalar(e)))'")
+                default:
+                    pos -= 2
+                    throw error("bad escape '\\\(Character(Unicode.Scalar(e)))'")
                 }
                 runStart = pos
                 continue
             }
-            if c < 0x20 { throw error("control character in string") }
+            if c < 0x20 { throw error("control character in string (write it as an escape such as \\n)") }
             pos += 1
         }
     }
