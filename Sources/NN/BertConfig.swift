@@ -67,15 +67,7 @@ public struct BertConfig: Codable, Equatable, Sendable {
 
     /// Reads and checks a `config.json`. Errors name the file and the key or architecture.
     public static func load(path: String) throws -> BertConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError(path: path, problem: FileManager.default.fileExists(atPath: path)
-                                  ? "cannot read the model config" : "missing model config (config.json)")
-        }
-        let o: JSONValue
-        do { o = try JSONValue.parse(bytes: [UInt8](data)) } catch let e as JSONParseError {
-            throw CheckpointError(path: path, problem: "bad JSON: \(e.location)")
-        }
-        guard o.objectValue != nil else { throw CheckpointError(path: path, problem: "the config is not a JSON object") }
+        let o = try JSONFile.object(path, what: "model config", missing: "missing model config (config.json)")
         func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: why) }
 
         let modelType = o["model_type"]?.stringValue

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Tensors
+import Support
 
 /// One tensor's entry in a GGUF file.
 public struct GGUFTensorInfo: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The llama-family decoders dprm runs. Both share one implementation (`LlamaModel`); they
 /// differ in which projections carry biases.
@@ -98,60 +99,53 @@ public struct LlamaConfig: Equatable, Sendable {
 
     /// Reads a Hugging Face `config.json`. Errors name the file and the key or architecture.
     public static func load(path: String) throws -> LlamaConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError(path: path, problem: FileManager.default.fileExists(atPath: path)
-                                  ? "cannot read the model config" : "missing model config (config.json)")
-        }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw CheckpointError(path: path, problem: "bad JSON: \(error.localizedDescription)")
-        }
-        guard let o = parsed as? [String: Any] else { throw CheckpointError(path: path, problem: "the config is not a JSON object") }
+        let o = try JSONFile.object(path, what: "model config", missing: "missing model config (config.json)")
         return try LlamaConfig(json: o, path: path)
     }
 
     /// The architecture a `config.json` object declares, or nil when it is not llama-family.
-    public static func architecture(of o: [String: Any]) -> LlamaArchitecture? {
-        if let t = o["model_type"] as? String { return LlamaArchitecture(rawValue: t) }
-        let classes = o["architectures"] as? [String] ?? []
+    public static func architecture(of o: JSONValue) -> LlamaArchitecture? {
+        if let t = o["model_type"]?.stringValue { return LlamaArchitecture(rawValue: t) }
+        let classes = o["architectures"]?.arrayValue?.compactMap(\.stringValue) ?? []
         return LlamaArchitecture.allCases.first { classes.contains($0.huggingFaceClass) }
     }
 
     /// A config from a parsed `config.json` object (`path` names the file in errors).
-    public init(json o: [String: Any], path: String) throws {
+    public init(json o: JSONValue, path: String) throws {
         func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: why) }
         guard let architecture = LlamaConfig.architecture(of: o) else {
-            let said = (o["model_type"] as? String).map { "model_type '\($0)'" }
-                ?? (o["architectures"] as? [String]).map { "architectures \($0)" } ?? "neither model_type nor architectures"
+            let said = o["model_type"]?.stringValue.map { "model_type '\($0)'" }
+                ?? o["architectures"]?.arrayValue.map { "architectures \($0.compactMap(\.stringValue))" } ?? "neither model_type nor architectures"
             throw bad("unknown architecture: the config has \(said); supported: \(LlamaArchitecture.supportedDescription)")
         }
         func int(_ key: String) throws -> Int {
-            guard let n = o[key] as? NSNumber, n.doubleValue == n.doubleValue.rounded() else {
+            guard let n = o[key]?.intValue else {
                 throw bad(o[key] == nil ? "missing key '\(key)'" : "key '\(key)' must be an integer, found \(o[key]!)")
             }
-            return n.intValue
+            return n
         }
-        func optionalInt(_ key: String) throws -> Int? { o[key] == nil || o[key] is NSNull ? nil : try int(key) }
-        func float(_ key: String, in dict: [String: Any]? = nil) throws -> Float? {
+        func optionalInt(_ key: String) throws -> Int? { o[key] == nil || o[key] == .null ? nil : try int(key) }
+        func float(_ key: String, in dict: JSONValue? = nil) throws -> Float? {
             let d = dict ?? o
-            guard let v = d[key], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber else { throw bad("key '\(key)' must be a number, found \(v)") }
-            return n.floatValue
+            guard let v = d[key], v != .null else { return nil }
+            guard let n = v.numberValue else { throw bad("key '\(key)' must be a number, found \(v)") }
+            return Float(n)
         }
         func bool(_ key: String) throws -> Bool? {
-            guard let v = o[key], !(v is NSNull) else { return nil }
-            guard let b = v as? Bool else { throw bad("key '\(key)' must be true or false, found \(v)") }
+            guard let v = o[key], v != .null else { return nil }
+            guard let b = v.boolValue else { throw bad("key '\(key)' must be true or false, found \(v)") }
             return b
         }
-        if let act = o["hidden_act"] as? String, act != "silu" {
+        if let act = o["hidden_act"]?.stringValue, act != "silu" {
             throw bad("hidden_act '\(act)' is not supported (llama-family models use 'silu')")
         }
         // Rope: transformers 4 writes rope_theta (+ rope_scaling), transformers 5 rope_parameters.
         var theta = try float("rope_theta") ?? 10_000
         for key in ["rope_scaling", "rope_parameters"] {
-            guard let v = o[key], !(v is NSNull) else { continue }
-            guard let p = v as? [String: Any] else { throw bad("key '\(key)' must be an object, found \(v)") }
-            let type = (p["rope_type"] ?? p["type"]) as? String ?? "default"
+            guard let v = o[key], v != .null else { continue }
+            guard v.objectValue != nil else { throw bad("key '\(key)' must be an object, found \(v)") }
+            let p = v
+            let type = (p["rope_type"] ?? p["type"])?.stringValue ?? "default"
             guard type == "default" else {
                 throw bad("\(key): rope_type '\(type)' is not supported (only 'default' rotary embeddings)")
             }
@@ -162,8 +156,8 @@ public struct LlamaConfig: Equatable, Sendable {
         }
         let eos: [Int]
         switch o["eos_token_id"] {
-        case let n as NSNumber: eos = [n.intValue]
-        case let a as [NSNumber]: eos = a.map(\.intValue)
+        case .number?: eos = o["eos_token_id"]?.intValue.map { [$0] } ?? []
+        case .array(let a)?: eos = a.compactMap(\.intValue)
         default: eos = []
         }
         let attentionBias = try bool("attention_bias")

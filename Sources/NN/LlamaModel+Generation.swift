@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Autodiff
+import Support
 
 extension LlamaModel {
     /// Continues `prompt` by up to `maxTokens` tokens with a key/value cache: the prompt is run

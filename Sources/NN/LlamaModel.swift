@@ -1,5 +1,6 @@
 import Tensors
 import Autodiff
+import Support
 
 /// Grouped-query self-attention of a llama-family block (Hugging Face's `LlamaAttention` /
 /// `Qwen2Attention`: `q_proj`, `k_proj`, `v_proj`, `o_proj`), with rotary position embeddings.

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Tensors
 
 /// A source of named tensors a model loads from: one safetensors file, a sharded safetensors
@@ -33,20 +34,14 @@ public final class ShardedSafetensors: ModelWeights {
 
     public init(indexPath: String) throws {
         path = indexPath
-        guard let data = FileManager.default.contents(atPath: indexPath) else {
-            throw CheckpointError(path: indexPath, problem: "cannot read the shard index")
-        }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw CheckpointError(path: indexPath, problem: "bad JSON: \(error.localizedDescription)")
-        }
-        guard let o = parsed as? [String: Any], let map = o["weight_map"] as? [String: Any] else {
+        let o = try JSONFile.object(indexPath, what: "shard index")
+        guard let map = o["weight_map"]?.objectValue else {
             throw CheckpointError(path: indexPath, problem: "not a shard index: no 'weight_map' object")
         }
         var weightMap: [String: String] = [:]
         for (name, file) in map {
             // A file name beside the index: no absolute path, no way out of the folder.
-            guard let f = file as? String, !f.isEmpty, !f.hasPrefix("/"), !f.contains("..") else {
+            guard let f = file.stringValue, !f.isEmpty, !f.hasPrefix("/"), !f.contains("..") else {
                 throw CheckpointError(path: indexPath, problem: "weight_map entry '\(name)' is not a shard file name beside the index")
             }
             weightMap[name] = f

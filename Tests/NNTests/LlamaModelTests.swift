@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Autodiff
 @testable import NN
+import Support
 
 /// The llama-family decoder against transformers on the tiny random models that
 /// `scripts/make_llama_fixtures.py` saves (Tests/NNTests/Fixtures/llama): logits of single
