@@ -174,7 +174,7 @@ public final class REPLSession {
             write("session reset: variables and imports forgotten\n")
         default:
             var msg = "error: unknown command ':\(name)'"
-            if let s = closest(":" + name, in: REPLCommand.names) { msg += "\nnote: did you mean `\(s)`?" }
+            if let s = closestName(":" + name, in: REPLCommand.names) { msg += "\nnote: did you mean `\(s)`?" }
             failedInputs += 1
             writeError(msg + "\n(:help lists the commands)\n")
         }
@@ -210,7 +210,7 @@ public final class REPLSession {
             write("\(c.usage)\n  \(c.summary)\n"); return
         }
         var msg = "error: no help for '\(name)'"
-        if let s = closest(name, in: interpreter.builtins.map(\.name) + interpreter.globals.map(\.name)) {
+        if let s = closestName(name, in: interpreter.builtins.map(\.name) + interpreter.globals.map(\.name)) {
             msg += "\nnote: did you mean `\(s)`?"
         }
         writeError(msg + "\n")

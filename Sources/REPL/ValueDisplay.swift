@@ -40,26 +40,3 @@ public func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
-
-/// Edit distance, for "did you mean" on REPL commands and help names.
-func closest(_ name: String, in candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        var prev = Array(0...b.count), cur = prev
-        for i in 1...a.count {
-            cur[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return prev[b.count]
-    }
-    let a = Array(name.lowercased())
-    var best: (String, Int)? = nil
-    for c in candidates {
-        let d = distance(a, Array(c.lowercased()))
-        if d <= max(a.count >= 3 ? 2 : 1, a.count / 3), best == nil || d < best!.1 { best = (c, d) }
-    }
-    return best?.0
-}

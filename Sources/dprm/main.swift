@@ -250,25 +250,11 @@ func help(_ args: [String]) -> Int32 {
     let interp = makeInterpreter()
     if let text = interp.help(name) { printOut(text); return Exit.ok }
     var msg = "dprm help: no builtin named '\(name)'"
-    let names = interp.builtins.map(\.name)
-    if let s = names.min(by: { editDistance($0, name) < editDistance($1, name) }), editDistance(s, name) <= max(name.count >= 3 ? 2 : 1, name.count / 3) {
-        msg += "\nnote: did you mean `\(s)`?"
-    }
+    if let s = closestName(name, in: interp.builtins.map(\.name)) { msg += "\nnote: did you mean `\(s)`?" }
     printError(msg)
     return Exit.usage
 }
 
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var prev = Array(0...b.count), cur = prev
-    for i in 1...a.count {
-        cur[0] = i
-        for j in 1...b.count { cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
-        prev = cur
-    }
-    return prev[b.count]
-}
 
 signal(SIGPIPE, SIG_IGN)
 var arguments = Array(CommandLine.arguments.dropFirst())
