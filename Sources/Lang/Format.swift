@@ -21,25 +21,50 @@ extension Value: CustomStringConvertible {
     /// Source-like form: strings quoted, natives as their one-line summary.
     public var repr: String {
         var seen = Set<ObjectIdentifier>()
-        return repr(&seen)
+        return repr(&seen, .full)
     }
 
-    func repr(_ seen: inout Set<ObjectIdentifier>) -> String {
+    /// How the REPL echoes a value: `repr`, except that a number that is exactly a Float32 (a
+    /// tensor's item, a loss, a weight) shows the shortest digits that round-trip that Float32
+    /// (`0.95228606`, not `0.9522860646247864`), and a list or dict longer than `maxItems` shows its
+    /// first items, `... (N more)` and its last two (`print` shows everything).
+    public func display(maxItems: Int = 20) -> String {
+        var seen = Set<ObjectIdentifier>()
+        return repr(&seen, ReprStyle(float32: true, maxItems: maxItems))
+    }
+
+    struct ReprStyle {
+        var float32: Bool
+        var maxItems: Int
+        static let full = ReprStyle(float32: false, maxItems: Int.max)
+    }
+
+    func repr(_ seen: inout Set<ObjectIdentifier>, _ style: ReprStyle) -> String {
+        /// The items to show: all of them, or the first ones, a count of the rest, the last two.
+        /// Only shown items are formatted, so a million-item list echoes as fast as a short one.
+        func shown(_ n: Int, _ item: (Int) -> String) -> String {
+            guard n > style.maxItems else { return (0..<n).map(item).joined(separator: ", ") }
+            let head = max(1, style.maxItems - 2)
+            return ((0..<head).map(item) + ["... (\(n - head - 2) more)"] + ((n - 2)..<n).map(item)).joined(separator: ", ")
+        }
         switch self {
         case .nil: return "nil"
         case .bool(let b): return b ? "true" : "false"
-        case .number(let x): return formatNumber(x)
+        case .number(let x):
+            if style.float32, x != x.rounded(), x.isFinite, let f = Float(exactly: x) { return f.description }
+            return formatNumber(x)
         case .string(let s): return quoteString(s)
         case .list(let l):
             let id = ObjectIdentifier(l)
             if seen.contains(id) { return "[...]" }
             seen.insert(id); defer { seen.remove(id) }
-            return "[" + l.items.map { $0.repr(&seen) }.joined(separator: ", ") + "]"
+            return "[" + shown(l.items.count) { l.items[$0].repr(&seen, style) } + "]"
         case .dict(let d):
             let id = ObjectIdentifier(d)
             if seen.contains(id) { return "{...}" }
             seen.insert(id); defer { seen.remove(id) }
-            return "{" + d.pairs.map { quoteString($0.0) + ": " + $0.1.repr(&seen) }.joined(separator: ", ") + "}"
+            let pairs = d.pairs
+            return "{" + shown(pairs.count) { quoteString(pairs[$0].0) + ": " + pairs[$0].1.repr(&seen, style) } + "}"
         case .range(let a, let b): return "\(a)..\(b)"
         case .function(let f):
             if f.builtin != nil || f.native != nil { return "<builtin \(f.name)>" }

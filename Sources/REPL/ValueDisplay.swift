@@ -3,12 +3,13 @@ import Lang
 
 /// How the REPL, `dprm -e` and notebook reports show values.
 public enum ValueDisplay {
-    /// The echo of an expression's value: strings quoted, containers in source form, native objects
-    /// (tensors, models) through their own description (tensors print as summaries).
-    public static func show(_ v: Value) -> String {
+    /// The echo of an expression's value: strings quoted, containers in source form with long ones
+    /// cut to `maxItems` (`... (N more)`), Float32 numbers in their shortest round-trip digits (see
+    /// `Value.display`), native objects (tensors, models) through their own description.
+    public static func show(_ v: Value, maxItems: Int = 20) -> String {
         switch v {
         case .native(let n): return n.description
-        default: return v.repr
+        default: return v.display(maxItems: maxItems)
         }
     }
 

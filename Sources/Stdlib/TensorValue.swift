@@ -36,11 +36,13 @@ public final class TensorValue: NativeObject {
         return "Tensor\(Tensor.describe(t.shape)) float32" + (variable.requiresGrad ? " requires_grad" : "")
     }
 
-    /// The summary, then at most 6 rows and 6 columns of values.
+    /// `Tensor[shape] float32`, then at most 6 rows and 6 columns of values, aligned in columns;
+    /// a 0-d tensor the same way (`Tensor[] float32` and its value).
     public var description: String {
         let t = variable.value
-        if t.rank == 0 || t.count == 0 { return summary }
-        return summary + "\n" + t.formatted(limit: 6)
+        if t.count == 0 { return summary }
+        let header = "Tensor\(Tensor.describe(t.shape)) float32" + (variable.requiresGrad ? " requires_grad" : "")
+        return header + "\n" + t.formatted(limit: 6)
     }
 
     // MARK: length and iteration

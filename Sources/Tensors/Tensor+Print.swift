@@ -10,11 +10,18 @@ extension Tensor: CustomStringConvertible {
     /// The values, nested by dimension, with an ellipsis past `limit` entries per dimension.
     public func formatted(limit: Int = 6) -> String {
         if rank == 0 { return Tensor.format(item) }
+        // Every shown number is right-aligned to the widest, so columns line up (as in NumPy).
+        func rows(_ n: Int) -> [Int?] { n <= limit ? Array(0..<n) : Array(0..<(limit / 2)) + [nil] + Array((n - limit / 2)..<n) }
+        func cells(_ t: Tensor) -> [String] {
+            if t.rank == 1 { return rows(t.shape[0]).compactMap { $0.map { Tensor.format(t.storage.pointer[t.offset + $0 * t.strides[0]]) } } }
+            return rows(t.shape[0]).compactMap { $0 }.flatMap { cells(t.selecting(axis: 0, index: $0)) }
+        }
+        let width = cells(self).reduce(0) { Swift.max($0, $1.count) }
+        func padded(_ s: String) -> String { String(repeating: " ", count: Swift.max(0, width - s.count)) + s }
         func render(_ t: Tensor, indent: Int) -> String {
-            let n = t.shape[0]
-            let shown: [Int?] = n <= limit ? Array(0..<n) : Array(0..<(limit / 2)) + [nil] + Array((n - limit / 2)..<n)
+            let shown = rows(t.shape[0])
             if t.rank == 1 {
-                let cells = shown.map { $0.map { Tensor.format(t.storage.pointer[t.offset + $0 * t.strides[0]]) } ?? "..." }
+                let cells = shown.map { $0.map { padded(Tensor.format(t.storage.pointer[t.offset + $0 * t.strides[0]])) } ?? padded("...") }
                 return "[" + cells.joined(separator: ", ") + "]"
             }
             let pad = String(repeating: " ", count: indent + 1)

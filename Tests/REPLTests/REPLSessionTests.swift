@@ -220,3 +220,22 @@ func temporaryDirectory() throws -> String {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
+
+/// How the REPL echoes values (issue 14: Float32 digits, long containers cut with a count).
+final class ValueEchoTests: XCTestCase {
+    func testFloat32NumbersShowTheirShortestDigits() {
+        let r = runSession(["tensor([0.95228606]).sum().item()", "0.1", "1 / 3", "[tensor([0.5, 0.25]).mean().item(), 2]", "print(tensor([0.95228606]).sum().item())"])
+        XCTAssertEqual(r.out, "0.95228606\n0.1\n0.3333333333333333\n[0.375, 2]\n0.9522860646247864\n")
+    }
+
+    func testLongContainersAreCutWithACount() {
+        let r = runSession(["range(0, 100).map(fn(i) { i })", "let d = {}", "for i in range(0, 25) { d[str(i)] = i }", "d", "print(len(range(0, 100).map(fn(i) { i })))"])
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, ... (80 more), 98, 99]")
+        XCTAssertTrue(lines[1].hasPrefix("{\"0\": 0, \"1\": 1,") && lines[1].hasSuffix(", ... (5 more), \"23\": 23, \"24\": 24}"), lines[1])
+        XCTAssertEqual(lines[2], "100")
+        // print shows everything.
+        let p = runSession(["print(range(0, 30).map(fn(i) { i }))"])
+        XCTAssertFalse(p.out.contains("more"), p.out)
+    }
+}

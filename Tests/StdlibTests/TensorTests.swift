@@ -54,7 +54,9 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(eval("split(\"a b\")"), "[\"a\", \"b\"]")
         XCTAssertEqual(eval("len(zeros([4, 2]))"), "4")
         XCTAssertEqual(eval("zeros([3, 4])"), "Tensor[3x4] float32\n[[0, 0, 0, 0],\n [0, 0, 0, 0],\n [0, 0, 0, 0]]")
-        XCTAssertEqual(eval("tensor(2.5)"), "tensor(2.5)")
+        // A 0-d tensor prints like every other tensor; inside a list it is a one-line summary.
+        XCTAssertEqual(eval("tensor(2.5)"), "Tensor[] float32\n2.5")
+        XCTAssertEqual(eval("[tensor(2.5)]"), "[tensor(2.5)]")
         XCTAssertEqual(eval("let s = 0\nfor r in tensor([[1, 2], [3, 4]]) { s += r.sum().item() }\ns"), "10")
     }
 
