@@ -143,7 +143,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         history.records.append(record)
         done = step
         onStep?(record)
-        bar.update(done: step, loss: record.loss)
+        bar.update(done: step, losses: [("loss", record.loss)])
         if options.saveEvery > 0, step % options.saveEvery == 0, step < options.iterations {
             try save("checkpoint-\(step)")
         }

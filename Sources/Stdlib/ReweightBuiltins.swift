@@ -74,10 +74,12 @@ enum ReweightBuiltins {
 
     /// Runs `run` to the end with a progress bar (on a terminal) and Ctrl-C support.
     static func execute(_ run: ReweightRun, _ args: Arguments) throws {
-        let bar = ProgressBar(total: run.options.iterations, label: "reweight", enabled: try args.bool(nil, "progress", default: true) ? nil : false)
+        let bar = ProgressBar(total: run.options.iterations, label: "reweight " + run.weighting.kind,
+                              enabled: try args.bool(nil, "progress", default: true) ? nil : false)
         do {
+            // The lower level's weighted loss and the upper level's meta loss, each named.
             try run.run(shouldStop: PRMBuiltins.interrupted(args)) { record in
-                bar.update(done: record.iteration, loss: record.metaLoss ?? record.weightedLoss)
+                bar.update(done: record.iteration, losses: [("lower loss", record.weightedLoss), ("meta loss", record.metaLoss)])
             }
             bar.finish()
         } catch BilevelError.interrupted {

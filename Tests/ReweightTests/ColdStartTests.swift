@@ -92,8 +92,18 @@ final class ColdStartTests: XCTestCase {
 
     func testProgressBarLine() {
         let bar = ProgressBar(total: 100, label: "coldstart", enabled: false)
-        XCTAssertEqual(bar.line(done: 25, loss: 0.5, elapsed: 10),
+        XCTAssertEqual(bar.line(done: 25, losses: [("loss", 0.5)], elapsed: 10),
                        "coldstart [######..................] 25/100 loss 0.5000 2.50 it/s ETA 30s")
+        // A reweighting bar names both levels' losses; a step without a meta loss keeps the last one.
+        let run = ProgressBar(total: 10, label: "reweight instance_table", enabled: false)
+        run.update(done: 1, losses: [("lower loss", 0.75), ("meta loss", 0.5)])
+        run.update(done: 2, losses: [("lower loss", 0.25), ("meta loss", nil)])
+        XCTAssertEqual(run.line(done: 2, losses: run.lastLosses, elapsed: 4),
+                       "reweight instance_table [####....................] 2/10 lower loss 0.2500 meta loss 0.5000 0.50 it/s ETA 16s")
+        // The final line replaces the ETA with the total time, and says where a run stopped early.
+        XCTAssertEqual(run.finalLine(elapsed: 75), "reweight instance_table [####....................] 2/10 lower loss 0.2500 meta loss 0.5000 0.03 it/s stopped at 2/10 after 1m15s")
+        run.update(done: 10, losses: [("lower loss", 0.125), ("meta loss", 0.5)])
+        XCTAssertTrue(run.finalLine(elapsed: 20).hasSuffix("10/10 lower loss 0.1250 meta loss 0.5000 0.50 it/s done in 20s"), run.finalLine(elapsed: 20))
         XCTAssertEqual(ProgressBar.duration(275), "4m35s")
         XCTAssertEqual(ProgressBar.duration(3720), "1h02m")
     }
