@@ -25,26 +25,6 @@ final class LlamaModelTests: XCTestCase {
                 e["gradients"] as! [String])
     }
 
-    func checkLogits(_ model: LlamaModel, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let (json, ref) = try Self.reference()
-        let e = Self.entry(json, name)
-        for (i, ids) in e.sequences.enumerated() {
-            assertClose(model.logits(ids), try ref.tensor("\(name).seq\(i)"), rtol: 0, atol: Self.tolerance,
-                        "\(name) sequence \(i) logits", file: file, line: line)
-        }
-        // The right-padded batch: real rows must match transformers' (padding rows are not compared).
-        let length = e.padded[0].count
-        let batch = noGrad { model.logits(ids: e.padded.flatMap { $0 }, batch: e.padded.count, length: length,
-                                          attentionMask: e.mask.flatMap { $0 }).value }
-        let expected = try ref.tensor("\(name).padded")
-        for (i, ids) in e.sequences.enumerated() {
-            let real = ids.count
-            assertClose(batch.selecting(axis: 0, index: i).sliced(axis: 0, start: 0, end: real).contiguous(),
-                        expected.selecting(axis: 0, index: i).sliced(axis: 0, start: 0, end: real).contiguous(),
-                        rtol: 0, atol: Self.tolerance, "\(name) padded row \(i)", file: file, line: line)
-        }
-    }
-
     func testTinyLlamaFolderMatchesTransformers() throws {
         let model = try LlamaModel.load(directory: Self.folder + "/tiny-llama")
         XCTAssertEqual(model.config.architecture, .llama)
@@ -53,14 +33,14 @@ final class LlamaModelTests: XCTestCase {
         XCTAssertEqual(model.config.numKeyValueHeads, 2)
         XCTAssertEqual(model.config.groupSize, 2)
         XCTAssertEqual(model.config.ropeTheta, 500)
-        try checkLogits(model, "tiny-llama")
+        try assertLlamaLogits(model, "tiny-llama")
     }
 
     func testShardedFolderGivesTheSameModel() throws {
         let weights = try HuggingFaceFolder.weights(in: Self.folder + "/tiny-llama-sharded")
         XCTAssertTrue(weights is ShardedSafetensors)
         XCTAssertEqual(Set((weights as! ShardedSafetensors).weightMap.values).count, 3, "the fixture has three shards")
-        try checkLogits(try LlamaModel.load(directory: Self.folder + "/tiny-llama-sharded"), "tiny-llama")
+        try assertLlamaLogits(try LlamaModel.load(directory: Self.folder + "/tiny-llama-sharded"), "tiny-llama")
     }
 
     func testTinyQwen2WithBiasesAndSeparateHead() throws {
@@ -69,7 +49,7 @@ final class LlamaModelTests: XCTestCase {
         XCTAssertNotNil(model.lmHead)
         XCTAssertNotNil(model.model.layers[0].selfAttention.qProj.bias)
         XCTAssertNil(model.model.layers[0].selfAttention.oProj.bias, "Qwen2 has no output-projection bias")
-        try checkLogits(model, "tiny-qwen2")
+        try assertLlamaLogits(model, "tiny-qwen2")
     }
 
     func testGreedyGenerationMatchesTransformers() throws {
@@ -227,5 +207,27 @@ final class LlamaModelTests: XCTestCase {
             optimizer.step()
         }
         XCTAssertLessThan(loss().value.item, first * 0.5)
+    }
+}
+
+/// Asserts `model`'s logits equal the references of fixture model `name` (single sequences and
+/// the real rows of the right-padded batch) within `LlamaModelTests.tolerance`.
+func assertLlamaLogits(_ model: LlamaModel, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let (json, ref) = try LlamaModelTests.reference()
+    let e = LlamaModelTests.entry(json, name)
+    for (i, ids) in e.sequences.enumerated() {
+        assertClose(model.logits(ids), try ref.tensor("\(name).seq\(i)"), rtol: 0, atol: LlamaModelTests.tolerance,
+                    "\(name) sequence \(i) logits", file: file, line: line)
+    }
+    // The right-padded batch: real rows must match transformers' (padding rows are not compared).
+    let length = e.padded[0].count
+    let batch = noGrad { model.logits(ids: e.padded.flatMap { $0 }, batch: e.padded.count, length: length,
+                                      attentionMask: e.mask.flatMap { $0 }).value }
+    let expected = try ref.tensor("\(name).padded")
+    for (i, ids) in e.sequences.enumerated() {
+        let real = ids.count
+        assertClose(batch.selecting(axis: 0, index: i).sliced(axis: 0, start: 0, end: real).contiguous(),
+                    expected.selecting(axis: 0, index: i).sliced(axis: 0, start: 0, end: real).contiguous(),
+                    rtol: 0, atol: LlamaModelTests.tolerance, "\(name) padded row \(i)", file: file, line: line)
     }
 }
