@@ -56,16 +56,20 @@ let optimized: [SwiftSetting] = {
 
 /// Layer targets and what each depends on (system shims and the argument parser included).
 /// `Support` is below everything: JSON, CSV, atomic files and the seeded generator, one home each.
+/// `PRM` is the process reward model and its evaluation; `Reweight` the bi-level method on top of
+/// it; `Experiments` are studies built from both, which only `Stdlib` (and their tests) import.
 let layers: [(name: String, deps: [String])] = [
     ("Support", []),
     ("Tensors", ["Support", "CBLAS"]),
     ("Autodiff", ["Tensors"]),
     ("NN", ["Support", "Tensors", "Autodiff"]),
     ("Datasets", ["Support", "Tensors", "CPNG"]),
-    ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets"]),
+    ("PRM", ["Support", "Tensors", "Autodiff", "NN", "Datasets"]),
+    ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM"]),
+    ("Experiments", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight"]),
     ("Plotting", ["Support", "CPNG"]),
     ("Lang", ["Support"]),
-    ("Stdlib", ["Support", "Lang", "Tensors", "Autodiff", "NN", "Datasets", "Reweight", "Plotting"]),
+    ("Stdlib", ["Support", "Lang", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight", "Experiments", "Plotting"]),
     ("REPL", ["Lang", "Stdlib", "CReadline"]),
 ]
 
@@ -76,7 +80,9 @@ let tests: [(name: String, deps: [String])] = [
     ("AutodiffTests", ["Support", "Tensors", "Autodiff"]),
     ("NNTests", ["Support", "Tensors", "Autodiff", "NN"]),
     ("DatasetsTests", ["Support", "Tensors", "Datasets"]),
-    ("ReweightTests", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "Reweight"]),
+    ("PRMTests", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM"]),
+    ("ReweightTests", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight"]),
+    ("ExperimentsTests", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight", "Experiments"]),
     ("PlottingTests", ["Plotting", "CPNG"]),
     ("LangTests", ["Lang"]),
     ("StdlibTests", ["Lang", "Stdlib"]),

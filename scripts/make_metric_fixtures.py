@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference values for Reweight's metrics (AUROC) and aggregation functions, computed with
-numpy only (no sklearn), written to Tests/ReweightTests/Fixtures/metrics.json.
+numpy only (no sklearn), written to Tests/PRMTests/Fixtures/metrics.json.
 
 AUROC is computed by brute force over every (positive, negative) pair: 1 when the positive
 scores higher, 1/2 on a tie, 0 otherwise, averaged. This is independent of the rank formula
@@ -57,7 +57,7 @@ def main():
     agg_cases.append({"probs": [0.5, 0.0, 1.0], "values": aggregations([0.5, 0.0, 1.0])})
 
     out = {"auroc": auroc_cases, "aggregation": agg_cases}
-    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "ReweightTests", "Fixtures", "metrics.json")
+    path = os.path.join(os.path.dirname(__file__), "..", "Tests", "PRMTests", "Fixtures", "metrics.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -253,6 +253,44 @@ public enum DatasetIO {
         }
     }
 
+    /// Best-of-2 candidate sets from a PRMBench file: per record whose modified process has an
+    /// error step and keeps the question, the original process (correct) and the modified one
+    /// (wrong), in an order drawn from `seed` and the record index.
+    /// Records that cannot be paired are skipped, each with a message naming the file and the
+    /// record. This is `prmbench_pairs` in the language.
+    public static func readPRMBenchPairs(_ path: String, limit: Int? = nil, seed: UInt64 = 0,
+                                         systemPrompt: String) throws -> (sets: [CandidateSet], skipped: [String]) {
+        let records = try readJSONL(path).items
+        var sets: [CandidateSet] = []
+        var skipped: [String] = []
+        for (i, r) in records.enumerated() {
+            if let limit, sets.count >= limit { break }
+            let id = r["idx"].map { $0.stringValue ?? $0.description } ?? "\(i)"
+            func strings(_ key: String) -> [String]? { r[key]?.arrayValue?.compactMap(\.stringValue) }
+            guard let original = strings("original_process"), let modified = strings("modified_process"),
+                  !original.isEmpty, !modified.isEmpty else {
+                skipped.append("\(path): record \(i + 1): missing original_process or modified_process"); continue
+            }
+            guard let question = r["original_question"]?.stringValue ?? r["question"]?.stringValue else {
+                skipped.append("\(path): record \(i + 1): missing original_question"); continue
+            }
+            if let mq = r["modified_question"]?.stringValue, mq != question {
+                skipped.append("\(path): record \(i + 1): the modified process answers a different question"); continue
+            }
+            let errors = (r["error_steps"]?.arrayValue ?? []).compactMap(\.numberValue).map { Int($0) }
+            guard let first = errors.min(), first >= 1, first <= modified.count, original != modified else {
+                skipped.append("\(path): record \(i + 1): no error step inside modified_process"); continue
+            }
+            // SplitMix64 of (seed, index): which of the two comes first.
+            let correctFirst = (SplitMix64.mix(seed &+ UInt64(i) &* SplitMix64.increment) & 1) == 0
+            let steps = correctFirst ? [original, modified] : [modified, original]
+            sets.append(CandidateSet(id: id, question: question, candidates: steps.map { $0.joined(separator: "\n") },
+                                     candidateSteps: steps, correct: correctFirst ? [true, false] : [false, true],
+                                     domain: r["classification"]?.stringValue, systemPrompt: systemPrompt))
+        }
+        return (sets, skipped)
+    }
+
     /// Reads a BIG-Bench-Mistake JSONL file: `{input, steps, target, answer, mistake_index}`;
     /// steps before the 0-based `mistake_index` are `+`, the rest `-`; all `+` when it is null.
     /// `domain` is the file name without extension (the task); ids are `<task>/<record index>`.

@@ -1,7 +1,8 @@
 import Tensors
+import PRM
 import Autodiff
 
-/// Settings of the bi-level engine, named after the reference flags (BILEVEL.md "Defaults").
+/// Settings of the bi-level engine, named after the reference flags (docs/bilevel.md, "The loop").
 public struct BilevelConfig {
     /// Lower micro-steps to run (`iteration_num`); NOT upper steps.
     public var iterations = 50_000

@@ -2,7 +2,7 @@ import Tensors
 import Autodiff
 
 /// How the upper level's gradient through the lower solution is approximated
-/// (all approximate dL_up/dlam = direct - J^T H^-1 v; see BILEVEL.md).
+/// (all approximate dL_up/dlam = direct - J^T H^-1 v; see docs/bilevel.md, "Hypergradients").
 public enum HypergradientMethod: Equatable {
     /// Finite-difference -J^T v with eps = alpha / (||v|| + 1e-15) (H^-1 taken as I). DreamPRM's choice.
     case darts(alpha: Float = 0.01)

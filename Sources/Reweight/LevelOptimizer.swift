@@ -2,7 +2,7 @@ import Tensors
 import Autodiff
 
 /// What the bi-level engine needs from one level's optimizer. NN's optimizers conform
-/// (see `NNConformances.swift`); tests use tiny hand-written ones.
+/// through `OptimizerLevel` (`NNLevelAdapters.swift`); tests use tiny hand-written ones.
 public protocol LevelOptimizer: AnyObject {
     /// One update of the parameters from their accumulated `.grad`.
     func step()

@@ -1,4 +1,5 @@
 import Tensors
+import PRM
 import Autodiff
 
 /// What the meta loss compares (the reference's `loss_target`).

@@ -1,5 +1,6 @@
 import Support
 import Tensors
+import PRM
 
 /// Settings of a reweighting run, one per reference flag (names in comments). Defaults are the
 /// DreamPRM-1.5 reference run's for the Instance Table, except `iterations`.

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import PRM
 import Autodiff
 import NN
 import Datasets

@@ -3,11 +3,12 @@ import Lang
 import Tensors
 import Autodiff
 import NN
+import PRM
 import Reweight
 
 /// A bi-level problem written in .dprm: lower and upper losses are .dprm functions of a batch
 /// (a list of data items) returning a scalar tensor; the native engine wires them exactly as
-/// the built-in `reweight` does (BILEVEL.md).
+/// the built-in `reweight` does (docs/bilevel.md).
 public final class EngineValue: NativeObject {
     let engine: BilevelEngine<Value, Value>
     /// (iteration, lower loss, meta loss or nil) per micro-step.

@@ -2,7 +2,7 @@ import Foundation
 import Lang
 import Datasets
 import NN
-import Reweight
+import PRM
 
 /// The `prm` module: building, training and evaluating process reward models.
 enum PRMBuiltins {

@@ -1,7 +1,7 @@
 import Foundation
 import Lang
 import Datasets
-import Reweight
+import PRM
 
 /// A process reward model in the language.
 public final class PRMValue: NativeObject {

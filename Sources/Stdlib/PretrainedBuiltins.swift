@@ -3,7 +3,7 @@ import Lang
 import Tensors
 import Autodiff
 import Datasets
-import Reweight
+import PRM
 import Support
 
 /// A pretrained encoder (`loadModel`) in the language.
@@ -58,41 +58,6 @@ enum PretrainedBuiltins {
     /// A short system prompt for PRMs with a 512-token window (the reference's takes ~200 WordPiece tokens).
     static let shortSystemPrompt = "Check each step of the solution: answer + if the solution is correct up to this step, - if not."
 
-    /// Best-of-2 candidate sets from a PRMBench file: per record whose modified process has an
-    /// error step and keeps the question, the original process (correct) and the modified one
-    /// (wrong), in an order drawn from `seed` and the record index.
-    static func prmbenchPairs(_ path: String, limit: Int?, seed: UInt64, systemPrompt: String) throws -> (sets: [CandidateSet], skipped: [String]) {
-        let records = try DatasetIO.readJSONL(path).items
-        var sets: [CandidateSet] = []
-        var skipped: [String] = []
-        for (i, r) in records.enumerated() {
-            if let limit, sets.count >= limit { break }
-            let id = r["idx"].map { $0.stringValue ?? $0.description } ?? "\(i)"
-            func strings(_ key: String) -> [String]? { r[key]?.arrayValue?.compactMap(\.stringValue) }
-            guard let original = strings("original_process"), let modified = strings("modified_process"),
-                  !original.isEmpty, !modified.isEmpty else {
-                skipped.append("\(path): record \(i + 1): missing original_process or modified_process"); continue
-            }
-            guard let question = r["original_question"]?.stringValue ?? r["question"]?.stringValue else {
-                skipped.append("\(path): record \(i + 1): missing original_question"); continue
-            }
-            if let mq = r["modified_question"]?.stringValue, mq != question {
-                skipped.append("\(path): record \(i + 1): the modified process answers a different question"); continue
-            }
-            let errors = (r["error_steps"]?.arrayValue ?? []).compactMap(\.numberValue).map { Int($0) }
-            guard let first = errors.min(), first >= 1, first <= modified.count, original != modified else {
-                skipped.append("\(path): record \(i + 1): no error step inside modified_process"); continue
-            }
-            // SplitMix64 of (seed, index): which of the two comes first.
-            let correctFirst = (SplitMix64.mix(seed &+ UInt64(i) &* SplitMix64.increment) & 1) == 0
-            let steps = correctFirst ? [original, modified] : [modified, original]
-            sets.append(CandidateSet(id: id, question: question, candidates: steps.map { $0.joined(separator: "\n") },
-                                     candidateSteps: steps, correct: correctFirst ? [true, false] : [false, true],
-                                     domain: r["classification"]?.stringValue, systemPrompt: systemPrompt))
-        }
-        return (sets, skipped)
-    }
-
     static let registry = BuiltinRegistry(module: "pretrained", builtins: [
         Builtin("load_model", "load_model(path_or_name)", "Loads a pretrained BERT-family encoder with its WordPiece tokenizer.",
                 help: """
@@ -115,7 +80,7 @@ enum PretrainedBuiltins {
             var prompt = args.optional(nil, "system_prompt") == nil ? shortSystemPrompt : try args.string(nil, "system_prompt")
             if prompt == "default" { prompt = Datasets.defaultSystemPrompt }
             let (sets, skipped) = try Convert.library("prmbench_pairs") {
-                try prmbenchPairs(path, limit: limit, seed: UInt64(try args.int(nil, "seed", default: 0)), systemPrompt: prompt)
+                try DatasetIO.readPRMBenchPairs(path, limit: limit, seed: UInt64(try args.int(nil, "seed", default: 0)), systemPrompt: prompt)
             }
             return .native(DatasetValue(.candidates(sets), source: path, skipped: skipped))
         },

@@ -1,7 +1,9 @@
 import Foundation
 import Lang
 import Datasets
+import PRM
 import Reweight
+import Experiments
 
 /// The `reweight` module: weighting models, the bi-level `reweight` pipeline, and the
 /// noisy-digits sanity check.

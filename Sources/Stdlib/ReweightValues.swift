@@ -1,6 +1,7 @@
 import Foundation
 import Lang
 import Datasets
+import PRM
 import Reweight
 import NN
 import Support

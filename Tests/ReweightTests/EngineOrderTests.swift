@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 import Autodiff
+import PRM
 @testable import Reweight
 
 /// The order of operations per iteration and the counting rules of the reference engine.

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Autodiff
+import PRM
 @testable import Reweight
 import Support
 

@@ -1,9 +1,10 @@
 import XCTest
 import Tensors
 import Autodiff
+import PRM
 @testable import Reweight
 
-/// Each hypergradient method against its closed form on a quadratic lower level (BILEVEL.md):
+/// Each hypergradient method against its closed form on a quadratic lower level (docs/bilevel.md, "Hypergradients"):
 /// H = A, J^T u = -B^T u, so darts gives B^T v, neumann B^T alpha sum_k (I - alpha A)^k v,
 /// cg (one iteration) B^T (v.v / v.Av) v, and cg with n iterations B^T A^-1 v.
 final class HypergradientTests: XCTestCase {

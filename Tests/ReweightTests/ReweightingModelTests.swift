@@ -2,6 +2,7 @@ import XCTest
 import Tensors
 import Autodiff
 import Datasets
+import PRM
 @testable import Reweight
 
 /// The weighting models and the meta loss, checked against hand computations.

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Autodiff
 import Datasets
+import PRM
 @testable import Reweight
 import Support
 
@@ -203,5 +204,24 @@ final class ReweightingRunTests: XCTestCase {
         XCTAssertThrowsError(try ReweightRun.parseSnapshots("iteration,a\n3,heavy\n", path: "weights.csv")) { error in
             XCTAssertTrue("\(error)".contains("weights.csv: row 2: bad weight 'heavy'"), "\(error)")
         }
+    }
+
+    /// The lower loss of a reweighting run is the weighted step loss plus the unweighted
+    /// language-model term: changing the instance weights leaves the added term alone.
+    func testReweightLowerLossAddsTheUnweightedTerm() throws {
+        let bench = Self.bench
+        let prm = try ProcessRewardModel(preset: "tiny", tokenizer: bench.makeTokenizer(), seed: 3)
+        let table = try InstanceTable(instances: bench.train, activation: .clip, initialization: 0.5)
+        var options = ReweightOptions()
+        options.batchSize = 4
+        options.languageModelWeight = 2
+        let run = try ReweightRun(prm: prm, weighting: table, train: bench.train, meta: bench.meta, options: options)
+        let indices = [0, 3, 5, 7]
+        let total = noGrad { run.lowerLoss(indices).value.item }
+        let templated = indices.map { prm.template(bench.train[$0]) }
+        let f = noGrad { prm.forward(templated, languageModel: true) }
+        let ce = noGrad { prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts).map { $0.value.item } }
+        let expected = 0.5 * ce.reduce(0, +) / Float(ce.count) + 2 * f.languageModelLoss!.value.item
+        XCTAssertEqual(total, expected, accuracy: 1e-5)
     }
 }

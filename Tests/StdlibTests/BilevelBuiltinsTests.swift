@@ -3,6 +3,7 @@ import Lang
 import Tensors
 import Autodiff
 import NN
+import PRM
 import Reweight
 @testable import Stdlib
 

@@ -266,7 +266,7 @@ public final class ProcessRewardModel {
     }
 
     /// Splits stacked label logits [total, vocab] into one Variable per instance.
-    func splitLabelLogits(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
+    public func splitLabelLogits(_ stacked: Variable, _ counts: [Int]) -> [Variable] {
         var start = 0
         return counts.map { n in
             defer { start += n }
@@ -334,7 +334,7 @@ public final class ProcessRewardModel {
 
     /// `perInstanceLoss` from label logits already computed, so one forward can serve both the
     /// loss and a reader of the logits (Instance Net).
-    func perInstanceLoss(_ batch: [TemplatedInstance], stacked logits: Variable, counts: [Int]) -> [Variable] {
+    public func perInstanceLoss(_ batch: [TemplatedInstance], stacked logits: Variable, counts: [Int]) -> [Variable] {
         if logits.shape[0] == 0 { return counts.map { _ in Variable(Tensor(0)) } }
         let logp = logits.logSoftmax().indexSelect(axis: 1, indices: [tokenizer.plusID, tokenizer.minusID]) // [N, 2]
         // Coefficients -y/n and -(1-y)/n per row, so a per-instance sum is a mean over its positions.

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 import Tensors
 import Autodiff
-@testable import Reweight
+import PRM
+import Reweight
+@testable import Experiments
 
 /// The noisy-digits sanity experiment on a small configuration: the loader, the split (sizes,
 /// noise rate, a clean meta set), and that a short Instance Table run already pushes flipped

@@ -3,7 +3,7 @@ import XCTest
 import Tensors
 import Autodiff
 import Datasets
-@testable import Reweight
+@testable import PRM
 import NN
 
 final class PRMTests: XCTestCase {

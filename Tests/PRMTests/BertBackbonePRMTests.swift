@@ -4,7 +4,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
-@testable import Reweight
+@testable import PRM
 
 /// The PRM on the real pretrained MiniLM (`ProcessRewardModel(pretrained:)`): causality of the
 /// step scores, the cold start, checkpoints read back by both `load(from:)` and `loadModel`,
@@ -122,31 +122,6 @@ final class BertBackbonePRMTests: XCTestCase {
         let fresh = try ProcessRewardModel(pretrained: try pretrained(), seed: 3, maxLength: 96)
         // Exact: the same weights on the same batch, so the same products of the same shapes.
         XCTAssertEqual(noGrad { fresh.meanLoss(templated).value.item }, before)
-    }
-
-    func testReweightingRunsUnchangedWithTheBackbone() throws {
-        // The same ReweightRun as for the generative PRM: an Instance Table and an Instance Net
-        // over a MiniLM PRM, two bi-level iterations each; the upper level must move.
-        let data = instances()
-        let meta = data.map { MetaInstance(id: $0.id, systemPrompt: Self.system, question: $0.question,
-                                           steps: $0.steps, label: !$0.labels.contains(0)) }
-        for weighting in [try InstanceTable(instances: data) as InstanceWeighting, InstanceNet(hiddenDim: 4, seed: 1)] {
-            let prm = try ProcessRewardModel(pretrained: try pretrained(), seed: 2, maxLength: 96)
-            var o = ReweightOptions()
-            o.iterations = 2
-            o.lr = 1e-4
-            o.metaLr = 0.05
-            o.batchSize = 2
-            o.metaBatchSize = 2
-            o.snapshotEvery = 2
-            let before = weighting.parameters.map { $0.value.toArray() }
-            let run = try ReweightRun(prm: prm, weighting: weighting, train: data, meta: meta, options: o)
-            try run.run()
-            XCTAssertEqual(run.history.count, 2, weighting.kind)
-            XCTAssertTrue(run.history.allSatisfy { $0.metaLoss != nil }, weighting.kind)
-            XCTAssertNotEqual(weighting.parameters.map { $0.value.toArray() }, before, "\(weighting.kind): the upper level moved")
-            XCTAssertEqual(run.allWeights().count, data.count)
-        }
     }
 
     func testCheckpointRoundTripAndLoadModel() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Datasets
-import Reweight
+import PRM
 
 /// A small generated benchmark and its tokenizer, shared by the PRM tests (generated once).
 enum PRMFixture {

@@ -1,6 +1,7 @@
 import Foundation
 import Datasets
 import NN
+import PRM
 
 /// Settings of the built-in benchmark run: data generation, the PRM preset and its cold start.
 public struct BuiltinBenchmarkOptions {

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 import NN
 import Datasets
+import PRM
 import Reweight
+import Experiments
 
 final class BuiltinBenchmarkTests: XCTestCase {
     /// The whole pipeline on a very small configuration: every row is there and consistent.

@@ -4,7 +4,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
-@testable import Reweight
+@testable import PRM
 
 /// `loadModel` on the real MiniLM: tokenize, encode and embed agree with the reference fixtures
 /// (written by scripts/make_bert_fixtures.py), and a saved copy loads back.

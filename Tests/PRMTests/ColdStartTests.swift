@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import Datasets
-@testable import Reweight
+@testable import PRM
 
 final class ColdStartTests: XCTestCase {
     func options(iterations: Int, lr: Double = 3e-3) -> ColdStartOptions {

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import Tensors
 import Autodiff
-import Reweight
+import PRM
 
 final class AggregationTests: XCTestCase {
     struct Fixtures: Decodable {

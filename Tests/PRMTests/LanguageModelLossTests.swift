@@ -3,10 +3,10 @@ import Foundation
 import Tensors
 import Autodiff
 import Datasets
-@testable import Reweight
+@testable import PRM
 
-/// The auxiliary language-model loss of `ProcessRewardModel.forward`, the cold start and the
-/// lower level of a reweighting run.
+/// The auxiliary language-model loss of `ProcessRewardModel.forward` and the cold start (its use
+/// in a reweighting run's lower level: `ReweightingRunTests`).
 final class LanguageModelLossTests: XCTestCase {
     /// Three training instances of different lengths (so the batch is padded).
     func batch(_ prm: ProcessRewardModel) -> [TemplatedInstance] {
@@ -102,24 +102,5 @@ final class LanguageModelLossTests: XCTestCase {
         XCTAssertThrowsError(try coldStart(prm, train: train, options: o)) {
             XCTAssertTrue("\($0)".contains("lm_loss_weight"), "\($0)")
         }
-    }
-
-    /// The lower loss of a reweighting run is the weighted step loss plus the unweighted
-    /// language-model term: changing the instance weights leaves the added term alone.
-    func testReweightLowerLossAddsTheUnweightedTerm() throws {
-        let bench = ReweightingRunTests.bench
-        let prm = try ProcessRewardModel(preset: "tiny", tokenizer: bench.makeTokenizer(), seed: 3)
-        let table = try InstanceTable(instances: bench.train, activation: .clip, initialization: 0.5)
-        var options = ReweightOptions()
-        options.batchSize = 4
-        options.languageModelWeight = 2
-        let run = try ReweightRun(prm: prm, weighting: table, train: bench.train, meta: bench.meta, options: options)
-        let indices = [0, 3, 5, 7]
-        let total = noGrad { run.lowerLoss(indices).value.item }
-        let templated = indices.map { prm.template(bench.train[$0]) }
-        let f = noGrad { prm.forward(templated, languageModel: true) }
-        let ce = noGrad { prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts).map { $0.value.item } }
-        let expected = 0.5 * ce.reduce(0, +) / Float(ce.count) + 2 * f.languageModelLoss!.value.item
-        XCTAssertEqual(total, expected, accuracy: 1e-5)
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Tensors
 import Autodiff
 import NN
+import PRM
+import Reweight
 import Support
 
 /// The classic sanity check of instance reweighting on real data: UCI handwritten digits, an MLP

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import Tensors
 import Datasets
-@testable import Reweight
+@testable import PRM
 
 final class NumberFeaturesTests: XCTestCase {
     func numberConfig() throws -> PRMConfig {

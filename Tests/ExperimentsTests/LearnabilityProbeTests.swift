@@ -3,7 +3,9 @@ import XCTest
 import NN
 import Tensors
 import Datasets
+import PRM
 import Reweight
+import Experiments
 import Support
 
 /// A measurement, not a check (skipped unless DPRM_PROBE=1; run in release): can the PRM learn to
@@ -14,7 +16,7 @@ import Support
 /// DPRM_PROBE_SECOND_STEP=1 (correct instances get a second, correct step "c+d=e", as in the
 /// multi-step benchmark; wrong ones stop at their first step). Results: docs/prm.md.
 ///
-///     DPRM_PROBE=1 DPRM_TEST_TARGETS=ReweightTests swift test -c release -Xswiftc -enable-testing --filter testMeasureOneStepLearnability
+///     DPRM_PROBE=1 DPRM_TEST_TARGETS=ExperimentsTests swift test -c release -Xswiftc -enable-testing --filter testMeasureOneStepLearnability
 final class LearnabilityProbeTests: XCTestCase {
     func testMeasureOneStepLearnability() throws {
         let env = ProcessInfo.processInfo.environment

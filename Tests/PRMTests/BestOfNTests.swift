@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import Datasets
-@testable import Reweight
+@testable import PRM
 import Support
 
 final class BestOfNTests: XCTestCase {
