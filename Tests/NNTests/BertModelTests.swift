@@ -182,6 +182,7 @@ final class BertModelTests: XCTestCase {
         XCTAssertEqual(back.config, model.config)
         let ids = [[2, 7, 9, 3]]
         let a = noGrad { model(ids: ids) }.value.toArray()
+        // Exact: float32 weights read back bit for bit, same input, same shapes.
         XCTAssertEqual(noGrad { back(ids: ids) }.value.toArray(), a)
 
         // `bert.`-prefixed names (a BertFor* checkpoint) without a pooler, stored as BF16 and F16.

@@ -61,6 +61,8 @@ final class BilevelBuiltinsTests: XCTestCase {
         engine.hooks.afterUpperStep = { _, m in metas.append(m) }
         try engine.run()
 
+        // Exact: both sides run the same Tensor/Autodiff operations, in the same order, on the same
+        // 3-element vectors (no BLAS), so any difference is a difference in what they compute.
         XCTAssertEqual(try tensorGlobal("w"), w.value.toArray())
         XCTAssertEqual(try tensorGlobal("lam"), lam.value.toArray())
         XCTAssertEqual(engineValue.records.compactMap(\.meta), metas)

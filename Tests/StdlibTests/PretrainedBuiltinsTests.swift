@@ -34,7 +34,8 @@ final class PretrainedBuiltinsTests: XCTestCase {
         XCTAssertThrowsError(try interp.evaluate("load_model(\"no-such-model-xyz\")")) { e in
             XCTAssertTrue("\(e)".contains("no-such-model-xyz"), "\(e)")
         }
-        // A backbone PRM: scores in (0, 1), one per step; copy and save/prm_load keep the scores.
+        // A backbone PRM: scores in (0, 1), one per step; copy and save/prm_load keep the scores
+        // (exact `==`: the same weights score the same conversation with the same shapes).
         let scores = try interp.evaluate("let p = prm_new(backbone: m, seed: 0, max_length: 320)\nlet s = p.score(\"1 + 1?\", [\"1 + 1 = 2\", \"So 2.\"])\ns")
         XCTAssertEqual(scores.description.filter { $0 == "," }.count, 1, scores.description)
         let dir = NSTemporaryDirectory() + "dprm-bb-\(UUID().uuidString)"

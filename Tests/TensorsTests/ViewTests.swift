@@ -94,6 +94,8 @@ final class ViewTests: XCTestCase {
         let b = Tensor(shape: [5, 4], scalars: (0..<20).map { Float($0 % 7) - 3 })
         let got = a.transposed().matmul(b.transposed())
         let want = a.transposed().contiguous().matmul(b.transposed().contiguous())
+        // Exact although the layouts differ: small multiples of 0.5, so every product and partial
+        // sum is exact in float32 in whatever order BLAS adds them.
         XCTAssertEqual(got.toArray(), want.toArray())
     }
 
@@ -108,7 +110,7 @@ final class ViewTests: XCTestCase {
         for bi in 0..<bsz { for hi in 0..<h { for i in 0..<t { for j in 0..<t {
             var s: Float = 0
             for e in 0..<d { s += q[element: bi, hi, i, e] * k[element: bi, hi, j, e] }
-            XCTAssertEqual(scores[element: bi, hi, i, j], s)
+            XCTAssertEqual(scores[element: bi, hi, i, j], s)  // exact: small integers, any summation order
         } } } }
     }
 
