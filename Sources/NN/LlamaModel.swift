@@ -40,8 +40,9 @@ public final class LlamaAttention: Module {
 
     /// Attention of `x` [B, T, C] at positions offset..<offset + T (`rope` holds their cos/sin
     /// tables), over the cached keys of `cache` (when given; the new ones are appended) and its
-    /// own. `mask` covers all S keys. Returns [B, T, C].
-    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: AttentionMask,
+    /// own. `mask` is the additive mask at the scores' shape (`scoreMask`), nil for none.
+    /// Returns [B, T, C].
+    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: Variable?,
                                cache: LlamaKVCache.Layer? = nil) -> Variable {
         let (b, t) = (x.shape[0], x.shape[1])
         let (g, d) = (heads / keyValueHeads, headDimension)
@@ -56,15 +57,24 @@ public final class LlamaAttention: Module {
         let s = k.shape[2]
         let grouped = q.reshaped([b, keyValueHeads, g * t, d])
         var scores = grouped.matmul(k.transposed())                                                   // [B, KV, G*T, S]
-        if let m = mask.additive(batch: b, queries: t, keys: s) {
-            // [b|1, 1, T, S] -> [b|1, 1, 1, T, S] against scores [B, KV, G, T, S]; materialised at
-            // the scores' shape so the add is contiguous and its backward has nothing to reduce.
-            let m5 = m.reshaped([m.shape[0], 1, 1, t, s]).expanded(to: [b, keyValueHeads, g, t, s]).contiguous()
-            scores = scores + Variable(m5.reshaped([b, keyValueHeads, g * t, s]))
+        if let mask {
+            precondition(mask.shape == scores.shape, "attention mask \(Tensor.describe(mask.shape)) does not fit scores \(Tensor.describe(scores.shape))")
+            scores = scores + mask
         }
         let context = scores.softmax().matmul(v)                                                       // [B, KV, G*T, D]
         let merged = context.reshaped([b, heads, t, d]).permuted([0, 2, 1, 3]).reshaped([b, t, heads * d])
         return oProj(merged)
+    }
+
+    /// `mask` as an additive constant at the scores' shape [B, KV, G*T, S] (row g*T + t is query
+    /// t of the g-th head of a group), or nil when it masks nothing. Built once per forward pass
+    /// and shared by every layer; materialised so each layer's add is one contiguous pass.
+    public func scoreMask(_ mask: AttentionMask, batch b: Int, queries t: Int, keys s: Int) -> Variable? {
+        guard let m = mask.additive(batch: b, queries: t, keys: s) else { return nil }
+        let g = heads / keyValueHeads
+        // [b|1, 1, T, S] -> [b|1, 1, 1, T, S] broadcast to [B, KV, G, T, S].
+        let m5 = m.reshaped([m.shape[0], 1, 1, t, s]).expanded(to: [b, keyValueHeads, g, t, s]).contiguous()
+        return Variable(m5.reshaped([b, keyValueHeads, g * t, s]))
     }
 }
 
@@ -109,7 +119,7 @@ public final class LlamaBlock: Module {
         child("post_attention_layernorm", postAttentionNorm)
     }
 
-    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: AttentionMask,
+    public func callAsFunction(_ x: Variable, rope: (cos: Tensor, sin: Tensor), mask: Variable?,
                                cache: LlamaKVCache.Layer? = nil) -> Variable {
         let a = x + selfAttention(inputNorm(x), rope: rope, mask: mask, cache: cache)
         return a + mlp(postAttentionNorm(a))
@@ -192,9 +202,10 @@ public final class LlamaModel: Module {
         }
         let rope = model.layers.first?.selfAttention.rotary.tables(length: length, offset: offset)
             ?? (Tensor.zeros([length, config.headDimension]), Tensor.zeros([length, config.headDimension]))
+        let scores = model.layers.first?.selfAttention.scoreMask(mask, batch: batch, queries: length, keys: offset + length)
         var h = model.embedTokens(ids, shape: [batch, length])
         for (i, layer) in model.layers.enumerated() {
-            h = layer(h, rope: rope, mask: mask, cache: cache?.layers[i])
+            h = layer(h, rope: rope, mask: scores, cache: cache?.layers[i])
         }
         cache?.length += length
         return model.norm(h)
