@@ -65,16 +65,16 @@ public struct BuiltinBenchmarkResult {
 /// The built-in benchmark: generated data, a cold-started preset PRM, best-of-N with every
 /// aggregation and the baselines.
 public enum BuiltinBenchmark {
-    /// Cold start used by the benchmark (measured on the `small` preset, docs/prm.md): the
-    /// language-model loss at weight 3 gives the from-scratch PRM the arithmetic a pretrained
-    /// model would bring (the test step AUROC on 8000 clean instances went from 0.74-0.80 to 0.91).
+    /// Cold start used by the benchmark: the `small` preset's recommended settings
+    /// (`PRMConfig.fromScratchColdStart`) for 2000 steps, clipped at 1, cosine schedule with 5% warmup.
     public static var defaultColdStart: ColdStartOptions {
         var o = ColdStartOptions()
-        o.lr = 2e-3
+        let r = PRMConfig.fromScratchColdStart
+        o.lr = r.lr
+        o.batchSize = r.batchSize
+        o.languageModelWeight = r.languageModelWeight
         o.weightDecay = 0.01
         o.iterations = 2000
-        o.batchSize = 64
-        o.languageModelWeight = 3
         o.gradientClipping = 1.0
         o.schedulerType = "cosine_warmup"
         o.warmupRatio = 0.05

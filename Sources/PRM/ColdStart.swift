@@ -46,6 +46,14 @@ public struct ColdStartOptions: Sendable {
 
     public init() {}
 
+    /// The reference's defaults with `config`'s recommended settings (`PRMConfig.recommendedColdStart`)
+    /// in place of the rate, the batch size and the language-model loss weight.
+    public init(recommendedFor config: PRMConfig) {
+        if let r = config.recommendedColdStart {
+            lr = r.lr; batchSize = r.batchSize; languageModelWeight = r.languageModelWeight
+        }
+    }
+
     /// Warmup steps: round(warmupRatio * iterations).
     public var warmupSteps: Int { Int((warmupRatio * Double(iterations)).rounded()) }
 

@@ -94,12 +94,13 @@ enum PRMBuiltins {
         },
         Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true, lm_loss_weight: 0)",
                 "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
-                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md).",
+                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md). The defaults lr 5e-5, batch_size 1 and lm_loss_weight 0 are the reference's for a pretrained backbone; a PRM made with prm_new(preset: ...) carries its preset's recommended settings (lr 2e-3, batch_size 64, lm_loss_weight 3), used for whichever of the three the call does not give (prm.recommended_cold_start shows them).",
                 example: "let b = benchmark(seed: 1, train_size: 16, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
             try Convert.checkKeywords(args, coldStartKeywords)
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let train = try trainInstances(args, 1, "train")
-            var o = ColdStartOptions()
+            // A preset PRM's recommended rate, batch size and LM loss weight stand in for the defaults.
+            var o = ColdStartOptions(recommendedFor: prm.prm.config)
             o.lr = try args.number(nil, "lr", default: o.lr)
             o.weightDecay = Float(try args.number(nil, "weight_decay", default: Double(o.weightDecay)))
             o.iterations = try args.int(nil, "iteration_num", default: try args.int(nil, "iterations", default: o.iterations))
@@ -114,7 +115,7 @@ enum PRMBuiltins {
             o.saveEvery = try args.int(nil, "save_every_iterations", default: try args.int(nil, "save_every", default: 0))
             o.checkpointDirectory = args.optional(nil, "out") == nil ? nil : try args.string(nil, "out")
             o.progress = try args.bool(nil, "progress", default: true)
-            o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: 0))
+            o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: Double(o.languageModelWeight)))
             let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }
             if result.stopped { try args.interpreter.checkInterrupt() }
             return .native(ColdStartValue(result))

@@ -23,6 +23,10 @@ public final class PRMValue: NativeObject {
                                  ("intermediate_size", .int(c.intermediateSize)), ("max_length", .int(c.maxLength)),
                                  ("dropout", .number(Double(c.dropout)))])
         },
+        .field("recommended_cold_start", "the cold-start settings coldstart uses when not told (a preset's), or nil") { p in
+            guard let r = p.prm.config.recommendedColdStart else { return .nil }
+            return Convert.dict([("lr", .number(r.lr)), ("batch_size", .int(r.batchSize)), ("lm_loss_weight", .number(Double(r.languageModelWeight)))])
+        },
         .method("score", "p(+) of each step: score(question, steps)") { p, args in
             let question = try args.string(1, "question")
             let steps = try Convert.strings(try args.value(2, "steps"), "steps")
