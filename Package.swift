@@ -63,7 +63,7 @@ let layers: [(name: String, deps: [String])] = [
     ("Tensors", ["Support", "CBLAS"]),
     ("Autodiff", ["Tensors"]),
     ("NN", ["Support", "Tensors", "Autodiff"]),
-    ("Datasets", ["Support", "Tensors", "CPNG"]),
+    ("Datasets", ["Support", "Tensors", "NN", "CPNG"]),
     ("PRM", ["Support", "Tensors", "Autodiff", "NN", "Datasets"]),
     ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM"]),
     ("Experiments", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight"]),
