@@ -38,8 +38,7 @@ public enum NoisyDigits {
             text = try String(contentsOfFile: path, encoding: .utf8)
         }
         var features: [[Float]] = [], labels: [Int] = []
-        for (n, line) in text.split(separator: "\n").enumerated() {
-            let fields = line.split(separator: ",")
+        for (n, fields) in CSV.parse(text).enumerated() {
             guard fields.count == 65, let label = Int(fields[64]), (0..<10).contains(label) else {
                 throw BilevelError.invalidConfiguration("\(path): line \(n + 1): expected 64 pixels and a label 0-9, got \(fields.count) fields")
             }

@@ -52,8 +52,8 @@ public final class GGUFFile: @unchecked Sendable {
     public let alignment: Int
     /// Byte offset of the data section in the file.
     public let dataOffset: Int
-    private let mapping: UnsafeMutableRawPointer
-    private let mappedSize: Int
+    /// The mapped file; tensor data is read in place from it.
+    private let file: MappedFile
 
     /// The default alignment of the data section and of each tensor.
     public static let defaultAlignment = 32
@@ -67,39 +67,23 @@ public final class GGUFFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw CheckpointError(path: path, problem: "cannot open: \(AtomicFile.errnoText())") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError(path: path, problem: "cannot stat: \(AtomicFile.errnoText())") }
-        let size = Int(st.st_size)
+        do { file = try MappedFile(path: path) } catch let e as FileReadError { throw CheckpointError(path: path, problem: e.problem) }
+        let size = file.count
         // The fixed header: magic, version, two counts.
         guard size >= 24 else {
             throw CheckpointError(path: path, problem: "truncated: \(size) bytes, a GGUF header needs 24 (magic, version, tensor and metadata counts)")
         }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw CheckpointError(path: path, problem: "mmap failed: \(AtomicFile.errnoText())")
-        }
-        do {
-            let parsed = try GGUFFile.parse(UnsafeRawPointer(map), size: size, path: path)
-            version = parsed.version
-            metadataKeys = parsed.keys
-            metadata = parsed.metadata
-            tensorInfos = parsed.tensors
-            alignment = parsed.alignment
-            dataOffset = parsed.dataOffset
-            var index: [String: Int] = [:]
-            for (i, t) in parsed.tensors.enumerated() { index[t.name] = i }
-            tensorIndex = index
-        } catch {
-            munmap(map, size)
-            throw error
-        }
-        mapping = map
-        mappedSize = size
+        let parsed = try GGUFFile.parse(file.base, size: size, path: path)
+        version = parsed.version
+        metadataKeys = parsed.keys
+        metadata = parsed.metadata
+        tensorInfos = parsed.tensors
+        alignment = parsed.alignment
+        dataOffset = parsed.dataOffset
+        var index: [String: Int] = [:]
+        for (i, t) in parsed.tensors.enumerated() { index[t.name] = i }
+        tensorIndex = index
     }
-
-    deinit { munmap(mapping, mappedSize) }
 
     private struct Parsed {
         var version = 0
@@ -261,7 +245,7 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The bytes of a tensor, inside the mapping (valid while this file object lives).
     public func rawBytes(_ info: GGUFTensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: UnsafeRawPointer(mapping) + dataOffset + info.offset, count: info.byteCount)
+        UnsafeRawBufferPointer(start: file.base + dataOffset + info.offset, count: info.byteCount)
     }
 
     /// Tensor `name` dequantised to Float32, in the row-major shape (`GGUFTensorInfo.shape`).

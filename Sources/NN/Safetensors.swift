@@ -50,8 +50,8 @@ public final class SafetensorsFile {
     public let metadata: [String: String]
     /// Header entries by tensor name.
     public let entries: [String: Entry]
-    private let mapping: UnsafeMutableRawPointer?
-    private let mappedSize: Int
+    /// The mapped file; tensors are read in place from it.
+    private let file: MappedFile
     private let dataStart: Int
 
     /// Tensor names, sorted.
@@ -59,63 +59,40 @@ public final class SafetensorsFile {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw CheckpointError(path: path, problem: "cannot open: \(AtomicFile.errnoText())") }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CheckpointError(path: path, problem: "cannot stat: \(AtomicFile.errnoText())") }
-        let size = Int(st.st_size)
+        do { file = try MappedFile(path: path) } catch let e as FileReadError { throw CheckpointError(path: path, problem: e.problem) }
+        let size = file.count
         guard size >= 8 else { throw CheckpointError(path: path, problem: "truncated: \(size) bytes, not even the 8-byte header length") }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw CheckpointError(path: path, problem: "mmap failed: \(AtomicFile.errnoText())")
-        }
-        var mapped = true
-        defer { if !mapped { munmap(map, size) } }
+        let map = file.base
         let headerLength = Int(UInt64(littleEndian: map.loadUnaligned(as: UInt64.self)))
         guard headerLength <= size - 8 else {
-            mapped = false
             throw CheckpointError(path: path, problem: "truncated: header length \(headerLength) exceeds the \(size - 8) bytes after it")
         }
         let headerBytes = UnsafeBufferPointer(start: (map + 8).assumingMemoryBound(to: UInt8.self), count: headerLength)
         let parsed: JSONValue
         do { parsed = try JSONValue.parse(buffer: headerBytes) } catch let e as JSONParseError {
-            mapped = false
             throw CheckpointError(path: path, problem: "bad header JSON: \(e.location)")
-        } catch {
-            mapped = false
-            throw error
         }
         guard let header = parsed.objectValue else {
-            mapped = false
             throw CheckpointError(path: path, problem: "bad header JSON: not an object")
         }
         let dataSize = size - 8 - headerLength
         var entries: [String: Entry] = [:]
         var metadata: [String: String] = [:]
-        do {
-            for (name, value) in header {
-                if name == "__metadata__" {
-                    guard let m = value.objectValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ is not an object") }
-                    for (k, v) in m {
-                        guard let s = v.stringValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ value '\(k)' is not a string") }
-                        metadata[k] = s
-                    }
-                    continue
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let m = value.objectValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ is not an object") }
+                for (k, v) in m {
+                    guard let s = v.stringValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ value '\(k)' is not a string") }
+                    metadata[k] = s
                 }
-                entries[name] = try SafetensorsFile.entry(name, value, dataSize: dataSize, path: path)
+                continue
             }
-        } catch {
-            mapped = false
-            throw error
+            entries[name] = try SafetensorsFile.entry(name, value, dataSize: dataSize, path: path)
         }
         self.entries = entries
         self.metadata = metadata
-        self.mapping = map
-        self.mappedSize = size
         self.dataStart = 8 + headerLength
     }
-
-    deinit { if let m = mapping { munmap(m, mappedSize) } }
 
     static func entry(_ name: String, _ info: JSONValue, dataSize: Int, path: String) throws -> Entry {
         func bad(_ why: String) -> CheckpointError { CheckpointError(path: path, problem: "tensor '\(name)': \(why)") }
@@ -149,7 +126,7 @@ public final class SafetensorsFile {
     }
 
     /// The bytes of a tensor, in the mapping.
-    func bytes(_ e: Entry) -> UnsafeRawPointer { UnsafeRawPointer(mapping!) + dataStart + e.begin }
+    func bytes(_ e: Entry) -> UnsafeRawPointer { file.base + dataStart + e.begin }
 
     /// The tensor called `name`, converted to Float32 (integers and bools by value).
     public func tensor(_ name: String) throws -> Tensor {

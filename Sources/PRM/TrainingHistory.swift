@@ -37,11 +37,12 @@ public struct TrainingHistory: Equatable, Sendable {
 
     static func mean(_ xs: [Float]) -> Float { xs.isEmpty ? .nan : xs.reduce(0, +) / Float(xs.count) }
 
+    /// The CSV columns.
+    static let header = ["step", "loss", "lr", "seconds"]
+
     /// The CSV text: a header and one line per record (full float precision).
     public var csv: String {
-        var out = "step,loss,lr,seconds\n"
-        for r in records { out += "\(r.step),\(r.loss),\(r.lr),\(String(format: "%.6f", r.seconds))\n" }
-        return out
+        CSV.text([Self.header] + records.map { ["\($0.step)", "\($0.loss)", "\($0.lr)", String(format: "%.6f", $0.seconds)] })
     }
 
     /// Writes `csv` to `path` atomically.
@@ -54,16 +55,15 @@ public struct TrainingHistory: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PRMError.invalidOption("\(path): cannot read the training history")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard lines.first == "step,loss,lr,seconds" else {
+        var lines = CSV.parse(text).filter { $0 != [""] }
+        guard lines.first == Self.header else {
             throw PRMError.invalidOption("\(path): not a training history (expected the header step,loss,lr,seconds)")
         }
         lines.removeFirst()
         var history = TrainingHistory()
-        for (i, line) in lines.enumerated() {
-            let f = line.split(separator: ",")
+        for (i, f) in lines.enumerated() {
             guard f.count == 4, let s = Int(f[0]), let l = Float(f[1]), let lr = Double(f[2]), let t = Double(f[3]) else {
-                throw PRMError.invalidOption("\(path): line \(i + 2) is not step,loss,lr,seconds: \(line)")
+                throw PRMError.invalidOption("\(path): line \(i + 2) is not step,loss,lr,seconds: \(CSV.line(f))")
             }
             history.records.append(TrainingRecord(step: s, loss: l, lr: lr, seconds: t))
         }
