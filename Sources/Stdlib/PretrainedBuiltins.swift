@@ -59,14 +59,20 @@ enum PretrainedBuiltins {
     static let shortSystemPrompt = "Check each step of the solution: answer + if the solution is correct up to this step, - if not."
 
     static let registry = BuiltinRegistry(module: "pretrained", builtins: [
-        Builtin("load_model", "load_model(path_or_name)", "Loads a pretrained BERT-family encoder with its WordPiece tokenizer.",
+        Builtin("load_model", "load_model(path_or_name)", "Loads a pretrained model: a BERT-family encoder, or a llama-family language model from a GGUF file or a Hugging Face folder.",
                 help: """
-                A directory (config.json, model.safetensors, tokenizer.json or vocab.txt) or a model name looked up in the model cache ($DPRM_MODEL_CACHE, ~/.cache/dprm/models; scripts/fetch-models fills it) and then in the shared models ($DPRM_SHARED/models, ../shared/models).
-                The model has tokenize(text) -> ids, tokens(text), encode(text) -> tensor [tokens x hidden] (last hidden state), embed(texts) -> tensor [texts x hidden] (mean pooling), save(path), and fields hidden_size, vocab_size, max_length. A PRM checkpoint of prm_new(backbone: ...) is a model directory too.
+                A .gguf file, a directory, or a model name looked up in the model cache ($DPRM_MODEL_CACHE, ~/.cache/dprm/models; scripts/fetch-models fills it, e.g. smollm2-135m-instruct) and then in the shared models ($DPRM_SHARED/models, ../shared/models).
+                A GGUF file (general.architecture llama or qwen2), or a folder whose config.json says model_type llama or qwen2 (LlamaForCausalLM, Qwen2ForCausalLM; model.safetensors or a sharded model.safetensors.index.json; tokenizer.json), gives a language model with tokenize(text) -> ids (nothing added unless add_special_tokens: true), detokenize(ids), logits(text_or_ids) -> tensor [tokens x vocab], generate(prompt, max_tokens: 40, temperature: 0, seed: 0) (temperature 0 is greedy; a text prompt gives text, an id list gives ids), chat_template(messages) (messages: a list of {role, content} dicts; ChatML), and fields architecture, vocab_size, hidden_size, num_layers, max_length, parameter_count, source.
+                Any other folder (config.json, model.safetensors, tokenizer.json or vocab.txt) is a BERT-family encoder with tokenize(text) -> ids, tokens(text), encode(text) -> tensor [tokens x hidden] (last hidden state), embed(texts) -> tensor [texts x hidden] (mean pooling), save(path), and fields hidden_size, vocab_size, max_length. A PRM checkpoint of prm_new(backbone: ...) is a model directory too.
                 """,
                 example: "let m = load_model(\"minilm-l6-v2\")\nprint(m.tokenize(\"Hello world\"))\nprint(m.encode(\"Hello world\").shape)\nprint(m.embed([\"a\", \"b c\"]).shape)") { args in
             let path = try args.string(0, "path_or_name")
-            return .native(PretrainedModelValue(try Convert.library("load_model") { try loadModel(path: path) }))
+            return try Convert.library("load_model") {
+                switch try PretrainedModelSource.locate(path) {
+                case .gguf, .languageModelFolder: return .native(LanguageModelValue(try loadLanguageModel(path: path)))
+                case .encoderFolder: return .native(PretrainedModelValue(try loadModel(path: path)))
+                }
+            }
         },
         Builtin("prmbench_pairs", "prmbench_pairs(path, limit: nil, seed: 0, system_prompt: nil)",
                 "Best-of-2 candidate sets from a PRMBench file: the original (correct) and modified (wrong) process of each question.",

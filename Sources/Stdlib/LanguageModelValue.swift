@@ -1,0 +1,85 @@
+import Foundation
+import Lang
+import Tensors
+import NN
+import Datasets
+import PRM
+
+/// A pretrained llama-family language model (`load_model` of a GGUF file or a llama / Qwen2
+/// folder) in the language.
+public final class LanguageModelValue: NativeObject {
+    public let model: PretrainedLanguageModel
+    public init(_ model: PretrainedLanguageModel) { self.model = model }
+    public var typeName: String { "language_model" }
+    public var summary: String {
+        let c = model.config
+        return "language_model: \(c.architecture.rawValue), \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), "
+            + "\(c.numAttentionHeads) heads (\(c.numKeyValueHeads) key/value), vocab \(c.vocabSize), max length \(model.maxLength), "
+            + "\(model.model.parameterCount) parameters (\(model.source))"
+    }
+
+    /// Token ids from a text (tokenised) or a list of ids.
+    static func ids(_ value: Value, _ m: LanguageModelValue, _ what: String) throws -> [Int] {
+        if case .string(let s) = value { return m.model.tokenize(s) }
+        return try TensorValue.ints(from: value, what: what)
+    }
+
+    static func messages(_ value: Value) throws -> [ChatMessage] {
+        guard case .list(let l) = value else {
+            throw DprmError.type("chat_template() messages must be a list of dicts {role, content}, got \(value.typeName)")
+        }
+        return try l.items.enumerated().map { i, item in
+            guard case .dict(let d) = item, case .string(let role)? = d["role"], case .string(let content)? = d["content"] else {
+                throw DprmError.type("chat_template() message \(i + 1) must be a dict with string 'role' and 'content', got \(item)")
+            }
+            return ChatMessage(role: role, content: content)
+        }
+    }
+
+    static let members: [NativeMember<LanguageModelValue>] = [
+        .field("architecture", "the model family: \"llama\" or \"qwen2\"") { .string($0.model.config.architecture.rawValue) },
+        .field("vocab_size", "number of rows of the token embedding") { .int($0.model.config.vocabSize) },
+        .field("hidden_size", "width of the hidden states") { .int($0.model.config.hiddenSize) },
+        .field("num_layers", "number of decoder blocks") { .int($0.model.config.numHiddenLayers) },
+        .field("max_length", "the context length the model was trained for") { .int($0.model.maxLength) },
+        .field("parameter_count", "number of parameters") { .int($0.model.model.parameterCount) },
+        .field("source", "the GGUF file or folder it was loaded from") { .string($0.model.source) },
+        .method("tokenize", "token ids of a text, nothing added unless add_special_tokens: true (the BOS id): tokenize(text)") { m, args in
+            try Convert.checkKeywords(args, ["text", "add_special_tokens"])
+            return Convert.ints(m.model.tokenize(try args.string(1, "text"),
+                                                 addSpecialTokens: try args.bool(nil, "add_special_tokens", default: false)))
+        },
+        .method("detokenize", "the text of token ids, special tokens kept unless skip_special_tokens: true: detokenize(ids)") { m, args in
+            try Convert.checkKeywords(args, ["ids", "skip_special_tokens"])
+            let ids = try args.ints(1, "ids")
+            try Convert.library("detokenize") { try m.model.check(ids: ids) }
+            return .string(m.model.detokenize(ids, skipSpecialTokens: try args.bool(nil, "skip_special_tokens", default: false)))
+        },
+        .method("logits", "next-token logits at every position, a tensor [tokens x vocab]: logits(text_or_ids)") { m, args in
+            let ids = try ids(try args.value(1, "text_or_ids"), m, "logits() text_or_ids")
+            return .native(TensorValue(try Convert.library("logits") { try m.model.logits(ids: ids) }))
+        },
+        .method("generate", "continues a prompt (text -> text without special tokens, ids -> ids): generate(prompt, max_tokens: 40, temperature: 0, seed: 0)") { m, args in
+            try Convert.checkKeywords(args, ["prompt", "max_tokens", "temperature", "seed"])
+            let prompt = try args.value(1, "prompt")
+            let maxTokens = try args.int(nil, "max_tokens", default: 40)
+            let temperature = Float(try args.number(nil, "temperature", default: 0))
+            let seed = UInt64(truncatingIfNeeded: try args.int(nil, "seed", default: 0))
+            if case .string(let text) = prompt {
+                return .string(try Convert.library("generate") { try m.model.generate(text, maxTokens: maxTokens, temperature: temperature, seed: seed) })
+            }
+            let ids = try TensorValue.ints(from: prompt, what: "generate() prompt")
+            return Convert.ints(try Convert.library("generate") {
+                try m.model.generate(ids: ids, maxTokens: maxTokens, temperature: temperature, seed: seed)
+            })
+        },
+        .method("chat_template", "a conversation in the model's chat format (ChatML), ending with an open assistant turn: chat_template(messages, add_generation_prompt: true)") { m, args in
+            try Convert.checkKeywords(args, ["messages", "add_generation_prompt"])
+            let messages = try messages(try args.value(1, "messages"))
+            let open = try args.bool(nil, "add_generation_prompt", default: true)
+            return .string(try Convert.library("chat_template") { try m.model.applyChatTemplate(messages, addGenerationPrompt: open) })
+        },
+    ]
+    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
+    public var memberNames: [String] { Self.members.map(\.name) }
+}
