@@ -153,6 +153,11 @@ public final class Interpreter {
         if rt.interrupt.isSet { throw rt.interruptedError() }
     }
 
+    /// Whether Ctrl-C was pressed and not yet honoured. Unlike `checkInterrupt()` it leaves the
+    /// request pending, so a long builtin can stop at its next safe point and the script still
+    /// ends as interrupted (exit 130) when the builtin returns.
+    public var interruptRequested: Bool { rt.interrupt.isSet }
+
     /// Drops a pending interrupt request (e.g. one that arrived while idle at the prompt).
     public func clearInterrupt() { rt.interrupt.clear() }
 

@@ -167,3 +167,11 @@ public func bestOfN(sets: [CandidateSet], stepScores: [[[Float]]], aggregation: 
 public func bestOfN(_ prm: ProcessRewardModel, sets: [CandidateSet], aggregation: Aggregation = .mean) -> BestOfNResult {
     bestOfN(sets: sets, stepScores: prm.candidateScores(sets), aggregation: aggregation)
 }
+
+/// As `bestOfN(_:sets:aggregation:)`, checking `shouldStop` (Ctrl-C) before every scoring batch:
+/// nil when it stopped.
+public func bestOfN(_ prm: ProcessRewardModel, sets: [CandidateSet], aggregation: Aggregation = .mean,
+                    shouldStop: () -> Bool) -> BestOfNResult? {
+    guard let scores = prm.candidateScores(sets, shouldStop: shouldStop) else { return nil }
+    return bestOfN(sets: sets, stepScores: scores, aggregation: aggregation)
+}

@@ -158,7 +158,8 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
     }
     optimizer.zeroGrad()
     bar.finish()
-    try save("checkpoint-final")
+    // A run stopped by Ctrl-C is never taken for a finished one: its last checkpoint says so.
+    try save(stopped ? "checkpoint-\(done)-interrupted" : "checkpoint-final")
     return ColdStartResult(history: history, stepsDone: done, stopped: stopped,
                            seconds: Date().timeIntervalSince(start), checkpoints: checkpoints)
 }

@@ -292,10 +292,17 @@ public final class ProcessRewardModel {
     /// Scores many instances in batches of about `tokensPerBatch` tokens (padded size), grouping
     /// instances of similar length to waste little on padding. Results are in input order.
     public func stepScores(_ instances: [TemplatedInstance], tokensPerBatch: Int = 8192) -> [[Float]] {
+        stepScores(instances, tokensPerBatch: tokensPerBatch, shouldStop: { false })!
+    }
+
+    /// As `stepScores(_:tokensPerBatch:)`, checking `shouldStop` before every batch (Ctrl-C): nil
+    /// when it stopped.
+    public func stepScores(_ instances: [TemplatedInstance], tokensPerBatch: Int = 8192, shouldStop: () -> Bool) -> [[Float]]? {
         let order = instances.indices.sorted { instances[$0].tokens.count < instances[$1].tokens.count || (instances[$0].tokens.count == instances[$1].tokens.count && $0 < $1) }
         var out = [[Float]](repeating: [], count: instances.count)
         var k = 0
         while k < order.count {
+            if shouldStop() { return nil }
             var end = k + 1
             while end < order.count, instances[order[end]].tokens.count * (end - k + 1) <= tokensPerBatch { end += 1 }
             let chunk = Array(order[k..<end])
@@ -308,9 +315,14 @@ public final class ProcessRewardModel {
 
     /// Step scores of every candidate of every set: `[set][candidate][step]`.
     public func candidateScores(_ sets: [CandidateSet], tokensPerBatch: Int = 8192) -> [[[Float]]] {
+        candidateScores(sets, tokensPerBatch: tokensPerBatch, shouldStop: { false })!
+    }
+
+    /// As `candidateScores(_:tokensPerBatch:)`, checking `shouldStop` before every batch: nil when it stopped.
+    public func candidateScores(_ sets: [CandidateSet], tokensPerBatch: Int = 8192, shouldStop: () -> Bool) -> [[[Float]]]? {
         var flat: [TemplatedInstance] = []
         for s in sets { for c in s.candidates.indices { flat.append(template(s, candidate: c)) } }
-        let scores = stepScores(flat, tokensPerBatch: tokensPerBatch)
+        guard let scores = stepScores(flat, tokensPerBatch: tokensPerBatch, shouldStop: shouldStop) else { return nil }
         var k = 0
         return sets.map { s in
             s.candidates.indices.map { _ in defer { k += 1 }; return scores[k] }

@@ -55,6 +55,7 @@ public enum ScriptRunner {
         try checkSyntax(interpreter, cells, path: path)
         var last = Value.nil
         for cell in cells {
+            try interpreter.checkInterrupt() // a Ctrl-C that a builtin stopped for ends the script here
             last = try interpreter.evaluate(cell: cell, file: path)
         }
         return last

@@ -180,7 +180,12 @@ public final class ReweightRun {
         let start = Date()
         let offset = elapsed
         while engine.iteration < options.iterations {
-            if shouldStop?() == true { throw BilevelError.interrupted(iteration: engine.iteration) }
+            if shouldStop?() == true {
+                // Keep what was done, marked as interrupted, so it can be resumed and is never
+                // taken for a finished run.
+                if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir, interrupted: true) }
+                throw BilevelError.interrupted(iteration: engine.iteration)
+            }
             try engine.runIteration()
             elapsed = offset + Date().timeIntervalSince(start)
             history[history.count - 1].seconds = elapsed
@@ -265,7 +270,8 @@ public final class ReweightRun {
 
     /// Saves the PRM, the weighting model, both optimizers' and schedulers' state, the engine
     /// counters, the history and the weight snapshots as one checkpoint directory (atomic).
-    public func saveCheckpoint(to directory: String) throws {
+    /// `interrupted` marks a run stopped by Ctrl-C (`interrupted` in its config.json).
+    public func saveCheckpoint(to directory: String, interrupted: Bool = false) throws {
         var tensors: [String: Tensor] = [:]
         for (name, p) in prm.namedParameters { tensors["prm." + name] = p.value }
         for (name, t) in weighting.stateDict() { tensors["weighting." + name] = t }
@@ -274,7 +280,7 @@ public final class ReweightRun {
         var counters = engine.counters
         counters["snapshots"] = snapshots.count
         let state = CheckpointState(kind: weighting.kind, counters: counters, elapsed: elapsed,
-                                    snapshotIterations: snapshots.map(\.iteration))
+                                    snapshotIterations: snapshots.map(\.iteration), interrupted: interrupted)
         try Checkpoint.save(directory: directory, tensors: tensors, config: state,
                             extraFiles: ["history.csv": Data(historyCSV().utf8), "weights.csv": Data(snapshotsCSV().utf8)])
     }
@@ -284,6 +290,8 @@ public final class ReweightRun {
         var counters: [String: Int]
         var elapsed: Double
         var snapshotIterations: [Int]
+        /// True when the run was stopped by Ctrl-C before its last iteration (absent in older checkpoints).
+        var interrupted: Bool?
     }
 
     /// Restores a checkpoint written by `saveCheckpoint` into this run (built with the same

@@ -25,9 +25,11 @@ enum PRMBuiltins {
     }
 
     /// `shouldStop` for long builtins: true once Ctrl-C was requested.
+    /// The stop check of a long builtin: true once Ctrl-C was pressed. It never clears the request
+    /// (`checkInterrupt` would), so after the builtin stops the script ends as interrupted.
     static func interrupted(_ args: Arguments) -> () -> Bool {
         let interpreter = args.interpreter
-        return { (try? interpreter.checkInterrupt()) == nil }
+        return { interpreter.interruptRequested }
     }
 
     static func datasets(_ value: Value, _ what: String) throws -> [DatasetValue] {
@@ -131,7 +133,11 @@ enum PRMBuiltins {
                 throw DprmError.type("best_of_n() argument 'test' must be a candidates dataset, got a \(test.kind) dataset")
             }
             let agg = try aggregation(args.optional(2, "aggregation"), args)
-            let result = bestOfN(prm.prm, sets: sets, aggregation: agg)
+            let stop = interrupted(args)
+            guard let result = bestOfN(prm.prm, sets: sets, aggregation: agg, shouldStop: stop) else {
+                try args.interpreter.checkInterrupt()
+                return .nil
+            }
             if args.optional(nil, "out") != nil {
                 let path = try args.string(nil, "out")
                 try Convert.library("best_of_n") { try result.write(json: path) }

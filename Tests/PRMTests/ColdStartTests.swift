@@ -64,14 +64,14 @@ final class ColdStartTests: XCTestCase {
         XCTAssertTrue(r.stopped)
         XCTAssertEqual(r.stepsDone, 5)
         XCTAssertEqual(r.checkpoints.map { ($0 as NSString).lastPathComponent },
-                       ["checkpoint-2", "checkpoint-4", "checkpoint-final"])
+                       ["checkpoint-2", "checkpoint-4", "checkpoint-5-interrupted"], "a stopped run never writes checkpoint-final")
         let history = try TrainingHistory.readCSV(from: dir + "/run/history.csv")
         XCTAssertEqual(history.steps, [1, 2, 3, 4, 5])
         XCTAssertEqual(history.losses, r.history.losses)  // exact: the CSV writes round-tripping decimals
         let csv = try String(contentsOfFile: dir + "/run/history.csv", encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("step,loss,lr,seconds\n1,"), csv)
-        // The final checkpoint is the stopped model.
-        let loaded = try ProcessRewardModel.load(from: dir + "/run/checkpoint-final")
+        // The interrupted checkpoint is the stopped model.
+        let loaded = try ProcessRewardModel.load(from: dir + "/run/checkpoint-5-interrupted")
         let probe = PRMFixture.benchmark.test
         // Exact: the checkpoint holds the float32 weights bit for bit; same batches, same shapes.
         XCTAssertEqual(loaded.candidateScores(probe), prm.candidateScores(probe))

@@ -194,6 +194,23 @@ final class ReweightingRunTests: XCTestCase {
         XCTAssertEqual(run.history.count, 2)
     }
 
+    /// A run with a checkpoint folder that is interrupted saves what it did, marked as interrupted,
+    /// and a resumed run continues from it.
+    func testInterruptSavesAMarkedCheckpoint() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-interrupted-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try makeRun("table", iterations: 6) { $0.checkpointDirectory = dir }
+        XCTAssertThrowsError(try run.run(shouldStop: { run.history.count >= 3 }))
+        let config = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        XCTAssertTrue(config.contains("\"interrupted\"") && config.contains("true"), config)
+        let resumed = try makeRun("table", iterations: 6) { $0.checkpointDirectory = dir }
+        try resumed.loadCheckpoint(from: dir)
+        XCTAssertEqual(resumed.history.count, 3)
+        try resumed.run()
+        XCTAssertEqual(resumed.history.count, 6)
+        XCTAssertFalse(try String(contentsOfFile: dir + "/config.json", encoding: .utf8).contains("true"), "the finished run's checkpoint is not marked")
+    }
+
     func testSnapshotFileKeepsIDsWithCommasQuotesAndLineBreaks() throws {
         // Instance ids are free text; the weights file is RFC 4180 so such ids do not shift or
         // split rows (the old writer left line breaks unquoted and the reader split on ",").

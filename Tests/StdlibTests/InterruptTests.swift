@@ -1,0 +1,50 @@
+import XCTest
+import Foundation
+import Lang
+import PRM
+@testable import Stdlib
+
+/// Ctrl-C during a long builtin stops it at the next safe point, keeps what was done in a
+/// checkpoint marked as interrupted (never `checkpoint-final`), and ends the script as interrupted.
+final class InterruptTests: XCTestCase {
+    func temporaryFolder() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("dprm-interrupt-\(getpid())-\(UUID().uuidString)").path
+    }
+
+    /// Runs `source` and presses Ctrl-C (`requestInterrupt`) `after` seconds into it.
+    func runInterrupted(_ interpreter: Interpreter, _ source: String, after: Double) -> Error? {
+        DispatchQueue.global().asyncAfter(deadline: .now() + after) { interpreter.requestInterrupt() }
+        do { _ = try interpreter.evaluate(source, name: "interrupt.dprm"); return nil } catch { return error }
+    }
+
+    func testColdStartStopsAndMarksItsCheckpoint() throws {
+        let out = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        _ = try interpreter.evaluate("""
+        let b = benchmark(seed: 1, train_size: 64, meta: 2, test: 2)
+        let prm = prm_new(preset: "tiny", corpus: [b.train])
+        """, name: "setup.dprm")
+        // 100000 steps take minutes; the interrupt comes after half a second.
+        let error = runInterrupted(interpreter, "let cs = coldstart(prm, b.train, iterations: 100000, batch_size: 2, out: \"\(out)\", progress: false)\nlet after = 1", after: 0.5)
+        XCTAssertEqual((error as? DprmError)?.kind, .interrupt, "\(String(describing: error))")
+        XCTAssertNil(interpreter.global("after"), "the script went on after the interrupted builtin")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        XCTAssertFalse(names.contains("checkpoint-final"), "\(names)")
+        XCTAssertTrue(names.contains { $0.hasPrefix("checkpoint-") && $0.hasSuffix("-interrupted") }, "\(names)")
+        XCTAssertFalse(interpreter.interruptRequested, "the request is honoured once")
+    }
+
+    func testBestOfNStopsWhenAsked() throws {
+        let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        _ = try interpreter.evaluate("""
+        let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 3)
+        let prm = prm_new(preset: "tiny", corpus: [b.train, b.test])
+        """, name: "setup.dprm")
+        guard case .native(let p as PRMValue) = try interpreter.evaluate("prm"),
+              case .native(let d as DatasetValue) = try interpreter.evaluate("b.test"),
+              case .candidates(let sets) = d.content else { return XCTFail("setup") }
+        XCTAssertNil(bestOfN(p.prm, sets: sets, aggregation: .mean, shouldStop: { true }))
+        XCTAssertNotNil(bestOfN(p.prm, sets: sets, aggregation: .mean, shouldStop: { false }))
+    }
+}
