@@ -121,6 +121,12 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
     let start = Date()
     var stopped = false
 
+    func diverged(_ what: String, step: Int, lr: Double) -> PRMError {
+        bar.finish()
+        let kept = checkpoints.last.map { " the last checkpoint, \(($0 as NSString).lastPathComponent), holds the weights before it;" } ?? ""
+        return .nonFinite("coldstart: \(what) at step \(step) (lr \(lr)): training diverged and stopped;\(kept) try a lower lr or gradient clipping")
+    }
+
     func save(_ name: String) throws {
         guard let dir = options.checkpointDirectory else { return }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -139,10 +145,16 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         let batch = loader.next()
         let lr = optimizer.learningRate
         let loss = prm.meanLoss(batch, languageModelWeight: options.languageModelWeight)
+        // A diverged run stops here, before the bad step touches the weights or any checkpoint
+        // (those already written stay the last good ones).
+        let value = loss.value.item
+        guard value.isFinite else { throw diverged("the loss is \(value)", step: step, lr: lr) }
         let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
         scaled.backward()
         if step % options.gradientAccumulation == 0 {
-            if options.gradientClipping > 0 { clipGradNorm(parameters, maxNorm: options.gradientClipping) }
+            let norm = options.gradientClipping > 0 ? clipGradNorm(parameters, maxNorm: options.gradientClipping)
+                                                    : clipGradNorm(parameters, maxNorm: .infinity) // the norm only: never scales
+            guard norm.isFinite else { throw diverged("the gradient norm is \(norm)", step: step, lr: lr) }
             optimizer.step()
             optimizer.zeroGrad()
         }

@@ -168,6 +168,8 @@ public enum PRMError: Error, CustomStringConvertible, Equatable {
     case badCheckpoint(path: String, problem: String)
     /// A training option out of range: names the flag.
     case invalidOption(String)
+    /// Training diverged: a loss or gradient became NaN or infinite (names the step).
+    case nonFinite(String)
 
     public var description: String {
         switch self {
@@ -176,6 +178,7 @@ public enum PRMError: Error, CustomStringConvertible, Equatable {
         case .invalidConfig(let why): return "invalid PRM config: \(why)"
         case let .badCheckpoint(path, problem): return "cannot load PRM checkpoint \(path): \(problem)"
         case .invalidOption(let why): return why
+        case .nonFinite(let why): return why
         }
     }
 }

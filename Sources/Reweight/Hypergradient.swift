@@ -124,12 +124,15 @@ public enum BilevelError: Error, CustomStringConvertible {
     case invalidConfiguration(String)
     case interrupted(iteration: Int)
     case checkpoint(String)
+    /// A loss or the weights became NaN or infinite (names the iteration).
+    case nonFinite(String)
 
     public var description: String {
         switch self {
         case .invalidConfiguration(let m): return m
         case .interrupted(let i): return "interrupted at iteration \(i) (state is consistent; the run can resume from its last checkpoint)"
         case .checkpoint(let m): return m
+        case .nonFinite(let m): return m
         }
     }
 }

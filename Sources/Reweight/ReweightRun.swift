@@ -164,9 +164,23 @@ public final class ReweightRun {
             history[history.count - 1].metaLoss = metaLoss
         }
         engine.hooks.validate = { [unowned self] iteration in
+            try checkFinite()
             if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir) }
             _ = iteration
         }
+    }
+
+    /// Stops a diverged run: the newest lower loss, meta loss or weight statistic is NaN or
+    /// infinite. Called before every checkpoint save, so a saved checkpoint is never overwritten
+    /// with a diverged state.
+    func checkFinite() throws {
+        guard let r = history.last else { return }
+        let bad: String? = !r.weightedLoss.isFinite ? "the lower loss is \(r.weightedLoss)"
+            : r.metaLoss.map { $0.isFinite ? nil : "the meta loss is \($0)" } ?? nil
+            ?? (r.weightMean.isFinite && r.weightStd.isFinite ? nil : "the instance weights are not finite (mean \(r.weightMean))")
+        guard let bad else { return }
+        let kept = options.checkpointDirectory.map { " its checkpoint in \($0) keeps the last state saved before it;" } ?? ""
+        throw BilevelError.nonFinite("reweight: \(bad) at iteration \(r.iteration) (lr \(r.lr), meta_lr \(r.metaLr)): the run diverged and stopped;\(kept) try a lower lr or meta_lr")
     }
 
     /// Snapshot period actually used.
@@ -187,6 +201,7 @@ public final class ReweightRun {
                 throw BilevelError.interrupted(iteration: engine.iteration)
             }
             try engine.runIteration()
+            try checkFinite()
             elapsed = offset + Date().timeIntervalSince(start)
             history[history.count - 1].seconds = elapsed
             if engine.iteration % snapshotPeriod == 0 { snapshots.append((engine.iteration, currentSnapshot())) }

@@ -138,6 +138,11 @@ enum PRMBuiltins {
                 try args.interpreter.checkInterrupt()
                 return .nil
             }
+            // NaN scores would silently pick the first candidate: a diverged PRM is an error.
+            let bad = result.stepScores.enumerated().flatMap { q, cands in cands.enumerated().filter { $0.element.contains { !$0.isFinite } }.map { (q, $0.offset) } }
+            if let (q, c) = bad.first {
+                throw DprmError.runtime("best_of_n: the PRM's step scores are not finite for \(bad.count) candidate\(bad.count == 1 ? "" : "s") (first: question \(sets[q].id), candidate \(c)); its weights are NaN or infinite (a diverged training run?)")
+            }
             if args.optional(nil, "out") != nil {
                 let path = try args.string(nil, "out")
                 try Convert.library("best_of_n") { try result.write(json: path) }

@@ -194,6 +194,15 @@ final class ReweightingRunTests: XCTestCase {
         XCTAssertEqual(run.history.count, 2)
     }
 
+    /// A diverging meta level (meta_lr 1e30) stops the run with an error naming the iteration.
+    func testDivergedRunStops() throws {
+        let run = try makeRun("table", iterations: 20) { $0.metaLr = 1e30 }
+        XCTAssertThrowsError(try run.run()) { error in
+            XCTAssertTrue("\(error)".contains("diverged") && "\(error)".contains("at iteration"), "\(error)")
+        }
+        XCTAssertLessThan(run.history.count, 20)
+    }
+
     /// A run with a checkpoint folder that is interrupted saves what it did, marked as interrupted,
     /// and a resumed run continues from it.
     func testInterruptSavesAMarkedCheckpoint() throws {

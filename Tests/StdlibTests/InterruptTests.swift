@@ -48,3 +48,36 @@ final class InterruptTests: XCTestCase {
         XCTAssertNotNil(bestOfN(p.prm, sets: sets, aggregation: .mean, shouldStop: { false }))
     }
 }
+
+/// A diverged run (NaN or infinite loss) stops with an error naming the step and leaves its
+/// earlier checkpoints as they were; a NaN PRM is refused by best_of_n.
+final class DivergenceTests: XCTestCase {
+    func testColdStartStopsOnANonFiniteLossAndKeepsItsCheckpoints() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-diverge-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        _ = try interpreter.evaluate("""
+        let b = benchmark(seed: 1, train_size: 32, meta: 2, test: 3)
+        let prm = prm_new(preset: "tiny", corpus: [b.train, b.test])
+        """, name: "setup.dprm")
+        // lr 1e6 without clipping blows the weights up within a few steps.
+        XCTAssertThrowsError(try interpreter.evaluate("coldstart(prm, b.train, lr: 1e6, gradient_clipping: 0, iterations: 40, batch_size: 4, scheduler: \"constant\", save_every: 1, out: \"\(out)\", progress: false)", name: "diverge.dprm")) { error in
+            let text = (error as? DprmError)?.render() ?? "\(error)"
+            XCTAssertTrue(text.contains("training diverged") && text.contains("at step "), text)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        XCTAssertFalse(names.contains("checkpoint-final"), "\(names)")
+        // Every checkpoint that was written holds finite weights.
+        for name in names where name.hasPrefix("checkpoint-") {
+            let loaded = try ProcessRewardModel.load(from: out + "/" + name)
+            XCTAssertTrue(loaded.parameters.allSatisfy { $0.value.toArray().allSatisfy(\.isFinite) }, name)
+        }
+        // The in-memory PRM diverged; when its weights are not finite, best_of_n refuses it.
+        guard case .native(let p as PRMValue) = try interpreter.evaluate("prm") else { return XCTFail("prm") }
+        if p.prm.parameters.allSatisfy({ $0.value.toArray().allSatisfy(\.isFinite) }) { return }
+        XCTAssertThrowsError(try interpreter.evaluate("best_of_n(prm, b.test)", name: "score.dprm")) { error in
+            let text = (error as? DprmError)?.render() ?? "\(error)"
+            XCTAssertTrue(text.contains("not finite"), text)
+        }
+    }
+}
