@@ -30,11 +30,17 @@ pre-tokenizer; the model's own tokenizer.json (and llama.cpp, whose "smollm" rul
 tokenizer with its pre-tokenizer set to Sequence[Digits(individual_digits), ByteLevel(use_regex)],
 and the script prints how many shared texts the unpatched converter would tokenise differently.
 
+  tiny-gpt2.gguf, bad-model.gguf, bad-pre.gguf
+        tiny-gpt2's tokenizer as GGUF metadata (tokenizer.ggml.*, pre "gpt2", token types 3 for
+        the special tokens and 4 for `<step>`), written with the `gguf` package, so the GGUF path
+        is tested without the real model (same ids as the tokenizer.json); and two refused ones:
+        tokenizer.ggml.model "llama" (SentencePiece) and an unknown pre-tokenizer "tekken".
   chat.json
         SmolLM2's chat template (the GGUF's tokenizer.chat_template) applied by transformers'
         apply_chat_template to a few conversations: the text and its ids.
 
-Usage: python3 scripts/make_bpe_fixtures.py [--dump FILE RECORD] [--chat]   (--chat: only chat.json)
+Usage: python3 scripts/make_bpe_fixtures.py [--dump FILE RECORD] [--chat] [--gguf]
+       (--chat: only chat.json; --gguf: only the .gguf files, from the committed tiny-gpt2.tokenizer.json)
 """
 import json
 import os
@@ -208,6 +214,40 @@ def chat():
     print(f"wrote chat.json ({len(out)} conversations)")
 
 
+def tiny_gguf():
+    import gguf
+    j = json.load(open(os.path.join(OUT, "tiny-gpt2.tokenizer.json"), encoding="utf-8"))
+    vocab = dict(j["model"]["vocab"])
+    types = {}
+    for t in j["added_tokens"]:
+        vocab[t["content"]] = t["id"]
+        types[t["id"]] = 3 if t["special"] else 4
+    tokens = [None] * len(vocab)
+    for token, i in vocab.items():
+        tokens[i] = token
+    merges = [m if isinstance(m, str) else " ".join(m) for m in j["model"]["merges"]]
+
+    def write(name, model, pre, tokens, merges, token_types=None):
+        w = gguf.GGUFWriter(os.path.join(OUT, name), arch="llama")
+        w.add_tokenizer_model(model)
+        w.add_tokenizer_pre(pre)
+        w.add_token_list(tokens)
+        if token_types is not None:
+            w.add_token_types(token_types)
+        w.add_token_merges(merges)
+        w.add_bos_token_id(1)
+        w.add_eos_token_id(2)
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+        print(f"wrote {name} ({os.path.getsize(os.path.join(OUT, name))} bytes)")
+
+    write("tiny-gpt2.gguf", "gpt2", "gpt2", tokens, merges, [types.get(i, 1) for i in range(len(tokens))])
+    write("bad-model.gguf", "llama", "default", ["a", "b", "ab"], ["a b"])
+    write("bad-pre.gguf", "gpt2", "tekken", ["a", "b", "ab"], ["a b"])
+
+
 def batch(tok):
     return lambda texts: [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
 
@@ -216,6 +256,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     if "--chat" in sys.argv:
         chat()
+        return
+    if "--gguf" in sys.argv:
+        tiny_gguf()
         return
     files = shared_files()
     if "--dump" in sys.argv:
@@ -252,6 +295,7 @@ def main():
     with open(os.path.join(OUT, "shared_digests.json"), "w") as f:
         json.dump(shared, f, indent=0)
     print("wrote edge_ids.json and shared_digests.json")
+    tiny_gguf()
     chat()
 
 

@@ -227,16 +227,32 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
         }
     }
 
+    /// Pieces up to this many symbols merge by rescanning (fast for the short pieces of text);
+    /// longer ones (a run of spaces, a long number in a vocabulary without digit splitting) use a
+    /// heap, so a hostile input of 10^5 spaces costs n log n, not n^2.
+    static let rescanLimit = 48
+
     /// Merges one piece's bytes.
     func bpe(_ bytes: [UInt8]) -> [Int] {
         // Bytes without a token are dropped, as Hugging Face's BPE does without an unk token
         // (byte-level vocabularies have all 256).
-        var symbols = bytes.compactMap { b -> Int32? in let id = byteIDs[Int(b)]; return id >= 0 ? id : nil }
+        let symbols = bytes.compactMap { b -> Int32? in let id = byteIDs[Int(b)]; return id >= 0 ? id : nil }
+        return symbols.count <= BPETokenizer.rescanLimit ? mergeByRescanning(symbols) : mergeWithHeap(symbols)
+    }
+
+    @inline(__always)
+    func merge(_ a: Int32, _ b: Int32) -> (rank: Int32, id: Int32)? {
+        merges[UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))]
+    }
+
+    /// Repeatedly merges the pair of lowest rank, leftmost first.
+    func mergeByRescanning(_ input: [Int32]) -> [Int] {
+        var symbols = input
         while symbols.count > 1 {
             var best: (rank: Int32, id: Int32) = (.max, 0)
             var at = -1
             for k in 0..<(symbols.count - 1) {
-                if let m = merges[UInt64(UInt32(symbols[k])) << 32 | UInt64(UInt32(symbols[k + 1]))], m.rank < best.rank {
+                if let m = merge(symbols[k], symbols[k + 1]), m.rank < best.rank {
                     best = m
                     at = k
                 }
@@ -246,6 +262,37 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
             symbols.remove(at: at + 1)
         }
         return symbols.map(Int.init)
+    }
+
+    /// The same merges in the same order with a min-heap of candidate pairs keyed by (rank,
+    /// position of the left symbol) over a linked list of symbols, as Hugging Face's BPE does.
+    /// A popped pair is used only if it still holds (both symbols alive, adjacent, and still the
+    /// pair of that rank: ranks are unique per pair, so the rank identifies it).
+    func mergeWithHeap(_ input: [Int32]) -> [Int] {
+        let n = input.count
+        var id = input
+        var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
+        var prev = (0..<n).map { $0 - 1 }
+        var alive = [Bool](repeating: true, count: n)
+        var heap = MinHeap()
+        for k in 0..<(n - 1) {
+            if let m = merge(id[k], id[k + 1]) { heap.push(UInt64(UInt32(m.rank)) << 32 | UInt64(k)) }
+        }
+        while let top = heap.pop() {
+            let rank = Int32(truncatingIfNeeded: top >> 32), k = Int(top & 0xFFFF_FFFF)
+            let right = next[k]
+            guard alive[k], right >= 0, let m = merge(id[k], id[right]), m.rank == rank else { continue }
+            id[k] = m.id
+            alive[right] = false
+            next[k] = next[right]
+            if next[right] >= 0 { prev[next[right]] = k }
+            if prev[k] >= 0, let p = merge(id[prev[k]], id[k]) { heap.push(UInt64(UInt32(p.rank)) << 32 | UInt64(prev[k])) }
+            if next[k] >= 0, let p = merge(id[k], id[next[k]]) { heap.push(UInt64(UInt32(p.rank)) << 32 | UInt64(k)) }
+        }
+        var out: [Int] = []
+        var k = 0
+        while k >= 0 { out.append(Int(id[k])); k = next[k] }
+        return out
     }
 
     // MARK: Decoding
@@ -261,6 +308,41 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
             ByteLevelAlphabet.appendBytes(of: vocabulary[id], to: &bytes)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A binary min-heap of UInt64 keys.
+struct MinHeap {
+    private var items: [UInt64] = []
+
+    mutating func push(_ x: UInt64) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if items[parent] <= items[i] { break }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> UInt64? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count, items[l] < items[m] { m = l }
+                if r < items.count, items[r] < items[m] { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }
 

@@ -54,6 +54,26 @@ final class BPETokenizerTests: XCTestCase {
         for name in Self.tinyNames { try checkEdgeCorpus(try Self.tiny(name), name) }
     }
 
+    /// The same small tokenizer written as GGUF metadata by gguf-py: the GGUF path without the
+    /// real model.
+    func testTinyGGUFMatchesItsTokenizerJSON() throws {
+        let tok = try BPETokenizer.load(ggufPath: Self.folder + "/tiny-gpt2.gguf")
+        XCTAssertEqual(tok.vocabularySize, 801)
+        XCTAssertEqual(tok.addedTokens.map(\.content), ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<step>"])
+        XCTAssertEqual(tok.addedTokens.map(\.special), [true, true, true, false], "token type 3 is special, 4 is not")
+        XCTAssertEqual([tok.bosID, tok.eosID], [1, 2])
+        XCTAssertEqual(tok.imStartID, 1)
+        try checkEdgeCorpus(tok, "tiny-gpt2")
+        XCTAssertEqual(tok.decode(tok.encode("<|im_start|>a<step>b"), skipSpecialTokens: true), "a<step>b")
+        XCTAssertThrowsError(try BPETokenizer.load(ggufPath: Self.folder + "/bad-model.gguf")) {
+            XCTAssertTrue("\($0)".contains("bad-model.gguf"), "\($0)")
+            XCTAssertTrue("\($0)".contains("tokenizer.ggml.model is 'llama'; dprm reads byte-level BPE vocabularies ('gpt2')"), "\($0)")
+        }
+        XCTAssertThrowsError(try BPETokenizer.load(ggufPath: Self.folder + "/bad-pre.gguf")) {
+            XCTAssertTrue("\($0)".contains("tokenizer.ggml.pre 'tekken' is not a pre-tokenizer dprm knows (known: gpt2"), "\($0)")
+        }
+    }
+
     func testSmolLM2MatchesReferenceOnEdgeCases() throws {
         try checkEdgeCorpus(try Self.smollm(), "smollm2")
     }
@@ -262,6 +282,27 @@ final class BPETokenizerTests: XCTestCase {
         XCTAssertThrowsError(try BPETokenizer.load(tokenizerJSON: "/nonexistent/tokenizer.json")) {
             XCTAssertTrue("\($0)".contains("/nonexistent/tokenizer.json"), "\($0)")
         }
+    }
+
+    /// The heap merge (long pieces) and the rescanning merge (short ones) agree, on pieces of
+    /// every length of real and repetitive text; and a hostile run of spaces is fast.
+    func testHeapMergeEqualsRescanningMerge() throws {
+        let tok = try Self.tiny("tiny-gpt2")
+        let texts = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", String(repeating: "the", count: 40),
+                     "pneumonoultramicroscopicsilicovolcanoconiosis" + String(repeating: "ing", count: 20),
+                     String(repeating: " ", count: 70), String(repeating: "ab", count: 33) + "c", "日本語のテキストを分割する日本語のテキスト"]
+        for t in texts {
+            let symbols = Array(t.utf8).map { Int32(tok.id(of: String(ByteLevelAlphabet.characters[Int($0)]))!) }
+            for n in 1...symbols.count {
+                let prefix = Array(symbols.prefix(n))
+                XCTAssertEqual(tok.mergeWithHeap(prefix), tok.mergeByRescanning(prefix), "\(t.prefix(n).debugDescription)")
+            }
+        }
+        let start = Date()
+        let ids = tok.encode(String(repeating: " ", count: 50_000))
+        XCTAssertEqual(tok.decode(ids), String(repeating: " ", count: 50_000))
+        print("50,000 spaces: \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20, "50,000 spaces are one piece; the heap keeps that n log n")
     }
 
     func testPreTokenizerSplitsLikeTheRegexes() {
