@@ -40,6 +40,10 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
     public let addedTokens: [AddedToken]
     /// Added tokens by their first scalar, longest first.
     private let addedByFirst: [Unicode.Scalar: [(scalars: [Unicode.Scalar], id: Int)]]
+    /// Which ASCII characters start an added token, and whether a non-ASCII one does: most
+    /// characters of a text are then rejected without a dictionary look-up.
+    private let addedStartsASCII: [Bool]
+    private let addedStartsNonASCII: Bool
     private let specialIDs: Set<Int>
     public let bosID: Int?
     public let eosID: Int?
@@ -104,6 +108,8 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
         self.ignoreMerges = ignoreMerges
         self.addedTokens = addedTokens
         self.addedByFirst = byFirst
+        self.addedStartsASCII = (0..<128).map { byFirst[Unicode.Scalar(UInt8($0))] != nil }
+        self.addedStartsNonASCII = byFirst.keys.contains { $0.value >= 128 }
         self.specialIDs = Set(addedTokens.filter(\.special).map(\.id))
         self.bosID = bosID
         self.eosID = eosID
@@ -172,6 +178,11 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
         let scalars = d.scalars
         if !addedByFirst.isEmpty {
             while i < scalars.count {
+                let v = scalars[i].value
+                if v < 128 ? !addedStartsASCII[Int(v)] : !addedStartsNonASCII {
+                    i += 1
+                    continue
+                }
                 if let candidates = addedByFirst[scalars[i]],
                    let match = candidates.first(where: { c in
                        i + c.scalars.count <= scalars.count && scalars[i..<(i + c.scalars.count)].elementsEqual(c.scalars)
@@ -350,11 +361,15 @@ struct MinHeap {
 /// a tokenizer. Callers hold `lock` around their use (one `encode` call locks once).
 ///
 /// Keys are looked up by a 64-bit FNV-1a hash of the bytes, and the stored bytes are compared
-/// on a hit; two pieces with the same hash (which the comparison catches) share one slot, and
-/// the second one is then simply merged again each time.
+/// on a hit; of two pieces with the same hash (which the comparison catches) only the first is
+/// cached, and the second is simply merged again each time.
 final class PieceCache: @unchecked Sendable {
     let lock = NSLock()
-    private var slots: [UInt64: Int] = [:]
+    /// Open addressing with linear probing over a power-of-two table: the key hash (0 marks an
+    /// empty slot) and the entry index. The FNV hash is already mixed, so no second hash (and no
+    /// SipHash, which `Dictionary` would spend on every look-up).
+    private var slotHashes = [UInt64](repeating: 0, count: 1 << 12)
+    private var slotEntries = [Int32](repeating: 0, count: 1 << 12)
     private var keyBytes: [UInt8] = []
     private var keyRanges: [Range<Int>] = []
     private var idStore: [Int] = []
@@ -362,6 +377,15 @@ final class PieceCache: @unchecked Sendable {
     /// Bytes of keys kept at most; the cache starts over when full (a corpus's distinct pieces
     /// take far less, so this only bounds memory for endless streams of new text).
     static let capacity = 1 << 24
+
+    /// The slot of `h`: where it is, or the empty slot where it would go.
+    @inline(__always)
+    private func slot(of h: UInt64) -> Int {
+        let mask = slotHashes.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slotHashes[i] != 0 && slotHashes[i] != h { i = (i + 1) & mask }
+        return i
+    }
 
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -374,28 +398,45 @@ final class PieceCache: @unchecked Sendable {
 
     /// Appends the cached ids of `bytes` to `out`; false when they are not cached.
     func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [Int]) -> Bool {
-        guard let slot = slots[PieceCache.hash(bytes)] else { return false }
-        let key = keyRanges[slot]
+        let i = slot(of: PieceCache.hash(bytes))
+        guard slotHashes[i] != 0 else { return false }
+        let entry = Int(slotEntries[i])
+        let key = keyRanges[entry]
         guard key.count == bytes.count,
               keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + key.lowerBound, bytes.baseAddress!, bytes.count) == 0 }) else { return false }
-        out.append(contentsOf: idStore[idRanges[slot]])
+        out.append(contentsOf: idStore[idRanges[entry]])
         return true
     }
 
     func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ ids: [Int]) {
-        let h = PieceCache.hash(bytes)
-        guard slots[h] == nil else { return }
         if keyBytes.count + bytes.count > PieceCache.capacity {
-            slots.removeAll(keepingCapacity: true)
+            for k in slotHashes.indices { slotHashes[k] = 0 }
             keyBytes.removeAll(keepingCapacity: true)
             keyRanges.removeAll(keepingCapacity: true)
             idStore.removeAll(keepingCapacity: true)
             idRanges.removeAll(keepingCapacity: true)
         }
-        slots[h] = keyRanges.count
+        // At most half full, so probes stay short.
+        if 2 * (keyRanges.count + 1) > slotHashes.count { grow() }
+        let h = PieceCache.hash(bytes)
+        let i = slot(of: h)
+        guard slotHashes[i] == 0 else { return }
+        slotHashes[i] = h
+        slotEntries[i] = Int32(keyRanges.count)
         keyRanges.append(keyBytes.count..<(keyBytes.count + bytes.count))
         keyBytes.append(contentsOf: bytes)
         idRanges.append(idStore.count..<(idStore.count + ids.count))
         idStore.append(contentsOf: ids)
+    }
+
+    private func grow() {
+        let oldHashes = slotHashes, oldEntries = slotEntries
+        slotHashes = [UInt64](repeating: 0, count: oldHashes.count * 2)
+        slotEntries = [Int32](repeating: 0, count: oldHashes.count * 2)
+        for k in oldHashes.indices where oldHashes[k] != 0 {
+            let i = slot(of: oldHashes[k])
+            slotHashes[i] = oldHashes[k]
+            slotEntries[i] = oldEntries[k]
+        }
     }
 }

@@ -178,12 +178,12 @@ final class BPETokenizerTests: XCTestCase {
         print("smollm2: shared corpus tokenised in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
     }
 
-    /// The small tokenizers on the first 64 records of every shared file (the fixture has them
-    /// all and they matched when it was made; the whole corpus three more times would take
-    /// minutes in a debug build).
+    /// The Qwen2 and Llama 3 splitting rules (SmolLM2 covers GPT-2's) on the first 64 records of
+    /// every shared file (the fixture has every record for all three small tokenizers, and they
+    /// all matched when it was made; the whole corpus again would take minutes in a debug build).
     func testTinyTokenizersMatchReferenceOnSharedTexts() throws {
         let records = try Self.sharedRecords()
-        for name in Self.tinyNames { try checkShared(try Self.tiny(name), name, records: records, chunks: 1) }
+        for name in ["tiny-qwen2", "tiny-llama3"] { try checkShared(try Self.tiny(name), name, records: records, chunks: 1) }
     }
 
     // MARK: SmolLM2 specifics and the chat template
