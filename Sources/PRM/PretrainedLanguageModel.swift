@@ -79,54 +79,11 @@ public final class PretrainedLanguageModel {
     }
 }
 
-/// What a model path or name holds.
-public enum PretrainedModelSource: Equatable {
-    /// A llama-family GGUF file.
-    case gguf(String)
-    /// A Hugging Face folder of a llama-family causal LM (`config.json` model_type llama / qwen2).
-    case languageModelFolder(String)
-    /// A folder of a BERT-family encoder (model_type 'bert', or no model_type; its loader checks).
-    case encoderFolder(String)
-
-    /// Classifies `pathOrName`: a `.gguf` file; else a folder (as given, or a name in the model
-    /// cache or the shared models, see `ModelStore.resolve`) whose `config.json` names a llama-family
-    /// architecture; a folder without `config.json` holding exactly one `.gguf` file (as
-    /// `scripts/fetch-models smollm2-135m-instruct` leaves it) is that file.
-    public static func locate(_ pathOrName: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PretrainedModelSource {
-        let expanded = pathOrName.hasPrefix("~/") ? NSHomeDirectory() + String(pathOrName.dropFirst(1)) : pathOrName
-        var isDirectory: ObjCBool = false
-        if expanded.hasSuffix(".gguf") {
-            guard FileManager.default.fileExists(atPath: expanded, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw CheckpointError(path: expanded, problem: "no such GGUF file")
-            }
-            return .gguf(expanded)
-        }
-        let dir = try ModelStore.resolve(pathOrName, environment: environment)
-        let configPath = (dir as NSString).appendingPathComponent("config.json")
-        if let data = FileManager.default.contents(atPath: configPath) {
-            // An unreadable config is left to the loader, whose error names the problem.
-            let config = try? JSONValue.parse(bytes: [UInt8](data))
-            if config.flatMap(LlamaConfig.architecture(of:)) != nil { return .languageModelFolder(dir) }
-            if let type = config?["model_type"]?.stringValue, type != "bert" {
-                throw CheckpointError(path: configPath, problem: "unknown architecture: model_type '\(type)'; supported: 'bert' (BERT-family encoders), "
-                                      + "\(LlamaArchitecture.supportedDescription), or a GGUF file")
-            }
-            return .encoderFolder(dir)
-        }
-        let ggufs = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".gguf") }.sorted()
-        if ggufs.count == 1 { return .gguf((dir as NSString).appendingPathComponent(ggufs[0])) }
-        if ggufs.count > 1 {
-            throw CheckpointError(path: dir, problem: "no config.json and \(ggufs.count) GGUF files (\(ggufs.joined(separator: ", "))): name the file")
-        }
-        return .encoderFolder(dir)
-    }
-}
-
 /// Loads a llama-family language model with its tokenizer from a GGUF file, a Hugging Face
 /// folder (`config.json`, safetensors weights, `tokenizer.json`, `tokenizer_config.json` or
-/// `chat_template.jinja` for the chat template) or a model name (see `PretrainedModelSource.locate`).
+/// `chat_template.jinja` for the chat template) or a model name (see `ModelStore.locate`).
 public func loadLanguageModel(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PretrainedLanguageModel {
-    switch try PretrainedModelSource.locate(path, environment: environment) {
+    switch try ModelStore.locate(path, environment: environment) {
     case .gguf(let file):
         let gguf = try GGUFFile(path: file)
         let config = try LlamaConfig(gguf: gguf)

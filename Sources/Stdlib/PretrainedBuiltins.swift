@@ -2,6 +2,7 @@ import Foundation
 import Lang
 import Tensors
 import Autodiff
+import NN
 import Datasets
 import PRM
 import Support
@@ -68,7 +69,7 @@ enum PretrainedBuiltins {
                 example: "let m = load_model(\"minilm-l6-v2\")\nprint(m.tokenize(\"Hello world\"))\nprint(m.encode(\"Hello world\").shape)\nprint(m.embed([\"a\", \"b c\"]).shape)") { args in
             let path = try args.string(0, "path_or_name")
             return try Convert.library("load_model") {
-                switch try PretrainedModelSource.locate(path) {
+                switch try ModelStore.locate(path) {
                 case .gguf, .languageModelFolder: return .native(LanguageModelValue(try loadLanguageModel(path: path)))
                 case .encoderFolder: return .native(PretrainedModelValue(try loadModel(path: path)))
                 }

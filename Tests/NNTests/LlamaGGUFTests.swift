@@ -55,6 +55,28 @@ final class LlamaGGUFTests: XCTestCase {
         XCTAssertNotEqual(raw.toArray(), folder.toArray())
     }
 
+    /// `ModelStore.locate`: a .gguf path, a folder holding one GGUF file, folders by model_type.
+    func testLocateClassifiesPathsAndNames() throws {
+        let cache = NSTemporaryDirectory() + "llama-locate-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let fm = FileManager.default
+        for d in ["one", "two", "empty"] { try fm.createDirectory(atPath: cache + "/" + d, withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: Self.path, toPath: cache + "/one/m.gguf")
+        try fm.copyItem(atPath: Self.path, toPath: cache + "/two/a.gguf")
+        try fm.copyItem(atPath: Self.path, toPath: cache + "/two/b.gguf")
+        let env = ["DPRM_MODEL_CACHE": cache, "DPRM_SHARED": cache + "/none"]
+        XCTAssertEqual(try ModelStore.locate(Self.path, environment: env), .gguf(Self.path))
+        XCTAssertEqual(try ModelStore.locate("one", environment: env), .gguf(cache + "/one/m.gguf"))
+        XCTAssertEqual(try ModelStore.locate(Fixture.path("llama/tiny-qwen2"), environment: env), .languageModelFolder(Fixture.path("llama/tiny-qwen2")))
+        XCTAssertEqual(try ModelStore.locate(cache + "/empty", environment: env), .encoderFolder(cache + "/empty"))
+        XCTAssertThrowsError(try ModelStore.locate("two", environment: env)) {
+            XCTAssertTrue("\($0)".contains("no config.json and 2 GGUF files (a.gguf, b.gguf): name the file"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelStore.locate(cache + "/missing.gguf", environment: env)) {
+            XCTAssertTrue("\($0)".contains("no such GGUF file"), "\($0)")
+        }
+    }
+
     func testUnknownGGUFArchitectureNamesWhatIsSupported() throws {
         var b = GGUFBuilder()
         b.header(tensors: 1, kvs: 1)
