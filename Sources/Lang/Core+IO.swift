@@ -4,7 +4,7 @@ import Support
 /// Writes `text` atomically (Support's `AtomicFile`: temporary file beside it, fsync, rename),
 /// so readers never see half a file; failures are language errors naming the path.
 public func atomicWrite(_ text: String, to path: String) throws {
-    do { try AtomicFile.write(text, to: path) } catch let e as FileWriteError {
+    do { try AtomicFile.write(text, to: path) } catch let e as FileError {
         throw DprmError.runtime(e.description)
     }
 }

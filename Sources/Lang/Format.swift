@@ -1,11 +1,11 @@
 import Foundation
+import Support
 
 /// Numbers print like integers when they are whole (`3`, not `3.0`), else in shortest round-trip form.
 public func formatNumber(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
-    if x == x.rounded(), abs(x) < 1e16 { return x == 0 ? "0" : String(Int64(x)) }
-    return x.description
+    return JSONValue.format(x)  // finite numbers print as in JSON: one rule for both
 }
 
 extension Value: CustomStringConvertible {

@@ -67,7 +67,7 @@ public final class GGUFFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        do { file = try MappedFile(path: path) } catch let e as FileReadError { throw CheckpointError(path: path, problem: e.problem) }
+        do { file = try MappedFile(path: path) } catch let e as FileError { throw CheckpointError(path: path, problem: e.problem) }
         let size = file.count
         // The fixed header: magic, version, two counts.
         guard size >= 24 else {

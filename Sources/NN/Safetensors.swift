@@ -59,7 +59,7 @@ public final class SafetensorsFile {
 
     public init(path: String) throws {
         self.path = path
-        do { file = try MappedFile(path: path) } catch let e as FileReadError { throw CheckpointError(path: path, problem: e.problem) }
+        do { file = try MappedFile(path: path) } catch let e as FileError { throw CheckpointError(path: path, problem: e.problem) }
         let size = file.count
         guard size >= 8 else { throw CheckpointError(path: path, problem: "truncated: \(size) bytes, not even the 8-byte header length") }
         let map = file.base

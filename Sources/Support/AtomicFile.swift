@@ -3,14 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// A file that could not be written, with the path and what went wrong.
-public struct FileWriteError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let problem: String
-    public init(path: String, problem: String) { self.path = path; self.problem = problem }
-    public var description: String { "cannot write '\(path)': \(problem)" }
-}
-
 /// Writes files so a reader sees the old content or the new, never a torn one: a temporary file
 /// in the same folder (so the rename stays on one file system), written in full, `fsync`ed,
 /// then `rename`d over the target, and the folder `fsync`ed so the rename itself is durable.
@@ -21,14 +13,14 @@ public enum AtomicFile {
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
         try write(to: path) { temporary in
             let fd = open(temporary, O_WRONLY | O_TRUNC)
-            guard fd >= 0 else { throw FileWriteError(path: path, problem: "cannot open \(temporary): \(errnoText())") }
+            guard fd >= 0 else { throw FileError(path: path, .write, problem: "cannot open \(temporary): \(errnoText())") }
             defer { close(fd) }
             var written = 0
             while written < bytes.count {
                 let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw FileWriteError(path: path, problem: "write failed: \(errnoText())")
+                    throw FileError(path: path, .write, problem: "write failed: \(errnoText())")
                 }
                 written += n
             }
@@ -55,11 +47,11 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent().path
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw FileWriteError(path: path, problem: "folder '\(folder)' does not exist")
+            throw FileError(path: path, .write, problem: "folder '\(folder)' does not exist")
         }
         var template = Array((folder + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileWriteError(path: path, problem: "cannot create a temporary file in \(folder): \(errnoText())") }
+        guard fd >= 0 else { throw FileError(path: path, .write, problem: "cannot create a temporary file in \(folder): \(errnoText())") }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         fchmod(fd, 0o644)  // mkstemp makes 0600; written files are ordinary files
         close(fd)
@@ -67,13 +59,13 @@ public enum AtomicFile {
         defer { if !renamed { unlink(temporary) } }
         try produce(temporary)
         let written = open(temporary, O_RDONLY)
-        guard written >= 0 else { throw FileWriteError(path: path, problem: "no output was written (\(errnoText()))") }
+        guard written >= 0 else { throw FileError(path: path, .write, problem: "no output was written (\(errnoText()))") }
         let synced = fsync(written) == 0
         let syncError = errnoText()
         close(written)
-        guard synced else { throw FileWriteError(path: path, problem: "fsync failed: \(syncError)") }
+        guard synced else { throw FileError(path: path, .write, problem: "fsync failed: \(syncError)") }
         guard rename(temporary, path) == 0 else {
-            throw FileWriteError(path: path, problem: "cannot rename \(temporary) over it: \(errnoText())")
+            throw FileError(path: path, .write, problem: "cannot rename \(temporary) over it: \(errnoText())")
         }
         renamed = true
         syncDirectory(folder)

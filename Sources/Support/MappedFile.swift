@@ -3,14 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// A file that could not be read, with the path and what went wrong.
-public struct FileReadError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let problem: String
-    public init(path: String, problem: String) { self.path = path; self.problem = problem }
-    public var description: String { "\(path): \(problem)" }
-}
-
 /// A whole file mapped read-only into memory (weights files: safetensors, GGUF), so tensors are
 /// read in place without copying the file. The mapping lives as long as this object; readers
 /// keep it and hand out pointers into `bytes` that are valid while they live.
@@ -23,10 +15,10 @@ public final class MappedFile {
     public init(path: String) throws {
         self.path = path
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FileReadError(path: path, problem: "cannot open: \(AtomicFile.errnoText())") }
+        guard fd >= 0 else { throw FileError(path: path, .read, problem: "cannot open: \(AtomicFile.errnoText())") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileReadError(path: path, problem: "cannot stat: \(AtomicFile.errnoText())") }
+        guard fstat(fd, &st) == 0 else { throw FileError(path: path, .read, problem: "cannot stat: \(AtomicFile.errnoText())") }
         let size = Int(st.st_size)
         guard size > 0 else {
             // mmap refuses a length of 0; an empty file is simply no bytes.
@@ -35,7 +27,7 @@ public final class MappedFile {
             return
         }
         guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
-            throw FileReadError(path: path, problem: "mmap failed: \(AtomicFile.errnoText())")
+            throw FileError(path: path, .read, problem: "mmap failed: \(AtomicFile.errnoText())")
         }
         bytes = UnsafeRawBufferPointer(start: map, count: size)
         mapped = true
