@@ -50,6 +50,8 @@ public final class Interpreter {
     var userGlobals: Set<String> = []
     var builtinTable: [String: Builtin] = [:]
     var constantTable: [String: Value] = [:]
+    /// Members of native object types by type name, for `:help tensor.sum` (see `registerMembers`).
+    var memberDocsByType: [String: [MemberDoc]] = [:]
     /// Registered modules in registration order.
     public private(set) var registries: [BuiltinRegistry] = []
     var imported: Set<String> = []
@@ -91,15 +93,6 @@ public final class Interpreter {
 
     /// The builtin named `name`, if any.
     public func builtin(named name: String) -> Builtin? { builtinTable[name] }
-
-    /// `help(name)` text for a builtin or a .dprm function; nil if unknown.
-    public func help(_ name: String) -> String? {
-        if let b = builtinTable[name] { return b.helpText }
-        if let g = globalsTable[name], g.defined, case .function(let f) = g.value, f.proto != nil {
-            return "\(name)(\(f.parameterNames.joined(separator: ", ")))\n  function defined in \(URL(fileURLWithPath: f.proto!.src.name).lastPathComponent)"
-        }
-        return nil
-    }
 
     func globalBox(_ name: String) -> Box {
         if let b = globalsTable[name] { return b }

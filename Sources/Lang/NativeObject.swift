@@ -12,6 +12,8 @@ public protocol NativeObject: AnyObject {
     func member(_ name: String) throws -> Value?
     /// Names offered by completion after `x.` and by "did you mean" for members.
     var memberNames: [String] { get }
+    /// The documentation of each member, for `:help x.name` (`TabledObject` provides it).
+    var memberDocs: [MemberDoc] { get }
     /// Assignment `x.name = value`; return false if the field does not exist or is read-only.
     func setMember(_ name: String, _ value: Value) throws -> Bool
     /// `self op other` (or `other op self` when `isRight`); nil if unsupported (a type error follows).
@@ -37,6 +39,7 @@ public protocol NativeObject: AnyObject {
 extension NativeObject {
     public func member(_ name: String) throws -> Value? { nil }
     public var memberNames: [String] { [] }
+    public var memberDocs: [MemberDoc] { [] }
     public func setMember(_ name: String, _ value: Value) throws -> Bool { false }
     public func binary(_ op: BinaryOperator, _ other: Value, isRight: Bool) throws -> Value? { nil }
     public func negate() throws -> Value? { nil }

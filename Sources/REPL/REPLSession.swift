@@ -65,6 +65,12 @@ public final class REPLSession {
                         if !command(trimmed) { return }
                         continue
                     }
+                    // `?name` (IPython, Julia): the same as `:help name`.
+                    if trimmed.hasPrefix("?") {
+                        reader.addHistory(trimmed)
+                        help(String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
+                        continue
+                    }
                 }
                 pending.append(text)
                 // A paste arrives faster than anyone types: gather it all, then run it as one input.

@@ -9,7 +9,7 @@ import Reweight
 /// A bi-level problem written in .dprm: lower and upper losses are .dprm functions of a batch
 /// (a list of data items) returning a scalar tensor; the native engine wires them exactly as
 /// the built-in `reweight` does (docs/bilevel.md).
-public final class EngineValue: NativeObject {
+public final class EngineValue: TabledObject {
     let engine: BilevelEngine<Value, Value>
     /// (iteration, lower loss, meta loss or nil) per micro-step.
     var records: [(iteration: Int, lower: Float, meta: Float?)] = []
@@ -38,22 +38,20 @@ public final class EngineValue: NativeObject {
         return .native(self)
     }
 
-    static let members: [NativeMember<EngineValue>] = [
+    public static let members = MemberTable<EngineValue>([
         .field("iteration", "micro-steps done") { .int($0.engine.iteration) },
         .field("history", "columns iteration, lower_loss, meta_loss (nil without an upper step)") { e in
             Convert.dict([("iteration", Convert.ints(e.records.map(\.iteration))), ("lower_loss", Convert.numbers(e.records.map(\.lower))),
                           ("meta_loss", .list(e.records.map { $0.meta.map { .number(Double($0)) } ?? .nil }))])
         },
         .field("trace", "the engine's operations in the order they ran") { Convert.strings($0.trace) },
-        .method("step", "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
+        .method("step", "step()", "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
             try e.guarded(args) { try e.engine.runIteration() }
         },
-        .method("run", "runs the remaining iterations (Ctrl-C stops at the next one)") { e, args in
+        .method("run", "run()", "runs the remaining iterations (Ctrl-C stops at the next one)") { e, args in
             try e.guarded(args) { try e.engine.run() }
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }
 
 /// The `bilevel` module: the engine over .dprm losses.

@@ -3,7 +3,7 @@ import Datasets
 
 /// A loaded dataset in the language: training instances (step labels), meta instances
 /// (whole-solution labels) or candidate sets (best-of-N test questions).
-public final class DatasetValue: NativeObject {
+public final class DatasetValue: TabledObject {
     /// What the dataset holds.
     public enum Content {
         case train([PRMInstance])
@@ -116,30 +116,28 @@ public final class DatasetValue: NativeObject {
         }
     }
 
-    static let members: [NativeMember<DatasetValue>] = [
+    public static let members = MemberTable<DatasetValue>([
         .field("kind", "train, meta or candidates") { .string($0.kind) },
         .field("source", "the file it was read from") { .string($0.source) },
         .field("skipped", "messages of records skipped as invalid") { Convert.strings($0.skipped) },
-        .method("domains", "the distinct domains, sorted") { d, _ in Convert.strings(Array(Set(d.domains.compactMap { $0 })).sorted()) },
-        .method("take", "the first n records as a new dataset: take(n)") { d, args in
-            let n = try args.int(1, "n")
+        .method("domains", "domains()", "the distinct domains, sorted") { d, _ in Convert.strings(Array(Set(d.domains.compactMap { $0 })).sorted()) },
+        .method("take", "take(n)", "the first n records as a new dataset") { d, args in
+            let n = try args.int(0, "n")
             return .native(d.subset(Array(0..<max(0, min(n, d.length ?? 0)))))
         },
-        .method("slice", "records start..<end as a new dataset: slice(start, end)") { d, args in
+        .method("slice", "slice(start, end)", "records start..<end as a new dataset") { d, args in
             let count = d.length ?? 0
-            let start = max(0, min(try args.int(1, "start"), count)), end = max(start, min(try args.int(2, "end", default: count), count))
+            let start = max(0, min(try args.int(0, "start"), count)), end = max(start, min(try args.int(1, "end", default: count), count))
             return .native(d.subset(Array(start..<end)))
         },
-        .method("filter", "the records for which f(record) is truthy, as a new dataset: filter(f)") { d, args in
-            let f = try args.function(1, "f"), interp = args.interpreter
+        .method("filter", "filter(f)", "the records for which f(record) is truthy, as a new dataset") { d, args in
+            let f = try args.function(0, "f"), interp = args.interpreter
             return .native(d.subset(try (0..<(d.length ?? 0)).filter { try interp.call(f, [d.record($0)]).isTruthy }))
         },
-        .method("filter_domain", "the records of one domain as a new dataset") { d, args in
-            let name = try args.string(1, "domain")
+        .method("filter_domain", "filter_domain(domain)", "the records of one domain as a new dataset") { d, args in
+            let name = try args.string(0, "domain")
             return .native(d.subset(d.domains.indices.filter { d.domains[$0] == name }))
         },
-    ]
+    ])
 
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
 }

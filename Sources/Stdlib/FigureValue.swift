@@ -5,27 +5,39 @@ import Plotting
 /// A figure in a script: a `Plotting.Figure` that methods add series to (`fig.plot(x, y)`) and
 /// fields configure (`fig.title = "loss"`, `fig.logy = true`). Printing it (or leaving it as the
 /// value of a REPL input) shows it as a text plot.
-public final class FigureValue: NativeObject {
+public final class FigureValue: TabledObject {
     public var figure: Figure
 
     public init(_ figure: Figure) { self.figure = figure }
 
     public var typeName: String { "figure" }
 
-    /// The settings readable and assignable as fields, with what `fig.name` returns.
-    static let fieldNames = ["title", "xlabel", "ylabel", "logx", "logy", "legend", "grid", "size", "xrange", "yrange"]
-    /// Read-only fields.
-    static let readOnlyNames = ["series", "panels"]
+    /// Fields (the settings, readable and assignable, and two read-only views), then the methods.
+    public static let members = MemberTable<FigureValue>([
+        setting("title", "The title, or nil."),
+        setting("xlabel", "The x axis label, or nil."),
+        setting("ylabel", "The y axis label, or nil."),
+        setting("logx", "false, true (log10 x axis) or a log base."),
+        setting("logy", "false, true (log10 y axis) or a log base."),
+        setting("legend", "The legend position (\"top right\", ...), or false when hidden."),
+        setting("grid", "Whether grid lines are drawn."),
+        setting("size", "[width, height] in pixels."),
+        setting("xrange", "[min, max] of the x axis (nil ends are automatic), or nil."),
+        setting("yrange", "[min, max] of the y axis, or nil."),
+        .field("series", "One dict per series: kind, label, points.") { v in
+            .list(v.figure.series.map { s in
+                .dict(DictRef([("kind", .string(s.kind.rawValue)), ("label", s.label.map { .string($0) } ?? .nil), ("points", .int(s.x.count))]))
+            })
+        },
+        .field("panels", "The panels of a multiplot, as figures.") { v in .list(v.figure.panels.map { .native(FigureValue($0)) }) },
+    ] + PlotBuiltins.figureMethods(), qualifier: "figure")
 
-    /// The methods, documented like builtins (the receiver is positional argument 0).
-    static let methods: [Builtin] = PlotBuiltins.figureMethods()
+    /// A figure setting: read as below, assigned through the same option parser as keywords.
+    static func setting(_ name: String, _ summary: String) -> NativeMember<FigureValue> {
+        .field(name, summary, get: { $0.setting(name) }) { v, value in try v.set(name, value) }
+    }
 
-    public var memberNames: [String] { Self.fieldNames + Self.readOnlyNames + Self.methods.map(\.name) }
-
-    public func member(_ name: String) throws -> Value? {
-        if let method = Self.methods.first(where: { $0.name == name }) {
-            return .function(Function(name: "figure.\(name)", builtin: method, receiver: .native(self), method.implementation))
-        }
+    func setting(_ name: String) -> Value {
         let f = figure
         func text(_ s: String?) -> Value { s.map { .string($0) } ?? .nil }
         func scale(_ s: Scale) -> Value {
@@ -47,18 +59,11 @@ public final class FigureValue: NativeObject {
         case "grid": return .bool(f.grid)
         case "size": return .list([.int(f.size.width), .int(f.size.height)])
         case "xrange": return range(f.xRange)
-        case "yrange": return range(f.yRange)
-        case "series":
-            return .list(f.series.map { s in
-                .dict(DictRef([("kind", .string(s.kind.rawValue)), ("label", text(s.label)), ("points", .int(s.x.count))]))
-            })
-        case "panels": return .list(f.panels.map { .native(FigureValue($0)) })
-        default: return nil
+        default: return range(f.yRange)
         }
     }
 
-    public func setMember(_ name: String, _ value: Value) throws -> Bool {
-        guard Self.fieldNames.contains(name) else { return false }
+    func set(_ name: String, _ value: Value) throws {
         let key = PlotData.aliases[name] ?? name
         var updated = figure
         switch value {
@@ -82,7 +87,6 @@ public final class FigureValue: NativeObject {
             try PlotData.wrap("figure.\(name)") { try updated.apply(options: [key: option]) }
         }
         figure = updated
-        return true
     }
 
     public var summary: String {

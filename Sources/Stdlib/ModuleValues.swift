@@ -5,7 +5,7 @@ import NN
 
 /// An NN module (`linear`, `mlp`) as a .dprm object: `m.forward(x)`, `m.parameters()`, and its
 /// parameters by name as fields (`m.weight`, `m.bias` for a linear layer).
-public final class ModuleValue: DocumentedObject {
+public final class ModuleValue: TabledObject {
     public let module: Module
     /// `linear` or `mlp`.
     public let kind: String
@@ -28,57 +28,60 @@ public final class ModuleValue: DocumentedObject {
         return apply(x)
     }
 
-    var methodTable: [(name: String, signature: String, summary: String, run: (inout Arguments) throws -> Value)] {
-        [
-            ("forward", "m.forward(x)", "The module applied to x (last axis of size in_features).", { [self] a in
-                try a.check(positional: 1...1)
-                return .variable(try forward(try a.variable(0, "x")))
-            }),
-            ("parameters", "m.parameters()", "The parameters, as a list of tensors (for an optimizer).", { [module] a in
-                try a.check(positional: 0...0)
-                return .list(module.parameters().map { .variable($0) })
-            }),
-            ("named_parameters", "m.named_parameters()", "The parameters by dotted name, as a dict.", { [module] a in
-                try a.check(positional: 0...0)
-                return .dict(DictRef(module.namedParameters().map { ($0.0, .variable($0.1)) }))
-            }),
-            ("state_dict", "m.state_dict()", "Copies of the parameter values by name (for save_tensors).", { [module] a in
-                try a.check(positional: 0...0)
-                return .dict(DictRef(module.stateDict().sorted { $0.key < $1.key }.map { ($0.key, .tensor($0.value.copy())) }))
-            }),
-            ("load_state_dict", "m.load_state_dict(tensors)", "Copies values by name into the parameters (every name must match, shapes too).", { [module] a in
-                try a.check(positional: 1...1)
-                var dict: [String: Tensor] = [:]
-                for (k, v) in try a.dict(0, "tensors").pairs {
-                    dict[k] = try TensorValue.tensor(from: v, what: "load_state_dict() entry '\(k)'")
-                }
-                let own = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.0, $0.1.shape) })
-                for (k, t) in dict where own[k] != nil && own[k]! != t.shape {
-                    throw DprmError.runtime("load_state_dict(): '\(k)' has shape \(Tensor.describe(t.shape)), the module needs \(Tensor.describe(own[k]!))")
-                }
-                do { _ = try module.load(stateDict: dict, strict: true) } catch { throw DprmError.runtime("load_state_dict(): \(error)") }
-                return .nil
-            }),
-            ("zero_grad", "m.zero_grad()", "Clears the gradients of every parameter.", { [module] a in
-                try a.check(positional: 0...0)
-                module.zeroGrad()
-                return .nil
-            }),
-        ]
-    }
+    public static let members = MemberTable<ModuleValue>([
+        .method("forward", "forward(x)", "The module applied to x (last axis of size in_features).") { m, a in
+            try a.check(positional: 1...1)
+            return .variable(try m.forward(try a.variable(0, "x")))
+        },
+        .method("parameters", "parameters()", "The parameters, as a list of tensors (for an optimizer).") { m, a in
+            try a.check(positional: 0...0)
+            return .list(m.module.parameters().map { .variable($0) })
+        },
+        .method("named_parameters", "named_parameters()", "The parameters by dotted name, as a dict.") { m, a in
+            try a.check(positional: 0...0)
+            return .dict(DictRef(m.module.namedParameters().map { ($0.0, .variable($0.1)) }))
+        },
+        .method("state_dict", "state_dict()", "Copies of the parameter values by name (for save_tensors).") { m, a in
+            try a.check(positional: 0...0)
+            return .dict(DictRef(m.module.stateDict().sorted { $0.key < $1.key }.map { ($0.key, .tensor($0.value.copy())) }))
+        },
+        .method("load_state_dict", "load_state_dict(tensors)", "Copies values by name into the parameters (every name must match, shapes too).") { m, a in
+            try a.check(positional: 1...1)
+            let module = m.module
+            var dict: [String: Tensor] = [:]
+            for (k, v) in try a.dict(0, "tensors").pairs {
+                dict[k] = try TensorValue.tensor(from: v, what: "load_state_dict() entry '\(k)'")
+            }
+            let own = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.0, $0.1.shape) })
+            for (k, t) in dict where own[k] != nil && own[k]! != t.shape {
+                throw DprmError.runtime("load_state_dict(): '\(k)' has shape \(Tensor.describe(t.shape)), the module needs \(Tensor.describe(own[k]!))")
+            }
+            do { _ = try module.load(stateDict: dict, strict: true) } catch { throw DprmError.runtime("load_state_dict(): \(error)") }
+            return .nil
+        },
+        .method("zero_grad", "zero_grad()", "Clears the gradients of every parameter.") { m, a in
+            try a.check(positional: 0...0)
+            m.module.zeroGrad()
+            return .nil
+        },
+        .field("parameter_count", "The number of scalar parameters.") { .int($0.module.parameterCount) },
+        .field("in_features", "Size of the last axis of the input.") { .int($0.inFeatures) },
+        .field("kind", "\"linear\" or \"mlp\".") { .string($0.kind) },
+    ])
 
-    var fieldTable: [(name: String, summary: String, get: () -> Value)] {
-        [
-            ("parameter_count", "The number of scalar parameters.", { [module] in .int(module.parameterCount) }),
-            ("in_features", "Size of the last axis of the input.", { [inFeatures] in .int(inFeatures) }),
-            ("kind", "\"linear\" or \"mlp\".", { [kind] in .string(kind) }),
-        ]
-    }
-
+    /// The table's members, then the module's own parameters by name (`m.weight`, `m.bias`).
     public func member(_ name: String) throws -> Value? {
-        if let v = lookup(name) { return v }
+        if let v = try Self.members.value(name, on: self) { return v }
         if let p = module.namedParameters().first(where: { $0.0 == name }) { return .variable(p.1) }
         return nil
     }
-    public var memberNames: [String] { documentedNames + module.namedParameters().map(\.0).filter { !$0.contains(".") } }
+    /// Top-level parameters (a linear layer's `weight` and `bias`); an mlp's are dotted, reached
+    /// through named_parameters().
+    var parameterFields: [(String, Variable)] { module.namedParameters().filter { !$0.0.contains(".") } }
+    public var memberNames: [String] { Self.members.names + parameterFields.map(\.0) }
+    public var memberDocs: [MemberDoc] {
+        Self.members.docs + parameterFields.map {
+            MemberDoc(name: $0.0, signature: $0.0, summary: "The parameter \($0.0), a tensor \(Tensor.describe($0.1.shape)).", kind: .field)
+        }
+    }
 }

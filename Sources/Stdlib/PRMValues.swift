@@ -4,7 +4,7 @@ import Datasets
 import PRM
 
 /// A process reward model in the language.
-public final class PRMValue: NativeObject {
+public final class PRMValue: TabledObject {
     public let prm: ProcessRewardModel
     public init(_ prm: ProcessRewardModel) { self.prm = prm }
     public var typeName: String { "prm" }
@@ -14,7 +14,7 @@ public final class PRMValue: NativeObject {
         return "\(kind): \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
     }
 
-    static let members: [NativeMember<PRMValue>] = [
+    public static let members = MemberTable<PRMValue>([
         .field("parameter_count", "number of parameters") { .int($0.prm.parameterCount) },
         .field("vocab_size", "vocabulary size of its tokenizer") { .int($0.prm.vocabularySize) },
         .field("config", "the architecture as a dict") { p in
@@ -27,27 +27,25 @@ public final class PRMValue: NativeObject {
             guard let r = p.prm.config.recommendedColdStart else { return .nil }
             return Convert.dict([("lr", .number(r.lr)), ("batch_size", .int(r.batchSize)), ("lm_loss_weight", .number(Double(r.languageModelWeight)))])
         },
-        .method("score", "p(+) of each step: score(question, steps)") { p, args in
-            let question = try args.string(1, "question")
-            let steps = try Convert.strings(try args.value(2, "steps"), "steps")
+        .method("score", "score(question, steps)", "p(+) of each step") { p, args in
+            let question = try args.string(0, "question")
+            let steps = try Convert.strings(try args.value(1, "steps"), "steps")
             return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps)])[0])
         },
-        .method("copy", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
+        .method("copy", "copy()", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
             .native(PRMValue(try Convert.library("copy") { try p.prm.copy() }))
         },
-        .method("tokenize", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(1, "text"))) },
-        .method("save", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
-            let dir = try args.string(1, "path")
+        .method("tokenize", "tokenize(text)", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(0, "text"))) },
+        .method("save", "save(path)", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
+            let dir = try args.string(0, "path")
             try Convert.library("save") { try p.prm.save(to: dir) }
             return .string(dir)
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }
 
 /// The result of a cold start.
-public final class ColdStartValue: NativeObject {
+public final class ColdStartValue: TabledObject {
     public let result: ColdStartResult
     public init(_ result: ColdStartResult) { self.result = result }
     public var typeName: String { "coldstart_run" }
@@ -57,7 +55,7 @@ public final class ColdStartValue: NativeObject {
             + (result.stopped ? " (stopped early)" : "")
     }
 
-    static let members: [NativeMember<ColdStartValue>] = [
+    public static let members = MemberTable<ColdStartValue>([
         .field("history", "columns step, loss, lr, seconds (one entry per micro-step)") { c in
             let r = c.result.history.records
             return Convert.dict([("step", Convert.ints(r.map(\.step))), ("loss", Convert.numbers(r.map(\.loss))),
@@ -67,16 +65,14 @@ public final class ColdStartValue: NativeObject {
         .field("stopped", "true when interrupted") { .bool($0.result.stopped) },
         .field("seconds", "wall time") { .number($0.result.seconds) },
         .field("checkpoints", "checkpoint directories written") { Convert.strings($0.result.checkpoints) },
-        .method("final_loss", "mean loss over the last n steps (default 50)") { c, args in
-            .number(Double(c.result.history.meanLoss(last: try args.int(1, "n", default: 50))))
+        .method("final_loss", "final_loss(n: 50)", "mean loss over the last n steps (default 50)") { c, args in
+            .number(Double(c.result.history.meanLoss(last: try args.int(0, "n", default: 50))))
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }
 
 /// The result of best-of-N selection, with its baselines.
-public final class BestOfNValue: NativeObject {
+public final class BestOfNValue: TabledObject {
     public let result: BestOfNResult
     public init(_ result: BestOfNResult) { self.result = result }
     public var typeName: String { "best_of_n" }
@@ -85,7 +81,7 @@ public final class BestOfNValue: NativeObject {
     }
     public var description: String { result.table().description }
 
-    static let members: [NativeMember<BestOfNValue>] = [
+    public static let members = MemberTable<BestOfNValue>([
         .field("accuracy", "fraction of questions whose chosen candidate is correct") { .number($0.result.accuracy) },
         .field("aggregation", "the aggregation function's name") { .string($0.result.aggregation) },
         .field("auroc", "AUROC of aggregated scores for correct vs wrong candidates (nil if undefined)") { v in v.result.auroc.map { .number($0) } ?? .nil },
@@ -97,15 +93,13 @@ public final class BestOfNValue: NativeObject {
             return Convert.dict([("first", .number(b.first)), ("random", .number(b.random)),
                                  ("self_consistency", .number(b.selfConsistency)), ("oracle", .number(b.oracle))])
         },
-        .method("table", "the paper-style results table as text") { v, args in
-            .string(v.result.table(prmLabel: try args.string(1, "label", default: "PRM")).description)
+        .method("table", "table(label: \"PRM\")", "the paper-style results table as text") { v, args in
+            .string(v.result.table(prmLabel: try args.string(0, "label", default: "PRM")).description)
         },
-        .method("write", "writes accuracy, choices and scores as JSON (atomic)") { v, args in
-            let path = try args.string(1, "path")
+        .method("write", "write(path)", "writes accuracy, choices and scores as JSON (atomic)") { v, args in
+            let path = try args.string(0, "path")
             try Convert.library("write") { try v.result.write(json: path) }
             return .string(path)
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }

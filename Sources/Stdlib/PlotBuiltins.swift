@@ -353,17 +353,15 @@ public enum PlotBuiltins {
 
     /// The methods of a figure value. Each mutates the figure and returns it (so calls chain),
     /// except the drawing ones.
-    static func figureMethods() -> [Builtin] {
-        func method(_ name: String, _ signature: String, _ summary: String, example: String = "",
-                    _ body: @escaping (FigureValue, [Value], inout Arguments) throws -> Value) -> Builtin {
-            Builtin(name, signature, summary, example: example) { a in
-                let receiver = try figureArgument(a, 0)
-                return try body(receiver, Array(a.positional.dropFirst()), &a)
-            }
+    /// The methods of figures (`FigureValue.members` lists them with the fields).
+    static func figureMethods() -> [NativeMember<FigureValue>] {
+        func method(_ name: String, _ signature: String, _ summary: String,
+                    _ body: @escaping (FigureValue, [Value], inout Arguments) throws -> Value) -> NativeMember<FigureValue> {
+            .method(name, signature, summary) { receiver, a in try body(receiver, a.positional, &a) }
         }
-        func mutating(_ name: String, _ signature: String, _ summary: String, example: String = "",
-                      _ body: @escaping (inout Figure, [Value], Arguments) throws -> Void) -> Builtin {
-            method(name, signature, summary, example: example) { receiver, positional, a in
+        func mutating(_ name: String, _ signature: String, _ summary: String,
+                      _ body: @escaping (inout Figure, [Value], Arguments) throws -> Void) -> NativeMember<FigureValue> {
+            method(name, signature, summary) { receiver, positional, a in
                 var figure = receiver.figure
                 try body(&figure, positional, a)
                 receiver.figure = figure
@@ -371,25 +369,23 @@ public enum PlotBuiltins {
             }
         }
         return [
-            mutating("plot", "fig.plot(y) | fig.plot(x, y) | fig.plot(history, x:, y:, ...options)",
-                     "Adds lines (same forms and options as plot()); returns the figure.",
-                     example: "let fig = figure(title: \"t\")\nfig.plot([1, 2, 3], label: \"a\").plot([3, 2, 1], label: \"b\")") { f, p, a in
+            mutating("plot", "plot(y) | fig.plot(x, y) | fig.plot(history, x:, y:, ...options)",
+                     "Adds lines (same forms and options as plot()); returns the figure.") { f, p, a in
                 try addLines(&f, p, a, kind: .line)
             },
-            mutating("scatter", "fig.scatter(x, y, ...options)", "Adds markers; returns the figure.") { f, p, a in
+            mutating("scatter", "scatter(x, y, ...options)", "Adds markers; returns the figure.") { f, p, a in
                 try addLines(&f, p, a, kind: .scatter)
             },
-            mutating("hist", "fig.hist(values, bins: 10, range: nil, edges: nil, ...options)",
+            mutating("hist", "hist(values, bins: 10, range: nil, edges: nil, ...options)",
                      "Adds histogram bars; returns the figure.") { f, p, a in
                 try addHistogram(&f, p, a)
             },
-            mutating("hline", "fig.hline(y, from: nil, to: nil, label:, color:, dash: \"dashed\")",
+            mutating("hline", "hline(y, from: nil, to: nil, label:, color:, dash: \"dashed\")",
                      "Adds a horizontal line across the data's x extent (a baseline); returns the figure.") { f, p, a in
                 try addHorizontalLine(&f, p, a)
             },
-            mutating("raw", "fig.raw(\"gnuplot command\")",
-                     "Adds a gnuplot command sent verbatim before plotting (escape hatch); returns the figure.",
-                     example: "figure().plot([1, 2, 3]).raw(\"set arrow from 1,1 to 2,2\")") { f, p, a in
+            mutating("raw", "raw(\"gnuplot command\")",
+                     "Adds a gnuplot command sent verbatim before plotting (escape hatch); returns the figure.") { f, p, a in
                 guard p.count == 1, case .string(let command) = p[0], a.keywords.isEmpty else {
                     throw DprmError.type("figure.raw() takes one gnuplot command (a string)")
                 }
@@ -398,7 +394,7 @@ public enum PlotBuiltins {
                 try PlotData.wrap("figure.raw") { try updated.validate() }
                 f = updated
             },
-            mutating("set", "fig.set(title:, xlabel:, ylabel:, logx:, logy:, legend:, grid:, size:, xrange:, yrange:)",
+            mutating("set", "set(title:, xlabel:, ylabel:, logx:, logy:, legend:, grid:, size:, xrange:, yrange:)",
                      "Changes figure settings; returns the figure.") { f, p, a in
                 guard p.isEmpty else { throw DprmError.type("figure.set() takes keyword options only") }
                 let (options, _) = try PlotData.options(a, reserved: [], series: false)
@@ -406,15 +402,15 @@ public enum PlotBuiltins {
                 try PlotData.wrap("figure.set") { try updated.apply(options: options) }
                 f = updated
             },
-            method("savefig", "fig.savefig(path)", "Writes the figure (see savefig); returns the path.") { r, p, a in
+            method("savefig", "savefig(path)", "Writes the figure (see savefig); returns the path.") { r, p, a in
                 guard p.count == 1, case .string(let path) = p[0] else { throw DprmError.type("figure.savefig() takes a file path") }
                 return try save(r.figure, path, a)
             },
-            method("show", "fig.show(width: 80, height: 25)", "Prints the figure as a text plot.") { r, p, a in
+            method("show", "show(width: 80, height: 25)", "Prints the figure as a text plot.") { r, p, a in
                 try show(r.figure, a, width: try a.int(nil, "width", default: 80), height: try a.int(nil, "height", default: 25))
                 return .nil
             },
-            method("copy", "fig.copy()", "An independent copy of the figure.") { r, _, _ in
+            method("copy", "copy()", "An independent copy of the figure.") { r, _, _ in
                 .native(FigureValue(r.figure))
             },
         ]

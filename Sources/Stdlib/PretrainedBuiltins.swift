@@ -8,7 +8,7 @@ import PRM
 import Support
 
 /// A pretrained encoder (`loadModel`) in the language.
-public final class PretrainedModelValue: NativeObject {
+public final class PretrainedModelValue: TabledObject {
     public let model: PretrainedModel
     public init(_ model: PretrainedModel) { self.model = model }
     public var typeName: String { "pretrained_model" }
@@ -23,35 +23,33 @@ public final class PretrainedModelValue: NativeObject {
         return try Convert.strings(value, what)
     }
 
-    static let members: [NativeMember<PretrainedModelValue>] = [
+    public static let members = MemberTable<PretrainedModelValue>([
         .field("hidden_size", "width of the hidden states") { .int($0.model.hiddenSize) },
         .field("vocab_size", "number of WordPiece tokens") { .int($0.model.tokenizer.vocabularySize) },
         .field("max_length", "longest input in tokens (512 for BERT)") { .int($0.model.maxLength) },
         .field("num_layers", "number of encoder blocks") { .int($0.model.encoder.config.numHiddenLayers) },
         .field("parameter_count", "number of parameters") { .int($0.model.encoder.parameterCount) },
         .field("directory", "the folder it was loaded from") { .string($0.model.directory) },
-        .method("tokenize", "token ids of a text, with [CLS] and [SEP]: tokenize(text)") { m, args in
-            Convert.ints(m.model.tokenize(try args.string(1, "text")))
+        .method("tokenize", "tokenize(text)", "token ids of a text, with [CLS] and [SEP]") { m, args in
+            Convert.ints(m.model.tokenize(try args.string(0, "text")))
         },
-        .method("tokens", "the WordPiece token strings of a text, with [CLS] and [SEP]: tokens(text)") { m, args in
-            Convert.strings(m.model.tokenizer.tokens(try args.string(1, "text")))
+        .method("tokens", "tokens(text)", "the WordPiece token strings of a text, with [CLS] and [SEP]") { m, args in
+            Convert.strings(m.model.tokenizer.tokens(try args.string(0, "text")))
         },
-        .method("encode", "last hidden state of a text, a tensor [tokens x hidden]: encode(text)") { m, args in
-            .native(TensorValue(m.model.encode(try args.string(1, "text"))))
+        .method("encode", "encode(text)", "last hidden state of a text, a tensor [tokens x hidden]") { m, args in
+            .native(TensorValue(m.model.encode(try args.string(0, "text"))))
         },
-        .method("embed", "mean-pooled sentence embeddings, a tensor [texts x hidden]: embed(texts)") { m, args in
-            let texts = try texts(try args.value(1, "texts"), "embed() texts")
+        .method("embed", "embed(texts)", "mean-pooled sentence embeddings, a tensor [texts x hidden]") { m, args in
+            let texts = try texts(try args.value(0, "texts"), "embed() texts")
             guard !texts.isEmpty else { throw DprmError.type("embed() needs at least one text") }
             return .native(TensorValue(m.model.embed(texts)))
         },
-        .method("save", "writes the encoder and tokenizer as a model directory: save(path)") { m, args in
-            let dir = try args.string(1, "path")
+        .method("save", "save(path)", "writes the encoder and tokenizer as a model directory") { m, args in
+            let dir = try args.string(0, "path")
             try Convert.library("save") { try m.model.save(directory: dir) }
             return .string(dir)
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }
 
 /// The `pretrained` module: pretrained encoders and the PRMBench helpers of the pretrained-PRM example.

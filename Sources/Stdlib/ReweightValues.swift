@@ -7,7 +7,7 @@ import NN
 import Support
 
 /// An upper-level weighting model (Instance Table, Instance Net, Domain Table) in the language.
-public final class WeightingValue: NativeObject {
+public final class WeightingValue: TabledObject {
     public let weighting: InstanceWeighting
     public init(_ weighting: InstanceWeighting) { self.weighting = weighting }
     public var typeName: String { weighting.kind }
@@ -15,10 +15,10 @@ public final class WeightingValue: NativeObject {
         "\(weighting.kind): \(weighting.parameters.reduce(0) { $0 + $1.value.count }) parameters"
     }
 
-    static let members: [NativeMember<WeightingValue>] = [
+    public static let members = MemberTable<WeightingValue>([
         .field("kind", "instance_table, instance_net or domain_table") { .string($0.weighting.kind) },
         .field("parameter_count", "number of upper-level parameters") { v in .int(v.weighting.parameters.reduce(0) { $0 + $1.value.count }) },
-        .method("weights", "current weights: per instance (table), per domain (domain table); use run.weights() for a net") { v, _ in
+        .method("weights", "weights()", "current weights: per instance (table), per domain (domain table); use run.weights() for a net") { v, _ in
             if let t = v.weighting as? InstanceTable { return Convert.numbers(t.currentWeights()) }
             if let d = v.weighting as? DomainTable {
                 let w = d.currentWeights()
@@ -26,13 +26,11 @@ public final class WeightingValue: NativeObject {
             }
             throw DprmError.type("an instance_net has no stored weights; evaluate it with run.weights()")
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }
 
 /// A bi-level reweighting run in the language: history, weight snapshots, inspection, checkpoints.
-public final class RunValue: NativeObject {
+public final class RunValue: TabledObject {
     public let run: ReweightRun
     public init(_ run: ReweightRun) { self.run = run }
     public var typeName: String { "reweight_run" }
@@ -62,7 +60,7 @@ public final class RunValue: NativeObject {
                       ("question", .string(inst.question)), ("steps", Convert.strings(inst.steps)), ("labels", Convert.numbers(inst.labels))])
     }
 
-    static let members: [NativeMember<RunValue>] = [
+    public static let members = MemberTable<RunValue>([
         .field("history", "columns iteration, lower_loss, weighted_loss, meta_loss, lr, meta_lr, weight_mean/std/min/max, seconds") { $0.historyColumns },
         .field("snapshots", "weights over time: {iterations, ids, domains, weights: [[w per id] per snapshot]}") { v in
             let r = v.run
@@ -72,38 +70,36 @@ public final class RunValue: NativeObject {
                                  ("weights", .list(r.snapshots.map { Convert.numbers($0.weights) }))])
         },
         .field("iterations_done", "lower micro-steps completed") { .int($0.run.engine.iteration) },
-        .method("weights", "every training instance's current weight, in training order") { v, _ in Convert.numbers(v.run.allWeights()) },
-        .method("by_domain", "mean weight per training domain") { v, _ in
+        .method("weights", "weights()", "every training instance's current weight, in training order") { v, _ in Convert.numbers(v.run.allWeights()) },
+        .method("by_domain", "by_domain()", "mean weight per training domain") { v, _ in
             Convert.dict(v.run.meanWeightByDomain().map { ($0.domain, .number(Double($0.meanWeight))) })
         },
-        .method("extremes", "the k heaviest and lightest instances with text and labels: extremes(k)") { v, args in
-            let (heavy, light) = v.run.extremes(try args.int(1, "k", default: 5))
+        .method("extremes", "extremes(k: 5)", "the k heaviest and lightest instances with text and labels") { v, args in
+            let (heavy, light) = v.run.extremes(try args.int(0, "k", default: 5))
             return Convert.dict([("heaviest", .list(heavy.map { instanceDict($0.0, $0.1) })),
                                  ("lightest", .list(light.map { instanceDict($0.0, $0.1) }))])
         },
-        .method("save", "writes a checkpoint directory (PRM, weights, optimizer states, history)") { v, args in
-            let dir = try args.string(1, "path")
+        .method("save", "save(path)", "writes a checkpoint directory (PRM, weights, optimizer states, history)") { v, args in
+            let dir = try args.string(0, "path")
             try Convert.library("save") { try v.run.saveCheckpoint(to: dir) }
             return .string(dir)
         },
-        .method("resume", "loads a checkpoint into this run (same options and data); then call run.continue()") { v, args in
-            let dir = try args.string(1, "path")
+        .method("resume", "resume(path)", "loads a checkpoint into this run (same options and data); then call run.continue()") { v, args in
+            let dir = try args.string(0, "path")
             try Convert.library("resume") { try v.run.loadCheckpoint(from: dir) }
             return .nil
         },
-        .method("continue", "runs the remaining iterations") { v, args in
+        .method("continue", "continue(progress: true)", "runs the remaining iterations") { v, args in
             try ReweightBuiltins.execute(v.run, args)
             return .native(v)
         },
-        .method("write_history", "writes the history as CSV (atomic)") { v, args in
-            try writeText(v.run.historyCSV(), try args.string(1, "path"))
+        .method("write_history", "write_history(path)", "writes the history as CSV (atomic)") { v, args in
+            try writeText(v.run.historyCSV(), try args.string(0, "path"))
         },
-        .method("write_weights", "writes the weight snapshots as CSV, one column per instance (atomic)") { v, args in
-            try writeText(v.run.snapshotsCSV(), try args.string(1, "path"))
+        .method("write_weights", "write_weights(path)", "writes the weight snapshots as CSV, one column per instance (atomic)") { v, args in
+            try writeText(v.run.snapshotsCSV(), try args.string(0, "path"))
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 
     static func writeText(_ text: String, _ path: String) throws -> Value {
         try Convert.library("write") { try AtomicFile.write(Data(text.utf8), to: path) }

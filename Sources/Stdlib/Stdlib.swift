@@ -18,9 +18,28 @@ public enum Stdlib {
         ]
     }
 
+    /// The members of every native object type this module defines, by the type name scripts see
+    /// (`type(x)`; a type with several names lists them separated by ", "). Add a new native type here; BuiltinDocTests checks that every type is listed
+    /// and every member documented.
+    public static func memberTables() -> [(type: String, swiftType: String, members: [MemberDoc])] {
+        func row<T: TabledObject>(_ type: String, _: T.Type) -> (String, String, [MemberDoc]) {
+            (type, String(describing: T.self), T.members.docs)
+        }
+        return [
+            row("tensor", TensorValue.self), row("module", ModuleValue.self), row("optimizer", OptimizerValue.self),
+            row("scheduler", SchedulerValue.self), row("dataset", DatasetValue.self), row("prm", PRMValue.self),
+            row("coldstart_run", ColdStartValue.self), row("best_of_n", BestOfNValue.self),
+            row("pretrained_model", PretrainedModelValue.self), row("instance_table, instance_net, domain_table", WeightingValue.self),
+            row("reweight_run", RunValue.self), row("bilevel_engine", EngineValue.self), row("figure", FigureValue.self),
+        ]
+    }
+
     /// Registers every numeric registry on `interpreter`.
     public static func install(into interpreter: Interpreter) {
         for registry in registries() { interpreter.register(registry) }
+        for table in memberTables() {
+            for type in table.type.components(separatedBy: ", ") { interpreter.registerMembers(type: type, table.members) }
+        }
     }
 
     /// The standard library's .dprm modules (`stdlib/*.dprm`, embedded at build time): name -> source.

@@ -6,9 +6,9 @@ extension Stdlib {
     /// Calls the tensor method `name` on argument 0 with the remaining arguments.
     static func viaMethod(_ name: String, _ a: inout Arguments) throws -> Value {
         let t = a.positional[0].asTensorValue!
-        guard let m = TensorValue.methodIndex[name] else { throw DprmError.type("tensor has no method \(name)") }
         var rest = Arguments(callee: name, positional: Array(a.positional.dropFirst()), keywords: a.keywords, interpreter: a.interpreter)
-        return try m.run(t, &rest)
+        guard let r = try TensorValue.members.call(name, on: t, &rest) else { throw DprmError.type("tensor has no method \(name)") }
+        return r
     }
 
     /// A core builtin extended to tensors: a tensor first argument goes to the tensor method.

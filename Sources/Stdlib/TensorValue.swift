@@ -9,7 +9,7 @@ import Autodiff
 /// Every shape is checked with the Tensors throwing validators (`broadcastShape`, `matmulShape`,
 /// `resolveReshape`) before the non-throwing op runs, so bad input raises a `DprmError` naming the
 /// operation and the shapes ("cannot matmul [3x4] by [5x2]") and never reaches a precondition.
-public final class TensorValue: NativeObject {
+public final class TensorValue: TabledObject {
     /// The wrapped variable (value, gradient, graph).
     public let variable: Variable
 
@@ -132,28 +132,6 @@ public final class TensorValue: NativeObject {
             if r.rank == 0 { return .bool(r.toArray()[0] != 0) }
             return .tensor(r)
         }
-    }
-
-    // MARK: members
-
-    public func member(_ name: String) throws -> Value? {
-        if let f = TensorValue.fieldIndex[name] { return try f.get(self) }
-        if let m = TensorValue.methodIndex[name] {
-            return .function(Function(name: name) { [self] args in try m.run(self, &args) })
-        }
-        return nil
-    }
-
-    public var memberNames: [String] { TensorValue.fields.map(\.name) + TensorValue.methods.map(\.name) }
-
-    public func setMember(_ name: String, _ value: Value) throws -> Bool {
-        guard name == "requires_grad" else { return false }
-        guard case .bool(let b) = value else { throw DprmError.type("requires_grad must be true or false, got \(value.typeName)") }
-        guard variable.isLeaf else {
-            throw DprmError.runtime("requires_grad can only be set on a leaf tensor (not on a result computed from a parameter); use detach() first")
-        }
-        variable.requiresGrad = b
-        return true
     }
 }
 

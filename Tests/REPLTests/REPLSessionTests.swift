@@ -136,6 +136,26 @@ final class REPLSessionTests: XCTestCase {
         XCTAssertTrue(r.err.contains("no help for 'lenn'") && r.err.contains("did you mean `len`?"), r.err)
     }
 
+    /// `?name` and `:help x.member`: members of native objects (with their call forms) from the
+    /// value of a variable or from the type's name, core values' methods, and a stdlib function's
+    /// doc comment.
+    func testHelpForMembersAndFunctionDocComments() throws {
+        let dir = try temporaryDirectory()
+        let module = dir + "/helpers.dprm"
+        try "let unused = 0\n\n# Twice `x`, for the test.\n# (A second line.)\nfn twice(x, by = 2) { x * by }\n"
+            .write(toFile: module, atomically: true, encoding: .utf8)
+        let r = runSession(["let t = tensor([1, 2])", "?t.sum", ":help t.shape", "?tensor.reshape",
+                            "let opt = sgd([param(t)], lr: 0.1)", "?opt.lr", "let xs = [1]", ":help xs.push",
+                            "import \"\(module)\"", "?twice", "?t.nope"])
+        XCTAssertTrue(r.out.contains("t.sum(axis: nil, keepdims: false)\n  Sum over all elements"), r.out)
+        XCTAssertTrue(r.out.contains("t.shape\n  The sizes of the axes"), r.out)
+        XCTAssertTrue(r.out.contains("tensor.reshape(shape)\n  The same elements with a new shape"), r.out)
+        XCTAssertTrue(r.out.contains("opt.lr (settable)\n  The learning rate"), r.out)
+        XCTAssertTrue(r.out.contains("xs.push(...) is push("), r.out)
+        XCTAssertTrue(r.out.contains("twice(x, by = 2)\n  Twice `x`, for the test.\n  (A second line.)\n  function defined in helpers.dprm"), r.out)
+        XCTAssertTrue(r.err.contains("no help for 't.nope'"), r.err)
+    }
+
     func testUnknownCommandSuggests() {
         let r = runSession([":whoo"])
         XCTAssertTrue(r.err.contains("unknown command ':whoo'") && r.err.contains("`:who`"), r.err)

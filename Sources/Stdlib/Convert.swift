@@ -1,34 +1,5 @@
 import Lang
 
-/// One documented member of a native object: a field (read with `x.name`) or a method
-/// (`x.name(...)`). A type lists its members once; lookup, completion and help read that list.
-struct NativeMember<Object: NativeObject> {
-    let name: String
-    let summary: String
-    let field: ((Object) throws -> Value)?
-    let method: ((Object, inout Arguments) throws -> Value)?
-
-    static func field(_ name: String, _ summary: String, _ get: @escaping (Object) throws -> Value) -> NativeMember {
-        NativeMember(name: name, summary: summary, field: get, method: nil)
-    }
-
-    static func method(_ name: String, _ summary: String, _ call: @escaping (Object, inout Arguments) throws -> Value) -> NativeMember {
-        NativeMember(name: name, summary: summary, field: nil, method: call)
-    }
-}
-
-extension Array {
-    /// The member `name` of `object` (a field's value or a bound method), or nil.
-    func lookup<Object: NativeObject>(_ name: String, on object: Object) throws -> Value? where Element == NativeMember<Object> {
-        guard let member = first(where: { $0.name == name }) else { return nil }
-        if let get = member.field { return try get(object) }
-        let call = member.method!
-        // The receiver is passed as positional argument 0, so methods read their own
-        // arguments from index 1 on (as builtins called in method form do).
-        return .function(Function(name: name, receiver: .native(object)) { args in try call(object, &args) })
-    }
-}
-
 /// Small conversions between language values and Swift values, with errors naming the argument.
 enum Convert {
     static func floats(_ v: Value, _ what: String) throws -> [Float] {
