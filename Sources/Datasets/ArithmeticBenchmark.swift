@@ -114,7 +114,10 @@ public struct ArithmeticBenchmark: Sendable {
         /// test step AUROC of 0.75, 16000 reach 0.82-0.98 depending on the seed), and a few
         /// percent of noisy or shifted labels already cost it a large part of that, which is
         /// what reweighting is for.
-        public init(seed: UInt64 = 0, trainSize: Int = defaultTrainSize, noiseRate: Double = 0.35) {
+        /// The flip rate of the noisy domain when none is given.
+        public static let defaultNoiseRate = 0.35
+
+        public init(seed: UInt64 = 0, trainSize: Int = defaultTrainSize, noiseRate: Double = defaultNoiseRate) {
             self.seed = seed
             func share(_ parts: Int) -> Int { trainSize < 4 ? 0 : max(1, Int((Double(trainSize * parts) / 36).rounded())) }
             let noisy = share(2), easy = share(1), shifted = share(1)

@@ -1,11 +1,77 @@
 import Foundation
 
+/// One parameter of a builtin, declared once (as Torch7's `wrap` declarations generate bindings):
+/// the signature, the check of the call's arguments (one message for an unknown keyword), the
+/// default an accessor falls back to, the help and the completion of `name:` all come from it.
+public struct Parameter {
+    public enum Passing: Equatable {
+        /// By position or as `name: value`.
+        case positional
+        /// Only as `name: value`.
+        case keyword
+        /// Every remaining positional argument (`...values`).
+        case variadic
+    }
+    public let name: String
+    /// What it takes, in words: "number", "string", "dataset", "prm", "list of datasets", ...
+    public let kind: String
+    /// The value used when the call does not pass it; nil when it is required (or may be absent).
+    public let defaultValue: Value?
+    /// How the default reads in the signature, when not its literal (`"the model's 512"`).
+    public let defaultText: String?
+    /// One line.
+    public let doc: String
+    public let passing: Passing
+    /// Other names accepted for it (the reference implementation's flag names, `iteration_num`).
+    public let aliases: [String]
+    /// Whether the call must pass it.
+    public let required: Bool
+
+    /// A parameter passed by position or keyword; `required` unless it has a default or is `optional`.
+    public static func positional(_ name: String, _ kind: String, default value: Value? = nil, optional: Bool = false,
+                                  _ doc: String) -> Parameter {
+        Parameter(name: name, kind: kind, defaultValue: value, defaultText: nil, doc: doc, passing: .positional,
+                  aliases: [], required: value == nil && !optional)
+    }
+
+    /// A parameter passed only as `name: value`. Without a default it is optional (absent: nil),
+    /// unless `required`.
+    public static func keyword(_ name: String, _ kind: String, default value: Value? = nil, shown: String? = nil,
+                               aliases: [String] = [], required: Bool = false, _ doc: String) -> Parameter {
+        Parameter(name: name, kind: kind, defaultValue: value, defaultText: shown, doc: doc, passing: .keyword,
+                  aliases: aliases, required: required)
+    }
+
+    /// The remaining positional arguments.
+    public static func variadic(_ name: String, _ kind: String, _ doc: String) -> Parameter {
+        Parameter(name: name, kind: kind, defaultValue: nil, defaultText: nil, doc: doc, passing: .variadic,
+                  aliases: [], required: false)
+    }
+
+    /// How it reads in a signature: `train`, `lr: 5e-5`, `out: nil`, `meta:`, `...values`.
+    public var signatureText: String {
+        let shown = defaultText ?? defaultValue.map { $0.repr }
+        switch passing {
+        case .variadic: return "...\(name)"
+        case .positional: return required ? name : "\(name): \(shown ?? "nil")"
+        case .keyword: return required ? "\(name):" : "\(name): \(shown ?? "nil")"
+        }
+    }
+
+    /// Its line in the help text.
+    var helpLine: String {
+        let also = aliases.isEmpty ? "" : " (also \(aliases.joined(separator: ", ")))"
+        return "\(signatureText)  \(kind)\(also): \(doc)"
+    }
+}
+
 /// A function implemented in Swift and callable from .dprm, with its documentation.
 /// Builtins are also methods: `x.f(a)` calls builtin `f(x, a)` when `x` is a core value.
 public struct Builtin {
     /// The name scripts call, e.g. `randn`.
     public let name: String
-    /// The call form shown by `help`, e.g. `randn(shape, seed: nil)`.
+    /// The call form shown by `help`, e.g. `randn(shape, seed: nil)`. Generated from `parameters`
+    /// when they are declared.
     public let signature: String
     /// One line.
     public let summary: String
@@ -13,17 +79,43 @@ public struct Builtin {
     public let help: String
     /// A short usage example (may be empty).
     public let example: String
+    /// The declared parameters, when the builtin declares them (nil: only `signature` describes them).
+    public let parameters: [Parameter]?
+    /// The implementation; for a builtin with declared parameters it checks the call against them
+    /// first, and its `Arguments` know the declared defaults.
     public let implementation: (inout Arguments) throws -> Value
 
     public init(_ name: String, _ signature: String, _ summary: String, help: String = "", example: String = "",
                 _ implementation: @escaping (inout Arguments) throws -> Value) {
         self.name = name; self.signature = signature; self.summary = summary
-        self.help = help; self.example = example; self.implementation = implementation
+        self.help = help; self.example = example; self.parameters = nil; self.implementation = implementation
     }
 
-    /// `help(name)` text: signature, summary, help and example.
+    /// A builtin with declared parameters: its signature is generated, and every call is checked
+    /// against them (positional count, unknown or repeated keywords, required ones) before
+    /// `implementation` runs.
+    public init(_ name: String, parameters: [Parameter], _ summary: String,
+                help: String = "", example: String = "", _ implementation: @escaping (inout Arguments) throws -> Value) {
+        self.name = name; self.signature = "\(name)(\(parameters.map(\.signatureText).joined(separator: ", ")))"
+        self.summary = summary
+        self.help = help; self.example = example; self.parameters = parameters
+        self.implementation = { args in
+            try args.check(declared: parameters)
+            args.declared = parameters
+            return try implementation(&args)
+        }
+    }
+
+    /// The names a call may pass as `name:` (declared parameters and their aliases are accepted;
+    /// completion offers the names).
+    public var keywordNames: [String] { (parameters ?? []).filter { $0.passing != .variadic }.map(\.name) }
+
+    /// `help(name)` text: signature, summary, the declared parameters, help and example.
     public var helpText: String {
         var s = "\(signature)\n  \(summary)"
+        if let ps = parameters, !ps.isEmpty {
+            s += "\n\nparameters:\n" + ps.map { "  " + $0.helpLine }.joined(separator: "\n")
+        }
         if !help.isEmpty { s += "\n\n" + help.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") }
         if !example.isEmpty { s += "\n\nexample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") }
         return s
@@ -51,6 +143,9 @@ public struct Arguments {
     public var keywords: [(name: String, value: Value)]
     /// The interpreter running the call (to call back into .dprm functions, print, check interrupts).
     public unowned let interpreter: Interpreter
+    /// The builtin's declared parameters, when it declares them: accessors called without a
+    /// `default:` fall back to the declared default, and keyword aliases are read as their name.
+    public var declared: [Parameter]? = nil
 
     public init(callee: String, positional: [Value], keywords: [(name: String, value: Value)], interpreter: Interpreter) {
         self.callee = callee; self.positional = positional; self.keywords = keywords; self.interpreter = interpreter
@@ -58,20 +153,39 @@ public struct Arguments {
 
     public var count: Int { positional.count }
 
-    /// The keyword argument `name`, if passed.
-    public func keyword(_ name: String) -> Value? { keywords.first { $0.name == name }?.value }
+    /// The keyword argument `name` (or one of its declared aliases), if passed.
+    public func keyword(_ name: String) -> Value? {
+        if let v = keywords.first(where: { $0.name == name })?.value { return v }
+        guard let aliases = declared?.first(where: { $0.name == name })?.aliases, !aliases.isEmpty else { return nil }
+        return keywords.first { aliases.contains($0.name) }?.value
+    }
 
-    /// Positional `index`, else keyword `name`, else nil. A `nil` value counts as absent.
+    /// The declared default of `name`, if any.
+    func declaredDefault(_ name: String) -> Value? { declared?.first { $0.name == name }?.defaultValue }
+
+    /// Positional `index`, else keyword `name`, else the declared default, else nil. A `nil`
+    /// value counts as absent.
     public func optional(_ index: Int?, _ name: String) -> Value? {
         if let i = index, i < positional.count { if case .nil = positional[i] { return nil }; return positional[i] }
         if let v = keyword(name) { if case .nil = v { return nil }; return v }
+        if let d = declaredDefault(name) { if case .nil = d { return nil }; return d }
         return nil
     }
 
-    /// Positional `index` or keyword `name`; an error if missing.
+    /// Positional `index` or keyword `name` (else its declared default; a nil passed for a
+    /// parameter with a default also gives the default); an error if missing.
     public func value(_ index: Int?, _ name: String) throws -> Value {
-        if let i = index, i < positional.count { return positional[i] }
-        if let v = keyword(name) { return v }
+        // An explicit nil asks for the declared default, when there is one.
+        let d = declaredDefault(name)
+        if let i = index, i < positional.count {
+            if case .nil = positional[i], let d { return d }
+            return positional[i]
+        }
+        if let v = keyword(name) {
+            if case .nil = v, let d { return d }
+            return v
+        }
+        if let d { return d }
         throw DprmError.type("\(callee)() missing argument '\(name)'")
     }
 
@@ -108,6 +222,12 @@ public struct Arguments {
         guard let v = optional(index, name) else { return d }
         guard case .string(let s) = v else { throw wrongType(name, "a string", v) }
         return s
+    }
+    /// A boolean (its declared default when absent; an error if it has none).
+    public func bool(_ index: Int?, _ name: String) throws -> Bool {
+        let v = try value(index, name)
+        guard case .bool(let b) = v else { throw wrongType(name, "true or false", v) }
+        return b
     }
     public func bool(_ index: Int?, _ name: String, default d: Bool) throws -> Bool {
         guard let v = optional(index, name) else { return d }
@@ -147,10 +267,38 @@ public struct Arguments {
             let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
             throw DprmError.type("\(callee)() takes \(want) positional argument\(range.upperBound == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given")
         }
+        try check(keywords: allowed)
+    }
+
+    /// Throws the one "unexpected keyword argument" error (with the closest allowed name) for the
+    /// first keyword not in `allowed`. Every builtin's keyword check ends here.
+    public func check(keywords allowed: [String]) throws {
         for k in keywords where !allowed.contains(k.name) {
             var e = DprmError.type("\(callee)() got an unexpected keyword argument '\(k.name)'")
             if let s = closestName(k.name, in: allowed) { e.notes.append("did you mean `\(s)`?") }
             throw e
+        }
+    }
+
+    /// Checks a call against declared parameters: at most as many positionals as there are
+    /// positional parameters (unless one is variadic), only declared keywords (or their
+    /// aliases), none passed twice, every required one present.
+    func check(declared ps: [Parameter]) throws {
+        let positionalCount = ps.filter { $0.passing == .positional }.count
+        if !ps.contains(where: { $0.passing == .variadic }) && positional.count > positionalCount {
+            throw DprmError.type("\(callee)() takes \(positionalCount == 0 ? "no" : "at most \(positionalCount)") positional argument\(positionalCount == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given")
+        }
+        try check(keywords: ps.filter { $0.passing != .variadic }.flatMap { [$0.name] + $0.aliases })
+        for (k, p) in ps.enumerated() {
+            let names = [p.name] + p.aliases
+            let passed = keywords.filter { names.contains($0.name) }
+            let byPosition = p.passing == .positional && ps[..<k].filter { $0.passing == .positional }.count < positional.count
+            if passed.count + (byPosition ? 1 : 0) > 1 {
+                throw DprmError.type("\(callee)() got multiple values for argument '\(p.name)'")
+            }
+            if p.required && passed.isEmpty && !byPosition {
+                throw DprmError.type("\(callee)() missing argument '\(p.name)'")
+            }
         }
     }
 }

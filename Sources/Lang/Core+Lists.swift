@@ -22,21 +22,63 @@ extension Interpreter {
 
     func coreLists() -> [Builtin] {
         [
-            Builtin("push", "push(list, ...values)", "Appends values to the end of a list (in place); returns the list.") { a in
+            Builtin("push", "push(list, ...values)", "Appends values to the end of a list (in place); returns the list.",
+                help: """
+                Appends each value to the end of the list in place (other holders of the same list see
+                the change) and returns the list, so calls can be chained. Pushing a list adds it as one
+                item; use `extend` to add its items. The first argument must be a list.
+                """,
+                example: #"""
+                let xs = []
+                xs.push(1)
+                push(xs, 2, 3)     # [1, 2, 3]
+                """#) { a in
                 let l = try a.list(0, "list"); l.items.append(contentsOf: a.positional.dropFirst()); return .list(l)
             },
-            Builtin("pop", "pop(list, index: -1)", "Removes and returns the item at index (the last by default).") { a in
+            Builtin("pop", "pop(list, index: -1)", "Removes and returns the item at index (the last by default).",
+                help: """
+                Removes the item at the index from the list and returns it; the index counts from the end
+                when negative, so the default -1 is the last item. An empty list or an index out of range
+                is a runtime error.
+                """,
+                example: #"""
+                let xs = [1, 2, 3]
+                xs.pop()        # 3, xs is [1, 2]
+                xs.pop(0)       # 1, xs is [2]
+                """#) { a in
                 let l = try a.list(0, "list")
                 guard !l.items.isEmpty else { throw DprmError.runtime("pop() from an empty list") }
                 let i = try Ops.normalizeIndex(.int(try a.int(1, "index", default: -1)), count: l.items.count, what: "list")
                 return l.items.remove(at: i)
             },
-            Builtin("insert", "insert(list, index, value)", "Inserts value before index (in place).") { a in
+            Builtin("insert", "insert(list, index, value)", "Inserts value before index (in place).",
+                help: """
+                Inserts the value so that it ends up at position index, shifting later items right; a
+                negative index counts from the end. Indexes past either end are clamped (insert at the
+                front or the back), never an error. Changes the list in place and returns it.
+                """,
+                example: #"""
+                let xs = [1, 3]
+                xs.insert(1, 2)       # [1, 2, 3]
+                xs.insert(100, 4)     # [1, 2, 3, 4]
+                """#) { a in
                 let l = try a.list(0, "list"); var i = try a.int(1, "index")
                 if i < 0 { i += l.items.count }
                 l.items.insert(try a.value(2, "value"), at: min(max(i, 0), l.items.count)); return .list(l)
             },
-            Builtin("remove", "remove(container, key)", "Removes a dict key (returns its value or nil) or the first equal list item (returns true if found).") { a in
+            Builtin("remove", "remove(container, key)", "Removes a dict key (returns its value or nil) or the first equal list item (returns true if found).",
+                help: """
+                For a dict: deletes the key (a string) and returns the value it had, or nil if absent.
+                For a list: deletes the first item equal (==, structural) to the given value and returns
+                true, or returns false when there is none. Changes the container in place. Other
+                containers are a type error; to remove by position use `pop`.
+                """,
+                example: #"""
+                let d = {a: 1, b: 2}
+                d.remove("a")         # 1, d is {b: 2}
+                let xs = [1, 2, 1]
+                xs.remove(1)          # true, xs is [2, 1]
+                """#) { a in
                 switch try a.value(0, "container") {
                 case .dict(let d):
                     let k = try a.string(1, "key"); let old = d[k]; d[k] = nil; return old ?? .nil
@@ -47,7 +89,16 @@ extension Interpreter {
                 case let v: throw DprmError.type("remove() needs a list or dict, got \(v.typeName)")
                 }
             },
-            Builtin("clear", "clear(container)", "Empties a list or dict in place.") { a in
+            Builtin("clear", "clear(container)", "Empties a list or dict in place.",
+                help: """
+                Removes every item of a list or every key of a dict, in place (all holders of it see an
+                empty container). Returns nil. Other values are a type error.
+                """,
+                example: #"""
+                let xs = [1, 2]
+                xs.clear()
+                len(xs)          # 0
+                """#) { a in
                 switch try a.value(0, "container") {
                 case .list(let l): l.items.removeAll()
                 case .dict(let d): for k in d.keys { d[k] = nil }
@@ -55,65 +106,212 @@ extension Interpreter {
                 }
                 return .nil
             },
-            Builtin("extend", "extend(list, other)", "Appends the items of another iterable (in place).") { a in
+            Builtin("extend", "extend(list, other)", "Appends the items of another iterable (in place).",
+                help: """
+                Appends every item of `other` (a list, range, dict's keys, string's characters or native
+                iterable) to the list in place and returns the list. Extending a list with itself doubles
+                it.
+                """,
+                example: #"""
+                let xs = [1]
+                xs.extend([2, 3])    # [1, 2, 3]
+                xs.extend(4..6)      # [1, 2, 3, 4, 5]
+                """#) { a in
                 let l = try a.list(0, "list"); l.items += try a.sequence(1, "other"); return .list(l)
             },
-            Builtin("list", "list(iterable)", "A new list of the items of a list, range, dict (keys) or string (characters).") { a in
+            Builtin("list", "list(iterable)", "A new list of the items of a list, range, dict (keys) or string (characters).",
+                help: """
+                A new list (never shared with the argument): a list is copied shallowly, a range is
+                expanded, a dict gives its keys in insertion order, a string its characters, a native
+                iterable its items. Non-iterables are a type error.
+                """,
+                example: #"""
+                list(0..3)        # [0, 1, 2]
+                list("ab")        # ["a", "b"]
+                list({x: 1})      # ["x"]
+                """#) { a in
                 .list(try a.sequence(0, "iterable"))
             },
-            Builtin("copy", "copy(x)", "A shallow copy of a list or dict; other values are returned as is.") { a in
+            Builtin("copy", "copy(x)", "A shallow copy of a list or dict; other values are returned as is.",
+                help: """
+                A new list or dict holding the same items (shallow: nested lists and dicts are shared,
+                not copied). Numbers, strings and other immutable values are returned as they are; native
+                objects (tensors, models) are returned as the same object.
+                """,
+                example: #"""
+                let a = [1, [2]]
+                let b = copy(a)
+                b.push(3)          # a stays [1, [2]]
+                """#) { a in
                 switch try a.value(0, "x") {
                 case .list(let l): return .list(ListRef(l.items))
                 case .dict(let d): return .dict(DictRef(d.pairs))
                 case let v: return v
                 }
             },
-            Builtin("map", "map(iterable, f)", "A list of f(x) for each item.") { a in
+            Builtin("map", "map(iterable, f)", "A list of f(x) for each item.",
+                help: """
+                Calls f on each item of the iterable in order and returns the list of the results.
+                f is any function of one argument (a lambda, a .dprm function, a builtin). Errors raised
+                by f stop the map and propagate.
+                """,
+                example: #"""
+                map([1, 2], |x| x * 10)     # [10, 20]
+                map(["a", "b"], upper)      # ["A", "B"]
+                """#) { a in
                 let f = try a.function(1, "f"); let interp = a.interpreter
                 return .list(try a.sequence(0, "iterable").map { try interp.call(f, [$0]) })
             },
-            Builtin("filter", "filter(iterable, f)", "The items for which f(x) is truthy.") { a in
+            Builtin("filter", "filter(iterable, f)", "The items for which f(x) is truthy.",
+                help: """
+                Returns a new list of the items for which f(item) is truthy (see `bool`), in their
+                original order. f is called once per item.
+                """,
+                example: #"""
+                filter(0..10, |x| x % 3 == 0)     # [0, 3, 6, 9]
+                filter(["a", "", "b"], |s| s)     # ["a", "b"]
+                """#) { a in
                 let f = try a.function(1, "f"); let interp = a.interpreter
                 return .list(try a.sequence(0, "iterable").filter { try interp.call(f, [$0]).isTruthy })
             },
-            Builtin("reduce", "reduce(iterable, f, initial)", "Folds the items: f(f(initial, x0), x1)...") { a in
+            Builtin("reduce", "reduce(iterable, f, initial)", "Folds the items: f(f(initial, x0), x1)...",
+                help: """
+                Starts from `initial` and replaces it by f(accumulator, item) for each item in order;
+                returns the final accumulator (`initial` itself for an empty iterable). The initial value
+                is required.
+                """,
+                example: #"""
+                reduce([1, 2, 3], |acc, x| acc + x, 0)        # 6
+                reduce(["a", "b"], |acc, s| acc + s, ">")     # ">ab"
+                """#) { a in
                 let f = try a.function(1, "f"); var acc = try a.value(2, "initial")
                 for x in try a.sequence(0, "iterable") { acc = try a.interpreter.call(f, [acc, x]) }
                 return acc
             },
-            Builtin("any", "any(iterable)", "True if some item is truthy.") { a in .bool(try a.sequence(0, "iterable").contains { $0.isTruthy }) },
-            Builtin("all", "all(iterable)", "True if every item is truthy.") { a in .bool(try a.sequence(0, "iterable").allSatisfy { $0.isTruthy }) },
-            Builtin("sort", "sort(iterable, key: nil, reverse: false)", "A new sorted list (numbers or strings; stable).") { a in
+            Builtin("any", "any(iterable)", "True if some item is truthy.",
+                help: """
+                True when at least one item is truthy (see `bool`); false for an empty iterable.
+                """,
+                example: #"""
+                any([0, "", 3])           # true
+                any(map([1, 2], |x| x > 5))   # false
+                """#) { a in .bool(try a.sequence(0, "iterable").contains { $0.isTruthy }) },
+            Builtin("all", "all(iterable)", "True if every item is truthy.",
+                help: """
+                True when every item is truthy (see `bool`); true for an empty iterable.
+                """,
+                example: #"""
+                all([1, "a", [0]])    # true
+                all([])               # true
+                """#) { a in .bool(try a.sequence(0, "iterable").allSatisfy { $0.isTruthy }) },
+            Builtin("sort", "sort(iterable, key: nil, reverse: false)", "A new sorted list (numbers or strings; stable).",
+                help: """
+                Returns a new sorted list; the argument is left unchanged. Items (or their keys, when
+                `key:` is a function of one item) must be mutually comparable: numbers, strings
+                (by Unicode code points), bools, or lists of those (compared item by item); mixing types
+                is a type error "cannot compare ...". The sort is stable: items with equal keys keep
+                their order, also with `reverse: true`.
+                """,
+                example: #"""
+                sort([3, 1, 2])                          # [1, 2, 3]
+                let runs = [{name: "a", loss: 0.4}, {name: "b", loss: 0.2}]
+                sort(runs, key: |r| r.loss)              # run b first
+                sort(["b", "a"], reverse: true)          # ["b", "a"]
+                """#) { a in
                 try a.check(positional: 1...1, keywords: ["key", "reverse"])
                 return .list(try a.interpreter.sorted(try a.sequence(0, "iterable"), key: a.optional(nil, "key"), reverse: try a.bool(nil, "reverse", default: false)))
             },
-            Builtin("reverse", "reverse(iterable)", "A new list with the items in reverse order.") { a in .list(Array(try a.sequence(0, "iterable").reversed())) },
-            Builtin("zip", "zip(...iterables)", "A list of lists pairing items position by position (shortest wins).") { a in
+            Builtin("reverse", "reverse(iterable)", "A new list with the items in reverse order.",
+                help: """
+                A new list with the items of the iterable in reverse order (a string gives its characters
+                reversed, a range its numbers counting down). The argument is not changed.
+                """,
+                example: #"""
+                reverse([1, 2, 3])     # [3, 2, 1]
+                reverse(0..3)          # [2, 1, 0]
+                join(reverse("abc"))   # "cba"
+                """#) { a in .list(Array(try a.sequence(0, "iterable").reversed())) },
+            Builtin("zip", "zip(...iterables)", "A list of lists pairing items position by position (shortest wins).",
+                help: """
+                Item k of the result is the list of the k-th items of each argument. The result is as
+                long as the shortest argument; extra items are dropped. With no arguments, []. Use it with
+                a two-name for loop: `for i, pair in zip(a, b)`.
+                """,
+                example: #"""
+                zip([1, 2, 3], ["a", "b"])     # [[1, "a"], [2, "b"]]
+                """#) { a in
                 let seqs = try (0..<a.count).map { try a.sequence($0, "iterable \($0 + 1)") }
                 let n = seqs.map { $0.count }.min() ?? 0
                 return .list((0..<n).map { i in .list(seqs.map { $0[i] }) })
             },
-            Builtin("enumerate", "enumerate(iterable)", "A list of [index, item] pairs.") { a in
+            Builtin("enumerate", "enumerate(iterable)", "A list of [index, item] pairs.",
+                help: """
+                A list of [index, item] pairs, indexes from 0. `for i, x in xs` does the same without
+                building the list.
+                """,
+                example: #"""
+                enumerate(["a", "b"])     # [[0, "a"], [1, "b"]]
+                """#) { a in
                 .list(try a.sequence(0, "iterable").enumerated().map { .list([.int($0.offset), $0.element]) })
             },
-            Builtin("sum", "sum(iterable)", "The sum of numbers (0 for an empty list); natives with + are added too.") { a in
+            Builtin("sum", "sum(iterable)", "The sum of numbers (0 for an empty list); natives with + are added too.",
+                help: """
+                Adds the items with `+`, starting from 0, so an empty iterable gives 0. Items must be
+                numbers or native objects that add to numbers (tensors of the same shape add elementwise);
+                strings and lists are a type error (use `join` or `extend`).
+                """,
+                example: #"""
+                sum([1, 2, 3.5])     # 6.5
+                sum(0..101)          # 5050
+                sum([])              # 0
+                """#) { a in
                 var acc = Value.number(0)
                 for x in try a.sequence(0, "iterable") { acc = try Ops.binary(.add, acc, x) }
                 return acc
             },
-            Builtin("min", "min(iterable) | min(a, b, ...)", "The smallest item.") { a in
+            Builtin("min", "min(iterable) | min(a, b, ...)", "The smallest item.",
+                help: """
+                With one argument, the smallest item of that iterable; with several, the smallest argument.
+                Items compare like `sort` (numbers, strings, bools, lists; mixed types are a type error).
+                On ties the first is returned. An empty iterable is a runtime error; a single number is
+                not iterable (write min(a, b)).
+                """,
+                example: #"""
+                min([3, 1, 2])       # 1
+                min(4, 7)            # 4
+                min(["b", "a"])      # "a"
+                """#) { a in
                 let xs = a.count == 1 ? try a.sequence(0, "iterable") : a.positional
                 guard var best = xs.first else { throw DprmError.runtime("min() of an empty sequence") }
                 for x in xs.dropFirst() where try Ops.less(x, best) { best = x }
                 return best
             },
-            Builtin("max", "max(iterable) | max(a, b, ...)", "The largest item.") { a in
+            Builtin("max", "max(iterable) | max(a, b, ...)", "The largest item.",
+                help: """
+                With one argument, the largest item of that iterable; with several, the largest argument.
+                Items compare like `sort` (numbers, strings, bools, lists; mixed types are a type error).
+                On ties the first is returned. An empty iterable is a runtime error.
+                """,
+                example: #"""
+                max([3, 1, 2])       # 3
+                max(4, 7)            # 7
+                """#) { a in
                 let xs = a.count == 1 ? try a.sequence(0, "iterable") : a.positional
                 guard var best = xs.first else { throw DprmError.runtime("max() of an empty sequence") }
                 for x in xs.dropFirst() where try Ops.less(best, x) { best = x }
                 return best
             },
-            Builtin("index_of", "index_of(container, item)", "Position of the first equal item in a list or substring in a string, or -1.") { a in
+            Builtin("index_of", "index_of(container, item)", "Position of the first equal item in a list or substring in a string, or -1.",
+                help: """
+                In a list: the position of the first item equal (==, structural) to `item`, or -1.
+                In a string: the character position of the first occurrence of the substring `item`, or
+                -1 (also when `item` is not a string). Other containers are a type error.
+                """,
+                example: #"""
+                index_of([5, 6, 7], 6)       # 1
+                index_of("hello", "ll")      # 2
+                index_of([1], 9)             # -1
+                """#) { a in
                 let item = try a.value(1, "item")
                 switch try a.value(0, "container") {
                 case .list(let l): return .int(l.items.firstIndex { Ops.equal($0, item) } ?? -1)
@@ -123,19 +321,81 @@ extension Interpreter {
                 case let v: throw DprmError.type("index_of() needs a list or string, got \(v.typeName)")
                 }
             },
-            Builtin("contains", "contains(container, item)", "Same as `item in container`.") { a in
+            Builtin("contains", "contains(container, item)", "Same as `item in container`.",
+                help: """
+                Whether `item in container` holds: for a list, some item equals it; for a dict, it is a
+                key (non-strings are never keys); for a string, it is a substring (the item must be a
+                string; "" is in every string); for a range, it is a whole number inside it. Other
+                containers are a type error.
+                """,
+                example: #"""
+                contains([1, 2], 2)         # true
+                contains({a: 1}, "a")       # true
+                contains("hello", "ell")    # true
+                contains(0..5, 2.5)         # false
+                """#) { a in
                 .bool(try Ops.contains(try a.value(0, "container"), try a.value(1, "item")))
             },
-            Builtin("keys", "keys(dict)", "The keys in insertion order.") { a in .list(try a.dict(0, "dict").keys.map { .string($0) }) },
-            Builtin("values", "values(dict)", "The values in key order.") { a in .list(try a.dict(0, "dict").orderedValues) },
-            Builtin("items", "items(dict)", "[key, value] pairs in insertion order.") { a in
+            Builtin("keys", "keys(dict)", "The keys in insertion order.",
+                help: """
+                A new list of the dict's keys (strings) in insertion order; changing the list does not
+                change the dict. The argument must be a dict.
+                """,
+                example: #"""
+                keys({b: 1, a: 2})     # ["b", "a"]
+                """#) { a in .list(try a.dict(0, "dict").keys.map { .string($0) }) },
+            Builtin("values", "values(dict)", "The values in key order.",
+                help: """
+                A new list of the dict's values in the order of `keys` (insertion order). The argument
+                must be a dict.
+                """,
+                example: #"""
+                values({b: 1, a: 2})   # [1, 2]
+                """#) { a in .list(try a.dict(0, "dict").orderedValues) },
+            Builtin("items", "items(dict)", "[key, value] pairs in insertion order.",
+                help: """
+                A new list of [key, value] pairs in insertion order, for `for pair in d.items()`; the
+                inverse of `dict(pairs)`. The argument must be a dict.
+                """,
+                example: #"""
+                items({a: 1, b: 2})    # [["a", 1], ["b", 2]]
+                """#) { a in
                 .list(try a.dict(0, "dict").pairs.map { .list([.string($0.0), $0.1]) })
             },
-            Builtin("has", "has(dict, key)", "Whether the dict has the key.") { a in .bool(try a.dict(0, "dict").contains(try a.string(1, "key"))) },
-            Builtin("get", "get(dict, key, default: nil)", "The value for key, or the default.") { a in
+            Builtin("has", "has(dict, key)", "Whether the dict has the key.",
+                help: """
+                Whether the dict has the key, even when its value is nil. The key must be a string (a
+                type error otherwise); `"k" in d` does the same without that check.
+                """,
+                example: #"""
+                let cfg = {lr: 0.1}
+                cfg.has("lr")       # true
+                has(cfg, "seed")    # false
+                """#) { a in .bool(try a.dict(0, "dict").contains(try a.string(1, "key"))) },
+            Builtin("get", "get(dict, key, default: nil)", "The value for key, or the default.",
+                help: """
+                The value stored under the key (a string), or the default (nil unless given, positional or
+                `default:`) when the key is absent. Unlike d["k"], a missing key is not an error.
+                """,
+                example: #"""
+                let cfg = {lr: 0.1}
+                get(cfg, "lr")                  # 0.1
+                get(cfg, "epochs", 10)          # 10
+                cfg.get("seed", default: 0)     # 0
+                """#) { a in
                 try a.dict(0, "dict")[try a.string(1, "key")] ?? (a.count > 2 ? a.positional[2] : (a.keyword("default") ?? .nil))
             },
-            Builtin("dict", "dict(pairs)", "A dict from a list of [key, value] pairs (or a copy of a dict).") { a in
+            Builtin("dict", "dict(pairs)", "A dict from a list of [key, value] pairs (or a copy of a dict).",
+                help: """
+                From a list (or other iterable) of [key, value] pairs, keys strings: a new dict in pair
+                order; a later pair with the same key replaces the earlier value (keeping its position).
+                From a dict: a shallow copy. Anything else, or a pair that is not a two-item list with a
+                string key, is a type error.
+                """,
+                example: #"""
+                dict([["a", 1], ["b", 2]])          # {a: 1, b: 2}
+                dict(zip(["x", "y"], [1, 2]))       # {x: 1, y: 2}
+                """#) { a in
                 let d = DictRef()
                 switch try a.value(0, "pairs") {
                 case .dict(let o): return .dict(DictRef(o.pairs))

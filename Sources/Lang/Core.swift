@@ -3,11 +3,12 @@ import Foundation
 extension Interpreter {
     /// The `core` module: printing, conversions, lists, dicts, strings, math, files, JSON, CSV,
     /// time and seeded random numbers.
-    /// Help text and examples come from `coreHelp` (Core+Help.swift).
+    /// Each builtin carries its help text and example beside its implementation. Examples run in a
+    /// fresh interpreter with a scratch working directory and must succeed (Stdlib's
+    /// `BuiltinDocTests`); files they write go under /tmp. A trailing `# value` comment shows what
+    /// a line gives (LangTests check it).
     func coreRegistry() -> BuiltinRegistry {
-        let builtins = (coreBasics() + coreLists() + coreMath() + coreStrings() + coreIO() + coreRandom()).map { b in
-            coreHelp[b.name].map { b.documented(help: $0.help, example: $0.example) } ?? b
-        }
+        let builtins = coreBasics() + coreLists() + coreMath() + coreStrings() + coreIO() + coreRandom()
         return BuiltinRegistry(module: "core",
                         builtins: builtins,
                         constants: [("pi", .number(Double.pi), "3.14159..."), ("e", .number(M_E), "2.71828..."),
@@ -16,32 +17,111 @@ extension Interpreter {
 
     func coreBasics() -> [Builtin] {
         [
-            Builtin("print", "print(...values, sep: \" \", end: \"\\n\")", "Writes the values separated by spaces, then a newline.") { a in
+            Builtin("print", "print(...values, sep: \" \", end: \"\\n\")", "Writes the values separated by spaces, then a newline.",
+                help: """
+                Writes the printed form of each value (strings without quotes, numbers in shortest form,
+                lists and dicts as literals, tensors as summaries), separated by `sep`, followed by `end`.
+                Output goes to the interpreter's output (stdout, or the notebook cell / REPL capture).
+                With no values it writes just `end`. `sep` and `end` must be strings.
+                """,
+                example: #"""
+                print("loss", 0.5)               # loss 0.5
+                print(1, 2, 3, sep: ", ")        # 1, 2, 3
+                print("no newline", end: "")
+                """#) { a in
                 let sep = try a.string(nil, "sep", default: " "), end = try a.string(nil, "end", default: "\n")
                 try a.check(positional: 0...Int.max, keywords: ["sep", "end"])
                 a.interpreter.output(a.positional.map { $0.description }.joined(separator: sep) + end)
                 return .nil
             },
-            Builtin("format", "format(value, spec)", "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".") { a in
+            Builtin("format", "format(value, spec)", "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".",
+                help: """
+                The spec is `[[fill]align][+][0][width][,][.precision][type]`. Align is `<` (left), `>`
+                (right) or `^` (center), optionally preceded by one fill character; `+` always shows the
+                sign; `0` pads numbers with zeros; a comma groups thousands. Types: `f` fixed, `e`
+                exponent, `g` general, `%` percent (x * 100 in `f` style, then %), `d` whole number, `s`
+                string; without a type, the printed form. The same specs work inside strings: "{x:.3f}".
+                An empty spec gives the printed form. Numbers align right by default, other values left;
+                on a string `.n` keeps the first n characters. Errors: a malformed spec; "d" on a number with a fraction; a numeric type on a non-number.
+                """,
+                example: #"""
+                format(3.14159, ".2f")    # "3.14"
+                format(1234567, ",d")     # "1,234,567"
+                format(0.256, ".1%")      # "25.6%"
+                format("ab", "*^6")       # "**ab**"
+                """#) { a in
                 try a.check(positional: 1...2)
                 return .string(try formatValue(try a.value(0, "value"), spec: try a.string(1, "spec", default: "")))
             },
-            Builtin("len", "len(x)", "Number of items of a list, dict, string, range or sized native object.") { a in
+            Builtin("len", "len(x)", "Number of items of a list, dict, string, range or sized native object.",
+                help: """
+                Lists and dicts count their items, strings their characters (not bytes: "héllo" has 5),
+                ranges their whole numbers (0 for an empty range), native objects report their own length
+                (a tensor: the size of its first axis). Numbers, bools, nil and functions have no length:
+                a type error.
+                """,
+                example: #"""
+                len([1, 2, 3])     # 3
+                len("héllo")       # 5
+                len({a: 1})        # 1
+                len(2..5)          # 3
+                """#) { a in
                 try a.check(positional: 1...1)
                 let v = a.positional[0]
                 guard let n = Ops.length(v) else { throw DprmError.type("len() of \(v.typeName) is undefined") }
                 return .int(n)
             },
-            Builtin("type", "type(x)", "The type name of a value: \"number\", \"string\", \"list\", \"tensor\", ...") { a in
+            Builtin("type", "type(x)", "The type name of a value: \"number\", \"string\", \"list\", \"tensor\", ...",
+                help: """
+                One of "nil", "bool", "number", "string", "list", "dict", "range", "function", or a native
+                object's own type name ("tensor", "model", ...). Builtins, lambdas and bound methods are all
+                "function". Useful for checks in functions that take several kinds of argument.
+                """,
+                example: #"""
+                type(1)          # "number"
+                type("a")        # "string"
+                type(0..3)       # "range"
+                type(print)      # "function"
+                """#) { a in
                 try a.check(positional: 1...1); return .string(a.positional[0].typeName)
             },
-            Builtin("str", "str(x)", "The printed form of a value, as a string.") { a in
+            Builtin("str", "str(x)", "The printed form of a value, as a string.",
+                help: """
+                The same text `print` writes for the value: a string is returned unchanged (no quotes),
+                numbers in shortest round-trip form (3, 0.1, 1e-05), lists and dicts in literal form with
+                strings quoted inside, native objects as their description. For a fixed number of
+                decimals use `format` or "{x:.3f}".
+                """,
+                example: #"""
+                str(3)            # "3"
+                str(0.1 + 0.2)    # "0.30000000000000004"
+                str([1, "a"])     # "[1, \"a\"]"
+                """#) { a in
                 try a.check(positional: 1...1); return .string(a.positional[0].description)
             },
-            Builtin("repr", "repr(x)", "The source-like form of a value (strings quoted).") { a in
+            Builtin("repr", "repr(x)", "The source-like form of a value (strings quoted).",
+                help: """
+                Like `str`, but a string comes back quoted and escaped as a .dprm literal, so the result
+                shows where a string starts and ends (useful when debugging whitespace). Other values give
+                the same text as `str`; native objects give their one-line summary.
+                """,
+                example: #"""
+                repr("a\tb")     # "\"a\\tb\""
+                repr(3)          # "3"
+                """#) { a in
                 try a.check(positional: 1...1); return .string(a.positional[0].repr)
             },
-            Builtin("num", "num(x)", "Converts a string (or bool) to a number; errors on malformed text.") { a in
+            Builtin("num", "num(x)", "Converts a string (or bool) to a number; errors on malformed text.",
+                help: """
+                A number is returned unchanged; true and false become 1 and 0; a string is parsed after
+                trimming spaces ("1", " 2.5 ", "1e-3", "-inf", "nan" all work). Any other text is a
+                runtime error naming the string; lists, dicts, nil and other types are a type error.
+                """,
+                example: #"""
+                num("1e-3")      # 0.001
+                num(" 42 ")      # 42
+                num(true)        # 1
+                """#) { a in
                 try a.check(positional: 1...1)
                 switch a.positional[0] {
                 case .number: return a.positional[0]
@@ -52,10 +132,33 @@ extension Interpreter {
                 default: throw DprmError.type("num() cannot convert \(a.positional[0].typeName)")
                 }
             },
-            Builtin("bool", "bool(x)", "Truthiness of a value: false for nil, false, 0, \"\", [], {}.") { a in
+            Builtin("bool", "bool(x)", "Truthiness of a value: false for nil, false, 0, \"\", [], {}.",
+                help: """
+                The truth value `if` and `while` use: nil, false, 0, "" (empty string), [] (empty list),
+                {} (empty dict) and empty ranges are false; everything else is true, including "0", "false",
+                nan, functions and native objects.
+                """,
+                example: #"""
+                bool(0)       # false
+                bool("0")     # true
+                bool([])      # false
+                """#) { a in
                 try a.check(positional: 1...1); return .bool(a.positional[0].isTruthy)
             },
-            Builtin("range", "range(stop) | range(start, stop, step: 1)", "A range (step 1) or a list of numbers (other steps).") { a in
+            Builtin("range", "range(stop) | range(start, stop, step: 1)", "A range (step 1) or a list of numbers (other steps).",
+                help: """
+                range(stop) is the range 0..stop, range(start, stop) is start..stop: half-open (stop is not
+                included), lazy, iterable, indexable and sliceable. With a step other than 1 (positional or
+                `step:`) the result is a list of start, start+step, ... stopping before stop; a negative
+                step counts down. Arguments must be whole numbers; step 0 is an error. A stop at or
+                before start gives an empty range.
+                """,
+                example: #"""
+                range(3)              # 0..3, i.e. 0, 1, 2
+                range(2, 5)           # 2..5
+                range(0, 10, 3)       # [0, 3, 6, 9]
+                range(5, 0, step: -2) # [5, 3, 1]
+                """#) { a in
                 try a.check(positional: 1...3, keywords: ["step"])
                 let start = a.count >= 2 ? try a.int(0, "start") : 0
                 let stop = a.count >= 2 ? try a.int(1, "stop") : try a.int(0, "stop")
@@ -64,7 +167,18 @@ extension Interpreter {
                 guard step != 0 else { throw DprmError.runtime("range() step cannot be zero") }
                 return .list(stride(from: start, to: stop, by: step).map { .int($0) })
             },
-            Builtin("help", "help(name)", "Prints the documentation of a builtin or function; with no argument lists all builtins.") { a in
+            Builtin("help", "help(name)", "Prints the documentation of a builtin or function; with no argument lists all builtins.",
+                help: """
+                help("name") prints the signature, summary, help text and example of a builtin from any
+                registered module, or the parameters of a .dprm function (pass the function itself or its
+                name). help() lists every builtin, module by module, one line each. An unknown name is an
+                error with a "did you mean" suggestion. In the REPL `:help name` does the same.
+                """,
+                example: #"""
+                help("len")
+                fn area(w, h = 1) { w * h }
+                help(area)
+                """#) { a in
                 let interp = a.interpreter
                 if a.count == 0 {
                     for r in interp.registries {
@@ -87,16 +201,51 @@ extension Interpreter {
                 interp.output(text + "\n")
                 return .nil
             },
-            Builtin("error", "error(message)", "Stops with a runtime error carrying the message.") { a in
+            Builtin("error", "error(message)", "Stops with a runtime error carrying the message.",
+                help: """
+                Raises a runtime error with the message; it stops the script (exit code 70) with the usual
+                location and stack trace of .dprm frames, or returns to the prompt in the REPL. Use it
+                to reject bad input in your own functions. The message must be a string; interpolate
+                values into it.
+                """,
+                example: #"""
+                fn check_lr(lr) {
+                  if lr <= 0 { error("lr must be positive, got {lr}") }
+                  lr
+                }
+                check_lr(0.1)     # 0.1; check_lr(0) stops with "lr must be positive, got 0"
+                """#) { a in
                 throw DprmError.runtime(try a.string(0, "message"))
             },
-            Builtin("assert", "assert(condition, message: \"assertion failed\")", "Raises a runtime error when the condition is false.") { a in
+            Builtin("assert", "assert(condition, message: \"assertion failed\")", "Raises a runtime error when the condition is false.",
+                help: """
+                Does nothing when the condition is truthy (see `bool`); otherwise raises a runtime error
+                with the message (default "assertion failed") at the call. The condition is any value,
+                not only a bool.
+                """,
+                example: #"""
+                let xs = [3, 1, 2]
+                assert(len(xs) == 3)
+                assert(xs, message: "xs must not be empty")
+                """#) { a in
                 if !(try a.value(0, "condition")).isTruthy {
                     throw DprmError.runtime(try a.string(1, "message", default: "assertion failed"))
                 }
                 return .nil
             },
-            Builtin("call", "call(f, ...args)", "Calls f with the remaining arguments (keywords pass through).") { a in
+            Builtin("call", "call(f, ...args)", "Calls f with the remaining arguments (keywords pass through).",
+                help: """
+                Calls any function value (a .dprm function, a lambda, a builtin, a bound method) with the
+                remaining positional arguments and the keyword arguments of this call. Useful when the
+                function is computed (taken from a dict or a list). Errors from the callee pass through;
+                a non-function first argument is a type error.
+                """,
+                example: #"""
+                call(max, 3, 7)                       # 7
+                let ops = {double: |x| x * 2}
+                call(ops.double, 21)                  # 42
+                call(round, 3.14159, digits: 2)       # 3.14
+                """#) { a in
                 let f = try a.function(0, "f")
                 return try a.interpreter.call(f, Array(a.positional.dropFirst()), a.keywords)
             },

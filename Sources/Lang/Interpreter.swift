@@ -285,13 +285,27 @@ public final class Interpreter {
     }
 
     /// Completion candidates for `prefix`: after `expr.` pass the value of `expr` as `context`
-    /// (members); otherwise globals, builtins and keywords.
+    /// (members; a dict's keys first, in order); otherwise globals, builtins and keywords, sorted.
     public func completions(prefix: String, context: Value? = nil) -> [String] {
+        // A dict's keys come first, in their order, then the builtins usable as methods.
+        if case .dict(let d)? = context {
+            let keys = d.keys.filter { $0.hasPrefix(prefix) }
+            return keys + builtinTable.keys.filter { $0.hasPrefix(prefix) && !keys.contains($0) }.sorted()
+        }
         let pool: [String]
         if let c = context { pool = memberNames(of: c) } else {
             pool = Array(Set(globalsTable.filter { $0.value.defined }.keys).union(keywords))
         }
         return Array(Set(pool.filter { $0.hasPrefix(prefix) })).sorted()
+    }
+
+    /// The names a call of the global `callee` may pass as `name:`: a builtin's declared
+    /// parameters, or a .dprm function's parameters (not the variadic one). Empty when unknown.
+    public func keywordNames(ofCallee callee: String) -> [String] {
+        guard let v = global(callee), case .function(let f) = v else { return [] }
+        if let b = f.builtin { return b.keywordNames }
+        guard let proto = f.proto else { return [] }
+        return proto.paramNames.enumerated().filter { $0.offset != proto.variadic }.map(\.element)
     }
 
     func undefinedName(_ name: String, visible: [String], src: SourceFile, span: Span) -> DprmError {

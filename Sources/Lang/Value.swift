@@ -203,3 +203,11 @@ public enum BinaryOperator: String, CaseIterable {
     case matmul = "@"
     case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
 }
+
+/// Literals as values, for declarations such as a parameter's `default: 0` or `default: "mean"`.
+extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral {
+    public init(stringLiteral s: String) { self = .string(s) }
+    public init(integerLiteral i: Int) { self = .number(Double(i)) }
+    public init(floatLiteral x: Double) { self = .number(x) }
+    public init(booleanLiteral b: Bool) { self = .bool(b) }
+}

@@ -1,7 +1,8 @@
 import Foundation
 import Lang
 
-/// Tab completion for the REPL: builtins, globals and keywords; members after `name.`; REPL
+/// Tab completion for the REPL: builtins, globals and keywords; a call's keyword parameters
+/// (`name:`) at the start of an argument; members after `name.` (dict keys too); REPL
 /// `:commands`; file paths inside string literals (and after `:load`, `:run`, `:save`).
 ///
 /// Completion never runs code: after `x.` the receiver is looked up only when `x` is a plain
@@ -58,7 +59,39 @@ public struct Completer {
             guard let receiver = interpreter.global(name) else { return (start, []) }
             return (start, interpreter.completions(prefix: word, context: receiver))
         }
-        return (start, interpreter.completions(prefix: word))
+        var candidates = interpreter.completions(prefix: word)
+        // An argument of a call: the callee's keyword parameters too (`coldstart(prm, d, it` -> `iterations:`).
+        if let callee = Completer.enclosingCall(b, before: start) {
+            candidates = interpreter.keywordNames(ofCallee: callee).filter { $0.hasPrefix(word) }.map { $0 + ":" } + candidates
+        }
+        return (start, candidates)
+    }
+
+    /// The name called by the innermost open parenthesis when `b[..<start]` ends at the start of
+    /// one of its arguments (right after `(` or `,`), e.g. `coldstart` for `coldstart(prm, it`.
+    static func enclosingCall(_ b: [UInt8], before start: Int) -> String? {
+        var k = start
+        while k > 0 && (b[k - 1] == 32 || b[k - 1] == 9) { k -= 1 }
+        guard k > 0, b[k - 1] == UInt8(ascii: "(") || b[k - 1] == UInt8(ascii: ",") else { return nil }
+        // Open brackets outside strings, innermost last.
+        var open: [Int] = []
+        var quote: UInt8? = nil
+        var i = 0
+        while i < k {
+            let c = b[i]
+            if let q = quote {
+                if c == 92 { i += 2; continue }
+                if c == q { quote = nil }
+            } else if c == 34 || c == 39 { quote = c }
+            else if c == UInt8(ascii: "(") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { open.append(i) }
+            else if c == UInt8(ascii: ")") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}") { _ = open.popLast() }
+            i += 1
+        }
+        guard let paren = open.last, b[paren] == UInt8(ascii: "(") else { return nil }
+        var r = paren
+        while r > 0 && isIdentByte(b[r - 1]) { r -= 1 }
+        guard r < paren, !isDigit(b[r]) else { return nil }
+        return String(decoding: b[r..<paren], as: UTF8.self)
     }
 
     enum Context: Equatable { case code, comment, string(quoteAt: Int) }

@@ -198,7 +198,8 @@ public final class REPLSession {
             var s = "commands:\n"
             for c in REPLCommand.table { s += "  \(c.usage.padding(toLength: 20, withPad: " ", startingAt: 0)) \(c.summary)\n" }
             s += """
-            keys: Tab completes names, members after `x.`, :commands and paths in strings;
+            keys: Tab completes names, keyword arguments in a call, members after `x.`, :commands and
+                  paths in strings; `?name` is `:help name`;
                   Ctrl-C clears the line or stops running code; Ctrl-D on an empty line leaves.
             input: an expression prints its value (end it with `;` to silence it); `_` is the last
                    value; an unfinished input continues on the next line (`...>`).

@@ -38,13 +38,9 @@ enum Convert {
     static func strings(_ xs: [String]) -> Value { .list(xs.map { .string($0) }) }
     static func dict(_ pairs: [(String, Value)]) -> Value { .dict(DictRef(pairs)) }
 
-    /// Fails when a keyword outside `allowed` was passed, suggesting the closest allowed name.
-    static func checkKeywords(_ args: Arguments, _ allowed: [String]) throws {
-        for (name, _) in args.keywords where !allowed.contains(name) {
-            let hint = closestName(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-            throw DprmError.type("\(args.callee)() got an unknown keyword '\(name)'\(hint)")
-        }
-    }
+    /// Fails when a keyword outside `allowed` was passed, suggesting the closest allowed name
+    /// (the one message of `Arguments.check(keywords:)`).
+    static func checkKeywords(_ args: Arguments, _ allowed: [String]) throws { try args.check(keywords: allowed) }
 
     /// Runs a Swift call that may throw library errors, turning them into runtime errors with
     /// the builtin's name (the library's message already names file, record or shape).

@@ -6,7 +6,7 @@ import Datasets
 /// step splitting and final-answer extraction.
 enum DataBuiltins {
     static func readOptions(_ args: Arguments) throws -> ReadOptions {
-        ReadOptions(skipInvalid: try args.bool(nil, "skip_invalid", default: false),
+        ReadOptions(skipInvalid: try args.bool(nil, "skip_invalid"),
                     limit: args.optional(nil, "limit") == nil ? nil : try args.int(nil, "limit"))
     }
 
@@ -14,10 +14,13 @@ enum DataBuiltins {
     static func reader<T>(_ name: String, _ summary: String, example: String,
                           _ read: @escaping (String, ReadOptions) throws -> ReadResult<T>,
                           _ wrap: @escaping ([T]) -> DatasetValue.Content) -> Builtin {
-        Builtin(name, "\(name)(path, skip_invalid: false, limit: nil)", summary,
+        Builtin(name, parameters: [
+            .positional("path", "string", "the file"),
+            .keyword("skip_invalid", "bool", default: false, "skip bad records (listed in `.skipped`) instead of failing"),
+            .keyword("limit", "number", "read at most this many records"),
+        ], summary,
                 help: "Errors name the file, the record index and the problem. With skip_invalid: true bad records are skipped and listed in `.skipped`.",
                 example: example) { args in
-            try Convert.checkKeywords(args, ["path", "skip_invalid", "limit"])
             let path = try args.string(0, "path")
             let options = try readOptions(args)
             let result = try Convert.library(name) { try read(path, options) }
@@ -70,7 +73,18 @@ enum DataBuiltins {
                 try DatasetIO.writeCandidates(x, to: path); return true
             }
         },
-        Builtin("benchmark", "benchmark(seed: 0, train_size: \(ArithmeticBenchmark.Config.defaultTrainSize), noise: 0.35, meta: 200, test: 200, candidates: 8, error_rate: 0.16)",
+        Builtin("benchmark", parameters: {
+            let c = ArithmeticBenchmark.Config()
+            return [
+                .positional("seed", "number", default: 0, "seed of everything generated"),
+                .keyword("train_size", "number", default: .int(ArithmeticBenchmark.Config.defaultTrainSize), "training instances"),
+                .keyword("noise", "number", default: .number(ArithmeticBenchmark.Config.defaultNoiseRate), "label-flip rate of the noisy domain"),
+                .keyword("meta", "number", default: .int(c.metaCount), "meta instances"),
+                .keyword("test", "number", default: .int(c.testQuestions), "test questions"),
+                .keyword("candidates", "number", default: .int(c.candidatesPerQuestion), "sampled solutions per test question"),
+                .keyword("error_rate", "number", default: .number(c.solverErrorRate), "the test solver's error rate per step"),
+            ]
+        }(),
                 "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains, config}.",
                 help: """
                 `train_size` training instances in four domains mixed 32:2:1:1 that differ in difficulty and \
@@ -81,15 +95,14 @@ enum DataBuiltins {
                 distribution; `config` holds the arguments used; `test` has `candidates` sampled solutions per question from a noisy solver.
                 """,
                 example: "let b = benchmark(seed: 3, train_size: 40, meta: 5, test: 4)\nprint(b.train.domains())") { args in
-            try Convert.checkKeywords(args, ["seed", "train_size", "noise", "meta", "test", "candidates", "error_rate"])
-            let seed = try args.int(0, "seed", default: 0)
-            let trainSize = try args.int(nil, "train_size", default: ArithmeticBenchmark.Config.defaultTrainSize)
-            let noise = try args.number(nil, "noise", default: 0.35)
+            let seed = try args.int(0, "seed")
+            let trainSize = try args.int(nil, "train_size")
+            let noise = try args.number(nil, "noise")
             var config = ArithmeticBenchmark.Config(seed: UInt64(seed), trainSize: trainSize, noiseRate: noise)
-            config.metaCount = try args.int(nil, "meta", default: config.metaCount)
-            config.testQuestions = try args.int(nil, "test", default: config.testQuestions)
-            config.candidatesPerQuestion = try args.int(nil, "candidates", default: config.candidatesPerQuestion)
-            config.solverErrorRate = try args.number(nil, "error_rate", default: config.solverErrorRate)
+            config.metaCount = try args.int(nil, "meta")
+            config.testQuestions = try args.int(nil, "test")
+            config.candidatesPerQuestion = try args.int(nil, "candidates")
+            config.solverErrorRate = try args.number(nil, "error_rate")
             let bench = ArithmeticBenchmark(config: config)
             return Convert.dict([
                 ("train", .native(DatasetValue(.train(bench.train), source: "benchmark"))),

@@ -50,25 +50,31 @@ enum PRMBuiltins {
         return x
     }
 
-    static let coldStartKeywords = ["prm", "train", "lr", "weight_decay", "iterations", "iteration_num", "batch_size",
-                                    "gradient_accumulation", "gradiant_accumulation", "gradient_clipping", "gradiant_clipping",
-                                    "scheduler", "scheduler_type", "warmup", "scheduler_step_size", "scheduler_gamma",
-                                    "seed", "save_every", "save_every_iterations", "out", "progress", "lm_loss_weight"]
+    /// The library's defaults, which the declarations of `coldstart` show and fall back to.
+    static let coldStartDefaults = ColdStartOptions()
 
     static let registry = BuiltinRegistry(module: "prm", builtins: [
-        Builtin("prm_new", "prm_new(preset: \"small\", seed: 0, corpus: [datasets], positions: nil, label_inputs: \"labels\") or prm_new(backbone: model, seed: 0, max_length: nil)", "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
-                help: "Presets: \(PRMConfig.presetNames.joined(separator: ", ")). The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: what the assistant turns of a training input hold: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus and preset are not used, max_length defaults to the model's 512. See docs/prm.md.",
+        Builtin("prm_new", parameters: [
+            .positional("preset", "string", default: "small", "the architecture: \(PRMConfig.presetNames.joined(separator: ", "))"),
+            .keyword("seed", "number", default: 0, "seed of the initial weights"),
+            .keyword("corpus", "list of datasets", "the texts the word-level tokenizer is fitted to (required without backbone)"),
+            .keyword("max_vocab", "number", default: 2000, "largest tokenizer vocabulary"),
+            .keyword("positions", "string", shown: "the preset's", "\"rotary\" or \"absolute\" position embeddings"),
+            .keyword("label_inputs", "string", shown: "\"labels\"", "what the assistant turns of a training input hold: \"labels\" or \"placeholder\""),
+            .keyword("backbone", "pretrained model", "a model from load_model: build the PRM on it instead of a preset"),
+            .keyword("max_length", "number", shown: "the model's", "longest input in tokens, with backbone"),
+        ], "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained encoder.",
+                help: "The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus, preset and max_vocab are not used, max_length defaults to the model's 512. See docs/prm.md.",
                 example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
-            try Convert.checkKeywords(args, ["preset", "seed", "corpus", "max_vocab", "backbone", "max_length", "positions", "label_inputs"])
             if args.optional(nil, "backbone") != nil {
                 let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
                 let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
-                let seed = UInt64(try args.int(nil, "seed", default: 0))
+                let seed = UInt64(try args.int(nil, "seed"))
                 return .native(PRMValue(try Convert.library("prm_new") { try ProcessRewardModel(pretrained: model.model, seed: seed, maxLength: maxLength) }))
             }
-            let preset = try args.string(0, "preset", default: "small")
+            let preset = try args.string(0, "preset")
             let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
-            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab", default: 2000),
+            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab"),
                                                 required: ChatTemplate.templateTexts)
             var config = try Convert.library("prm_new") { try PRMConfig.preset(preset) }
             if args.optional(nil, "positions") != nil {
@@ -85,48 +91,69 @@ enum PRMBuiltins {
                 }
                 config.labelInputs = inputs
             }
-            let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed", default: 0)))
+            let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed")))
             return .native(PRMValue(prm))
         },
-        Builtin("prm_load", "prm_load(path)", "Loads a PRM checkpoint directory written by prm.save(path).",
+        Builtin("prm_load", parameters: [.positional("path", "string", "the checkpoint directory")], "Loads a PRM checkpoint directory written by prm.save(path).",
                 help: "The directory holds model.safetensors, config.json and tokenizer.json. A missing or corrupt file is an error naming it.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
             let path = try args.string(0, "path")
             return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
         },
-        Builtin("coldstart", "coldstart(prm, train, lr: 5e-5, iterations: 1000, batch_size: 1, scheduler: \"cosine_warmup\", warmup: 0.05, weight_decay: 0.01, gradient_accumulation: 1, gradient_clipping: 1.0, seed: 0, save_every: 0, out: nil, progress: true, lm_loss_weight: 0)",
-                "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
+        Builtin("coldstart", parameters: [
+            .positional("prm", "prm", "the PRM to train (in place)"),
+            .positional("train", "training dataset", "instances with step labels"),
+            .keyword("lr", "number", shown: "5e-5 or the preset's", "AdamW learning rate"),
+            .keyword("iterations", "number", default: .int(coldStartDefaults.iterations), aliases: ["iteration_num"], "optimizer steps"),
+            .keyword("batch_size", "number", shown: "1 or the preset's", "instances per micro-batch"),
+            .keyword("scheduler", "string", default: .string(coldStartDefaults.schedulerType), aliases: ["scheduler_type"], "cosine_warmup, linear_warmup, step or constant"),
+            .keyword("warmup", "number", default: .number(coldStartDefaults.warmupRatio), "fraction of the iterations spent warming up"),
+            .keyword("weight_decay", "number", default: .number(Double(coldStartDefaults.weightDecay)), "AdamW weight decay"),
+            .keyword("gradient_accumulation", "number", default: .int(coldStartDefaults.gradientAccumulation), aliases: ["gradiant_accumulation"], "micro-batches per optimizer step"),
+            .keyword("gradient_clipping", "number", default: .number(Double(coldStartDefaults.gradientClipping)), aliases: ["gradiant_clipping"], "largest gradient norm"),
+            .keyword("scheduler_step_size", "number", default: .int(coldStartDefaults.schedulerStepSize), "steps between decays (scheduler: \"step\")"),
+            .keyword("scheduler_gamma", "number", default: .number(coldStartDefaults.schedulerGamma), "decay factor (scheduler: \"step\")"),
+            .keyword("seed", "number", default: 0, "seed of the batch order"),
+            .keyword("save_every", "number", default: 0, aliases: ["save_every_iterations"], "checkpoint every n steps into out (0: never)"),
+            .keyword("out", "string", "a folder for checkpoints and history.csv"),
+            .keyword("progress", "bool", default: true, "show a progress bar"),
+            .keyword("lm_loss_weight", "number", shown: "0 or the preset's", "weight of the next-token loss over the text (docs/prm.md)"),
+        ], "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
                 help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md). The defaults lr 5e-5, batch_size 1 and lm_loss_weight 0 are the reference's for a pretrained backbone; a PRM made with prm_new(preset: ...) carries its preset's recommended settings (lr 2e-3, batch_size 64, lm_loss_weight 3), used for whichever of the three the call does not give (prm.recommended_cold_start shows them).",
                 example: "let b = benchmark(seed: 1, train_size: 16, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
-            try Convert.checkKeywords(args, coldStartKeywords)
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let train = try trainInstances(args, 1, "train")
-            // A preset PRM's recommended rate, batch size and LM loss weight stand in for the defaults.
+            // A preset PRM's recommended rate, batch size and LM loss weight stand in for the
+            // library defaults: those three have no declared default, the others do.
             var o = ColdStartOptions(recommendedFor: prm.prm.config)
             o.lr = try args.number(nil, "lr", default: o.lr)
-            o.weightDecay = Float(try args.number(nil, "weight_decay", default: Double(o.weightDecay)))
-            o.iterations = try args.int(nil, "iteration_num", default: try args.int(nil, "iterations", default: o.iterations))
+            o.weightDecay = Float(try args.number(nil, "weight_decay"))
+            o.iterations = try args.int(nil, "iterations")
             o.batchSize = try args.int(nil, "batch_size", default: o.batchSize)
-            o.gradientAccumulation = try args.int(nil, "gradiant_accumulation", default: try args.int(nil, "gradient_accumulation", default: o.gradientAccumulation))
-            o.gradientClipping = Float(try args.number(nil, "gradiant_clipping", default: try args.number(nil, "gradient_clipping", default: Double(o.gradientClipping))))
-            o.schedulerType = try args.string(nil, "scheduler_type", default: try args.string(nil, "scheduler", default: o.schedulerType))
-            o.warmupRatio = try args.number(nil, "warmup", default: o.warmupRatio)
-            o.schedulerStepSize = try args.int(nil, "scheduler_step_size", default: o.schedulerStepSize)
-            o.schedulerGamma = try args.number(nil, "scheduler_gamma", default: o.schedulerGamma)
-            o.seed = UInt64(try args.int(nil, "seed", default: 0))
-            o.saveEvery = try args.int(nil, "save_every_iterations", default: try args.int(nil, "save_every", default: 0))
+            o.gradientAccumulation = try args.int(nil, "gradient_accumulation")
+            o.gradientClipping = Float(try args.number(nil, "gradient_clipping"))
+            o.schedulerType = try args.string(nil, "scheduler")
+            o.warmupRatio = try args.number(nil, "warmup")
+            o.schedulerStepSize = try args.int(nil, "scheduler_step_size")
+            o.schedulerGamma = try args.number(nil, "scheduler_gamma")
+            o.seed = UInt64(try args.int(nil, "seed"))
+            o.saveEvery = try args.int(nil, "save_every")
             o.checkpointDirectory = args.optional(nil, "out") == nil ? nil : try args.string(nil, "out")
-            o.progress = try args.bool(nil, "progress", default: true)
+            o.progress = try args.bool(nil, "progress")
             o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: Double(o.languageModelWeight)))
             let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }
             if result.stopped { try args.interpreter.checkInterrupt() }
             return .native(ColdStartValue(result))
         },
-        Builtin("best_of_n", "best_of_n(prm, test, aggregation: \"mean\", out: nil)",
+        Builtin("best_of_n", parameters: [
+            .positional("prm", "prm", "the PRM that scores the steps"),
+            .positional("test", "candidates dataset", "questions with candidate solutions"),
+            .positional("aggregation", "string or function", default: "mean", "how step scores make a solution score"),
+            .keyword("out", "string", "also write the result as JSON to this path"),
+        ],
                 "Scores every candidate, picks the highest aggregated score per question; reports accuracy, AUROC and baselines.",
                 help: "Ties go to the lowest candidate index. Baselines on the same data: first candidate, random (expected), self-consistency (majority vote over final answers), oracle. With out: a path, the result is also written as JSON. `aggregation` is a name (\(Aggregation.builtinNames.joined(separator: ", "))) or a function of a list of step scores.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 3)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.test])\nlet r = best_of_n(prm, b.test, aggregation: \"min\")\nprint(r.accuracy >= 0)") { args in
-            try Convert.checkKeywords(args, ["prm", "test", "aggregation", "out"])
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let test = try args.native(1, "test", as: DatasetValue.self, expected: "a candidates dataset")
             guard case .candidates(let sets) = test.content else {
@@ -149,13 +176,19 @@ enum PRMBuiltins {
             }
             return .native(BestOfNValue(result))
         },
-        Builtin("aggregate", "aggregate(step_scores, name_or_function)", "One solution score from its step scores (mean, min, max, log_mean, prod, last, or a function).",
+        Builtin("aggregate", parameters: [
+            .positional("step_scores", "list of numbers", "the step scores of one solution"),
+            .positional("aggregation", "string or function", default: "mean", "mean, min, max, log_mean, prod, last, or a function of the list"),
+        ], "One solution score from its step scores (mean, min, max, log_mean, prod, last, or a function).",
                 help: "An unknown name is an error listing the valid ones.",
                 example: "print(aggregate([0.9, 0.5, 0.8], \"min\"))") { args in
             let scores = try Convert.floats(try args.value(0, "step_scores"), "step_scores")
             return .number(Double(try aggregation(args.optional(1, "aggregation"), args)(scores)))
         },
-        Builtin("auroc", "auroc(scores, labels)", "Area under the ROC curve (ties count 1/2); nil when only one class is present.",
+        Builtin("auroc", parameters: [
+            .positional("scores", "list of numbers", "one score per item"),
+            .positional("labels", "list of booleans", "whether each item is correct"),
+        ], "Area under the ROC curve (ties count 1/2); nil when only one class is present.",
                 help: "The probability that a random correct item scores higher than a random wrong one (Mann-Whitney U / (n_pos * n_neg)).",
                 example: "print(auroc([0.9, 0.2, 0.7, 0.4], [true, false, true, false]))") { args in
             let scores = try Convert.floats(try args.value(0, "scores"), "scores")
@@ -163,7 +196,11 @@ enum PRMBuiltins {
             guard scores.count == labels.count else { throw DprmError.type("auroc() got \(scores.count) scores but \(labels.count) labels") }
             return auroc(scores, labels).map { .number($0) } ?? .nil
         },
-        Builtin("results_table", "results_table(rows, base: nil, title: nil)", "A paper-style table (method, accuracy, gain over the base) from [[method, accuracy], ...].",
+        Builtin("results_table", parameters: [
+            .positional("rows", "list", "[method, accuracy] pairs"),
+            .keyword("base", "number", shown: "the first row's", "the accuracy gains are measured from"),
+            .keyword("title", "string", "a title line"),
+        ], "A paper-style table (method, accuracy, gain over the base) from [[method, accuracy], ...].",
                 help: "The base defaults to the first row's accuracy.",
                 example: "print(results_table([[\"No selection\", 0.42], [\"PRM (mean)\", 0.61]], title: \"best-of-8\"))") { args in
             let rows = try args.list(0, "rows").items.map { row -> ResultsTable.Row in

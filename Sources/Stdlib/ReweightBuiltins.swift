@@ -8,67 +8,98 @@ import Experiments
 /// The `reweight` module: weighting models, the bi-level `reweight` pipeline, and the
 /// noisy-digits sanity check.
 enum ReweightBuiltins {
-    /// Every keyword `reweight` takes: the reference flags (as spelled there) and short aliases.
-    static let flags = [
-        "prm", "weights", "train", "meta",
-        "iteration_num", "iterations", "save_every_iterations", "save_every", "unroll_steps",
-        "gradiant_accumulation", "gradient_accumulation", "gradiant_clipping", "gradient_clipping",
-        "rollback", "baseline", "retrain", "seed", "optimizer", "lr", "momentum", "weight_decay", "batch_size",
-        "scheduler_type", "scheduler_step_size", "scheduler_gamma", "warmup",
-        "meta_lr", "meta_momentum", "meta_weight_decay", "meta_batch_size", "meta_scheduler_step_size", "meta_scheduler_gamma",
-        "aggregation_function", "aggregation", "loss_target", "hypergradient", "darts_alpha", "adam_eps",
-        "snapshot_every", "out", "progress", "device", "precision", "strategy", "local_rank", "lm_loss_weight",
-    ]
+    /// The library's defaults, which the declarations of `reweight` show and fall back to.
+    static let defaults = ReweightOptions()
 
-    /// Reads the flags of `reweight` into options; reference spellings win over aliases.
+    /// Every parameter of `reweight`: the reference flags (short names first, the reference's
+    /// spellings as aliases) and this implementation's own.
+    static let parameters: [Parameter] = {
+        let d = defaults
+        return [
+            .positional("prm", "prm", "the PRM to train (in place)"),
+            .positional("weights", "weighting model", "an instance_table, instance_net or domain_table"),
+            .keyword("train", "training dataset", required: true, "instances with step labels (the lower level)"),
+            .keyword("meta", "meta or training dataset", required: true, "the upper level's data"),
+            .keyword("iterations", "number", default: .int(d.iterations), aliases: ["iteration_num"], "lower micro-steps"),
+            .keyword("save_every", "number", default: .int(d.saveEvery), aliases: ["save_every_iterations"], "checkpoint every n iterations into out (0: never)"),
+            .keyword("unroll_steps", "number", default: .int(d.unrollSteps), "lower steps per upper step"),
+            .keyword("gradient_accumulation", "number", default: .int(d.gradientAccumulation), aliases: ["gradiant_accumulation"], "micro-batches per lower optimizer step"),
+            .keyword("gradient_clipping", "number", default: .number(Double(d.gradientClipping)), aliases: ["gradiant_clipping"], "largest lower gradient norm"),
+            .keyword("rollback", "bool", default: .bool(d.rollback), "restore the PRM before each upper step, then retake one step"),
+            .keyword("baseline", "bool", default: .bool(d.baseline), "uniform weights: train the PRM only"),
+            .keyword("retrain", "bool", default: .bool(d.retrain), "the reference's retrain flag"),
+            .keyword("seed", "number", default: .int(Int(d.seed)), "seed of the batch order"),
+            .keyword("optimizer", "string", default: .string(d.optimizer), "lower optimizer: adamw or sgd"),
+            .keyword("lr", "number", default: .number(d.lr), "lower learning rate"),
+            .keyword("momentum", "number", default: .number(d.momentum), "lower momentum (sgd)"),
+            .keyword("weight_decay", "number", default: .number(Double(d.weightDecay)), "lower weight decay"),
+            .keyword("batch_size", "number", default: .int(d.batchSize), "training instances per micro-batch"),
+            .keyword("scheduler", "string", default: .string(d.schedulerType), aliases: ["scheduler_type"], "lower learning-rate schedule"),
+            .keyword("scheduler_step_size", "number", default: .int(d.schedulerStepSize), "steps between decays (step schedule)"),
+            .keyword("scheduler_gamma", "number", default: .number(d.schedulerGamma), "decay factor (step schedule)"),
+            .keyword("warmup", "number", default: .number(d.warmupRatio), "fraction of the iterations spent warming up"),
+            .keyword("meta_lr", "number", default: .number(d.metaLr), "upper learning rate"),
+            .keyword("meta_momentum", "number", default: .number(d.metaMomentum), "upper momentum"),
+            .keyword("meta_weight_decay", "number", default: .number(Double(d.metaWeightDecay)), "upper weight decay"),
+            .keyword("meta_batch_size", "number", default: .int(d.metaBatchSize), "meta instances per upper step"),
+            .keyword("meta_scheduler_step_size", "number", default: .int(d.metaSchedulerStepSize), "upper steps between decays"),
+            .keyword("meta_scheduler_gamma", "number", default: .number(d.metaSchedulerGamma), "upper decay factor"),
+            .keyword("aggregation", "string or function", default: .string(d.aggregation.name), aliases: ["aggregation_function"], "how step scores make a solution score in the meta loss"),
+            .keyword("loss_target", "string", default: "both", "\"+\", \"both\", \"rank\"; on a step-labelled meta set also \"steps\" or \"step_rank\""),
+            .keyword("hypergradient", "string", default: "darts", "darts, neumann or cg"),
+            .keyword("darts_alpha", "number", default: 0.01, "finite-difference step of darts"),
+            .keyword("adam_eps", "number", default: .number(Double(d.adamEpsilon)), "epsilon of the Adam optimizers"),
+            .keyword("snapshot_every", "number", default: .int(d.snapshotEvery), "record every instance's weight every n iterations"),
+            .keyword("out", "string", "checkpoint folder"),
+            .keyword("progress", "bool", default: true, "show a progress bar"),
+            .keyword("lm_loss_weight", "number", default: 0, "coldstart's auxiliary language-model loss, added to the lower loss unweighted"),
+            .keyword("device", "string", default: "cpu", "the reference's flag: only cpu"),
+            .keyword("precision", "string", default: .string(d.precision), "the reference's flag: fp32"),
+            .keyword("strategy", "string", "the reference's distributed flag, accepted and ignored (one process)"),
+            .keyword("local_rank", "number", "the reference's distributed flag, accepted and ignored (one process)"),
+        ]
+    }()
+
+    /// Reads the parameters of `reweight` into options (the call was checked against `parameters`).
     static func options(_ args: Arguments) throws -> ReweightOptions {
-        try Convert.checkKeywords(args, flags)
         var o = ReweightOptions()
-        func int(_ names: String..., default d: Int) throws -> Int {
-            for n in names where args.optional(nil, n) != nil { return try args.int(nil, n) }
-            return d
-        }
-        func number(_ names: String..., default d: Double) throws -> Double {
-            for n in names where args.optional(nil, n) != nil { return try args.number(nil, n) }
-            return d
-        }
-        o.iterations = try int("iteration_num", "iterations", default: o.iterations)
-        o.saveEvery = try int("save_every_iterations", "save_every", default: o.saveEvery)
-        o.unrollSteps = try int("unroll_steps", default: o.unrollSteps)
-        o.gradientAccumulation = try int("gradiant_accumulation", "gradient_accumulation", default: o.gradientAccumulation)
-        o.gradientClipping = Float(try number("gradiant_clipping", "gradient_clipping", default: Double(o.gradientClipping)))
-        o.rollback = try args.bool(nil, "rollback", default: false)
-        o.baseline = try args.bool(nil, "baseline", default: false)
-        o.retrain = try args.bool(nil, "retrain", default: false)
-        o.seed = UInt64(try int("seed", default: 1))
-        o.optimizer = try args.string(nil, "optimizer", default: o.optimizer)
-        o.lr = try number("lr", default: o.lr)
-        o.momentum = try number("momentum", default: o.momentum)
-        o.weightDecay = Float(try number("weight_decay", default: Double(o.weightDecay)))
-        o.batchSize = try int("batch_size", default: o.batchSize)
-        o.schedulerType = try args.string(nil, "scheduler_type", default: o.schedulerType)
-        o.schedulerStepSize = try int("scheduler_step_size", default: o.schedulerStepSize)
-        o.schedulerGamma = try number("scheduler_gamma", default: o.schedulerGamma)
-        o.warmupRatio = try number("warmup", default: o.warmupRatio)
-        o.metaLr = try number("meta_lr", default: o.metaLr)
-        o.metaMomentum = try number("meta_momentum", default: o.metaMomentum)
-        o.metaWeightDecay = Float(try number("meta_weight_decay", default: Double(o.metaWeightDecay)))
-        o.metaBatchSize = try int("meta_batch_size", default: o.metaBatchSize)
-        o.metaSchedulerStepSize = try int("meta_scheduler_step_size", default: o.metaSchedulerStepSize)
-        o.metaSchedulerGamma = try number("meta_scheduler_gamma", default: o.metaSchedulerGamma)
-        o.aggregation = try PRMBuiltins.aggregation(args.optional(nil, "aggregation_function") ?? args.optional(nil, "aggregation"), args)
+        o.iterations = try args.int(nil, "iterations")
+        o.saveEvery = try args.int(nil, "save_every")
+        o.unrollSteps = try args.int(nil, "unroll_steps")
+        o.gradientAccumulation = try args.int(nil, "gradient_accumulation")
+        o.gradientClipping = Float(try args.number(nil, "gradient_clipping"))
+        o.rollback = try args.bool(nil, "rollback")
+        o.baseline = try args.bool(nil, "baseline")
+        o.retrain = try args.bool(nil, "retrain")
+        o.seed = UInt64(try args.int(nil, "seed"))
+        o.optimizer = try args.string(nil, "optimizer")
+        o.lr = try args.number(nil, "lr")
+        o.momentum = try args.number(nil, "momentum")
+        o.weightDecay = Float(try args.number(nil, "weight_decay"))
+        o.batchSize = try args.int(nil, "batch_size")
+        o.schedulerType = try args.string(nil, "scheduler")
+        o.schedulerStepSize = try args.int(nil, "scheduler_step_size")
+        o.schedulerGamma = try args.number(nil, "scheduler_gamma")
+        o.warmupRatio = try args.number(nil, "warmup")
+        o.metaLr = try args.number(nil, "meta_lr")
+        o.metaMomentum = try args.number(nil, "meta_momentum")
+        o.metaWeightDecay = Float(try args.number(nil, "meta_weight_decay"))
+        o.metaBatchSize = try args.int(nil, "meta_batch_size")
+        o.metaSchedulerStepSize = try args.int(nil, "meta_scheduler_step_size")
+        o.metaSchedulerGamma = try args.number(nil, "meta_scheduler_gamma")
+        o.aggregation = try PRMBuiltins.aggregation(args.optional(nil, "aggregation"), args)
         guard o.aggregation.isDifferentiable else {
             throw DprmError.type("reweight() aggregation '\(o.aggregation.name)' is a .dprm function without a differentiable form; the meta loss needs one of \(Aggregation.builtinNames.joined(separator: ", "))")
         }
-        o.lossTarget = try Convert.library("reweight") { try LossTarget(name: try args.string(nil, "loss_target", default: "both")) }
-        let method = try args.string(nil, "hypergradient", default: "darts")
+        o.lossTarget = try Convert.library("reweight") { try LossTarget(name: try args.string(nil, "loss_target")) }
+        let method = try args.string(nil, "hypergradient")
         o.hypergradient = try Convert.library("reweight") { try HypergradientMethod(name: method) }
-        if case .darts = o.hypergradient { o.hypergradient = .darts(alpha: Float(try number("darts_alpha", default: 0.01))) }
-        o.adamEpsilon = Float(try number("adam_eps", default: Double(o.adamEpsilon)))
-        o.snapshotEvery = try int("snapshot_every", default: 0)
-        o.languageModelWeight = Float(try number("lm_loss_weight", default: 0))
-        o.precision = try args.string(nil, "precision", default: "fp32")
-        let device = try args.string(nil, "device", default: "cpu")
+        if case .darts = o.hypergradient { o.hypergradient = .darts(alpha: Float(try args.number(nil, "darts_alpha"))) }
+        o.adamEpsilon = Float(try args.number(nil, "adam_eps"))
+        o.snapshotEvery = try args.int(nil, "snapshot_every")
+        o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight"))
+        o.precision = try args.string(nil, "precision")
+        let device = try args.string(nil, "device")
         guard device == "cpu" else { throw DprmError.type("reweight() device '\(device)': dprm runs on the CPU") }
         if args.optional(nil, "out") != nil { o.checkpointDirectory = try args.string(nil, "out") }
         return o
@@ -94,48 +125,54 @@ enum ReweightBuiltins {
     }
 
     static let registry = BuiltinRegistry(module: "reweight", builtins: [
-        Builtin("instance_table", "instance_table(train, activation: \"Clip\", initialization: 1.0)",
+        Builtin("instance_table", parameters: [
+            .positional("train", "training dataset", "one weight per instance of it"),
+            .keyword("activation", "string", default: "Clip", "\(WeightActivation.allCases.map(\.rawValue).joined(separator: ", "))"),
+            .keyword("initialization", "number", default: 1.0, "the raw weight every instance starts at"),
+        ],
                 "One learnable weight per training instance (keyed by id), through an activation.",
                 help: "Activations: \(WeightActivation.allCases.map(\.rawValue).joined(separator: ", ")). Clip clamps to [-1, 3] with zero gradient outside.",
                 example: "let b = benchmark(seed: 1, train_size: 12, meta: 2, test: 2)\nlet t = instance_table(b.train)\nprint(len(t.weights()))") { args in
-            try Convert.checkKeywords(args, ["train", "activation", "initialization"])
             let train = try PRMBuiltins.trainInstances(args, 0, "train")
-            let activation = try Convert.library("instance_table") { try WeightActivation(name: try args.string(nil, "activation", default: "Clip")) }
+            let activation = try Convert.library("instance_table") { try WeightActivation(name: try args.string(nil, "activation")) }
             let table = try Convert.library("instance_table") {
-                try InstanceTable(instances: train, activation: activation, initialization: Float(try args.number(nil, "initialization", default: 1)))
+                try InstanceTable(instances: train, activation: activation, initialization: Float(try args.number(nil, "initialization")))
             }
             return .native(WeightingValue(table))
         },
-        Builtin("instance_net", "instance_net(hidden_dim: 10, layers: 0, activation: \"sigmoid\", detach: false, seed: 0)",
+        Builtin("instance_net", parameters: [
+            .positional("hidden_dim", "number", default: 10, "width of the hidden layer"),
+            .keyword("layers", "number", default: 0, "extra hidden layers"),
+            .keyword("activation", "string", default: "sigmoid", "the output activation"),
+            .keyword("detach", "bool", default: false, "cut the PRM's gradient through the weight (the reference does not)"),
+            .keyword("seed", "number", default: 0, "seed of the initial weights"),
+        ],
                 "A small MLP from [p(+), p(-)] at each label position to an instance weight (mean over positions).",
                 help: "detach: false matches the reference (the PRM also gets a gradient through the weight). layers adds hidden layers.",
                 example: "let net = instance_net(hidden_dim: 10)\nprint(net.parameter_count)") { args in
-            try Convert.checkKeywords(args, ["hidden_dim", "layers", "activation", "detach", "seed"])
-            let activation = try Convert.library("instance_net") { try WeightActivation(name: try args.string(nil, "activation", default: "sigmoid")) }
-            return .native(WeightingValue(InstanceNet(hiddenDim: try args.int(0, "hidden_dim", default: 10), extraHiddenLayers: try args.int(nil, "layers", default: 0),
-                                                      activation: activation, detachInput: try args.bool(nil, "detach", default: false),
-                                                      seed: UInt64(try args.int(nil, "seed", default: 0)))))
+            let activation = try Convert.library("instance_net") { try WeightActivation(name: try args.string(nil, "activation")) }
+            return .native(WeightingValue(InstanceNet(hiddenDim: try args.int(0, "hidden_dim"), extraHiddenLayers: try args.int(nil, "layers"),
+                                                      activation: activation, detachInput: try args.bool(nil, "detach"),
+                                                      seed: UInt64(try args.int(nil, "seed")))))
         },
-        Builtin("domain_table", "domain_table(train, initialization: 1.0)", "DreamPRM v1: one weight per domain, softplus, divided by the mean.",
+        Builtin("domain_table", parameters: [
+            .positional("train", "training dataset", "its instances' domains (the `dataset` field)"),
+            .keyword("initialization", "number", default: 1.0, "the raw weight every domain starts at"),
+        ], "DreamPRM v1: one weight per domain, softplus, divided by the mean.",
                 help: "Every training instance needs a domain (the `dataset` field); the weights always average 1 over domains.",
                 example: "let b = benchmark(seed: 1, train_size: 12, meta: 2, test: 2)\nprint(domain_table(b.train).weights())") { args in
-            try Convert.checkKeywords(args, ["train", "initialization"])
             let train = try PRMBuiltins.trainInstances(args, 0, "train")
             return .native(WeightingValue(try Convert.library("domain_table") {
-                try DomainTable(instances: train, initialization: Float(try args.number(nil, "initialization", default: 1)))
+                try DomainTable(instances: train, initialization: Float(try args.number(nil, "initialization")))
             }))
         },
-        Builtin("reweight", "reweight(prm, weights, train:, meta:, iteration_num: 3000, lr: 5e-5, meta_lr: 5e-3, ...)",
+        Builtin("reweight", parameters: parameters,
                 "Bi-level instance reweighting (DreamPRM-1.5) with the reference engine's semantics; returns a run.",
                 help: """
-                Every reference flag is a keyword: iteration_num, save_every_iterations, unroll_steps, gradiant_accumulation, \
-                gradiant_clipping, rollback, baseline, retrain, seed, lr, momentum, weight_decay, batch_size, scheduler_type, \
-                scheduler_step_size, scheduler_gamma, meta_lr, meta_momentum, meta_weight_decay, meta_batch_size, \
-                meta_scheduler_step_size, meta_scheduler_gamma, aggregation_function, loss_target ("+", "both", "rank", \
-                or on a step-labelled meta set, i.e. the benchmark's or a training dataset: "steps" (the step loss) or "step_rank"), \
-                device (cpu), precision (fp32). Also: hypergradient (darts, neumann, cg), darts_alpha, optimizer (adamw, sgd), \
-                warmup (fraction), snapshot_every, out (checkpoint folder), progress, lm_loss_weight (the auxiliary \
-                language-model loss of coldstart, added to the lower loss unweighted). Ctrl-C stops at the next iteration.
+                Every reference flag is a keyword, under its reference spelling (iteration_num, gradiant_accumulation, \
+                scheduler_type, aggregation_function, ...) or its short name; passing both is an error. loss_target "steps" \
+                (the step loss) and "step_rank" need a step-labelled meta set: the benchmark's or a training dataset. \
+                Ctrl-C stops at the next iteration.
                 """,
                 example: "let b = benchmark(seed: 1, train_size: 12, meta: 3, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.meta])\nlet run = reweight(prm, instance_table(b.train), train: b.train, meta: b.meta, iteration_num: 2, progress: false)\nprint(len(run.history.iteration))") { args in
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
@@ -155,16 +192,19 @@ enum ReweightBuiltins {
             try execute(run, args)
             return .native(RunValue(run))
         },
-        Builtin("noisy_digits", "noisy_digits(seed: 0, path: nil, iterations: nil)",
+        Builtin("noisy_digits", parameters: [
+            .positional("seed", "number", default: 0, "seed of the noise, the split and the models"),
+            .keyword("path", "string", shown: "the shared digits.csv.gz", "the UCI digits file"),
+            .keyword("iterations", "number", default: .int(NoisyDigits.Options().iterations), "training iterations of each model"),
+        ],
                 "The classic sanity check: UCI digits, 40% label noise, clean meta set; accuracies of clean, noisy, Instance Table, Meta-Weight-Net.",
                 help: "Returns a dict with accuracies, the recovered fraction of the clean-versus-noisy gap, and mean weights of flipped and clean instances. path defaults to the shared digits.csv.gz.",
                 example: "let r = noisy_digits(seed: 0, iterations: 20)\nprint(r.train_count > 0)") { args in
-            try Convert.checkKeywords(args, ["seed", "path", "iterations"])
             let path = args.optional(nil, "path") == nil
                 ? (SharedData.directory() ?? "../shared/data") + "/digits/digits.csv.gz" : try args.string(nil, "path")
             var o = NoisyDigits.Options()
-            o.seed = UInt64(try args.int(0, "seed", default: 0))
-            o.iterations = try args.int(nil, "iterations", default: o.iterations)
+            o.seed = UInt64(try args.int(0, "seed"))
+            o.iterations = try args.int(nil, "iterations")
             let r = try Convert.library("noisy_digits") { try NoisyDigits.run(data: try NoisyDigits.load(path: path), options: o) }
             return Convert.dict([
                 ("clean", .number(r.clean)), ("noisy", .number(r.noisy)), ("table", .number(r.table)), ("net", .number(r.net)),

@@ -56,4 +56,52 @@ final class CompleterTests: XCTestCase {
         XCTAssertTrue(c.complete("\"a\" + len").candidates.contains("len"))
         XCTAssertEqual(c.complete("1 # len").candidates, [])
     }
+
+    /// Inside a call, at the start of an argument: the callee's keyword parameters, from the
+    /// builtin's declaration (or a .dprm function's parameters).
+    func testKeywordArgumentsOfTheEnclosingCall() throws {
+        let c = completer()
+        let line = "coldstart(prm, d, it"
+        let r = c.complete(line)
+        XCTAssertEqual(r.start, line.utf8.count - 2)
+        XCTAssertEqual(r.candidates.first, "iterations:")
+        XCTAssertFalse(r.candidates.contains("iteration_num:"), "aliases are accepted, not offered")
+        // Every declared keyword, nested calls and strings with brackets skipped.
+        let all = c.complete("let x = coldstart(f(\"(\"), [1, 2], ").candidates
+        XCTAssertTrue(all.contains("lr:") && all.contains("scheduler_gamma:") && all.contains("lm_loss_weight:"), "\(all)")
+        XCTAssertTrue(c.complete("prm_new(max_").candidates.contains("max_vocab:"))
+        // Not at an argument's start, or outside any call: names only.
+        XCTAssertFalse(c.complete("coldstart(prm, d + it").candidates.contains("iterations:"))
+        XCTAssertFalse(c.complete("coldstart(prm)[it").candidates.contains("iterations:"))
+        // A .dprm function's parameters.
+        let interp = c.interpreter
+        try interp.evaluate("fn train_it(data, steps = 10, rate = 0.1) { steps }")
+        XCTAssertEqual(c.complete("train_it(1, st").candidates.first, "steps:")
+    }
+
+    /// After `d.` a dict offers its keys (then the builtins usable as methods).
+    func testDictKeysAfterTheDot() {
+        let r = completer().complete("config.")
+        XCTAssertEqual(Array(r.candidates.prefix(2)), ["learning_rate", "layers"], "keys first, in their order")
+        XCTAssertEqual(completer().complete("config.la").candidates, ["layers"])
+    }
+
+    /// A folder completes with `/` and nothing after it (no closing quote), so the path can go
+    /// on; absolute and relative paths alike.
+    func testFoldersCompleteWithASlashAndNoQuote() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/runs/seed1", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/runs/seed1/history.csv", contents: Data())
+        let c = completer()
+        XCTAssertEqual(c.complete("read_csv(\"\(dir)/ru").candidates, ["\(dir)/runs/"])
+        XCTAssertEqual(c.complete("read_csv(\"\(dir)/runs/").candidates, ["\(dir)/runs/seed1/"])
+        XCTAssertEqual(c.complete("read_csv(\"\(dir)/runs/seed1/h").candidates, ["\(dir)/runs/seed1/history.csv"])
+        let cwd = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(dir)
+        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        XCTAssertEqual(c.complete("read_csv(\"ru").candidates, ["runs/"])
+        XCTAssertEqual(c.complete("read_csv(\"./runs/se").candidates, ["./runs/seed1/"])
+        XCTAssertEqual(c.complete(":load runs/").candidates, ["runs/seed1/"])
+        for candidate in c.complete("read_csv(\"runs/").candidates { XCTAssertFalse(candidate.contains("\""), candidate) }
+    }
 }

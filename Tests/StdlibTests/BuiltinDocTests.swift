@@ -39,6 +39,7 @@ final class BuiltinDocTests: XCTestCase {
                 if b.summary.isEmpty { missing.append("\(id): summary") }
                 if b.signature.isEmpty { missing.append("\(id): signature") }
                 if b.help.isEmpty { missing.append("\(id): help") }
+                for p in b.parameters ?? [] where p.doc.isEmpty || p.kind.isEmpty { missing.append("\(id): parameter \(p.name)") }
                 if b.example.isEmpty { missing.append("\(id): example"); continue }
                 let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
                 do { _ = try interp.evaluate(b.example, name: "example of \(b.name)") } catch {
@@ -86,5 +87,32 @@ final class BuiltinDocTests: XCTestCase {
         let t = try XCTUnwrap(try interp.evaluate("tensor([1, 2])").asTensorValue)
         XCTAssertEqual(t.memberDocs.map(\.name), t.memberNames)
         for name in t.memberNames { XCTAssertNotNil(try t.member(name), name) }
+    }
+
+    /// The builtins whose signature, keyword check and defaults used to drift now declare their
+    /// parameters once: `prm_new` shows `max_vocab`, `coldstart` the scheduler settings it reads,
+    /// `reweight` every flag instead of "...".
+    func testDeclaredParametersShowWhatTheBuiltinsRead() throws {
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        let prmNew = try XCTUnwrap(interp.builtin(named: "prm_new"))
+        XCTAssertTrue(prmNew.signature.contains("max_vocab: 2000"), prmNew.signature)
+        XCTAssertTrue(prmNew.helpText.contains("max_vocab: 2000  number: largest tokenizer vocabulary"), prmNew.helpText)
+        let coldstart = try XCTUnwrap(interp.builtin(named: "coldstart"))
+        XCTAssertTrue(coldstart.signature.hasPrefix("coldstart(prm, train, lr: 5e-5 or the preset's, iterations: 1000,"), coldstart.signature)
+        XCTAssertTrue(coldstart.keywordNames.contains("scheduler_gamma"))
+        let reweight = try XCTUnwrap(interp.builtin(named: "reweight"))
+        XCTAssertFalse(reweight.signature.contains("..."), reweight.signature)
+        XCTAssertTrue(reweight.helpText.contains("iterations: 3000  number (also iteration_num)"), reweight.helpText)
+        // One message for an unknown keyword, whichever builtin.
+        for call in ["prm_new(preset: \"tiny\", corpus: [], max_vocb: 10)", "load_train(\"x.json\", skip_invalid: true, lmit: 2)",
+                     "instance_net(hidden: 3)", "benchmark(sed: 1)"] {
+            XCTAssertThrowsError(try interp.evaluate(call)) { e in
+                XCTAssertTrue((e as? DprmError)?.message.contains("got an unexpected keyword argument") == true, "\(call): \(e)")
+            }
+        }
+        // A reference flag and its short name together are one value given twice.
+        XCTAssertThrowsError(try interp.evaluate("let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\ncoldstart(p, b.train, iterations: 1, iteration_num: 2)")) { e in
+            XCTAssertTrue("\(e)".contains("coldstart() got multiple values for argument 'iterations'"), "\(e)")
+        }
     }
 }
