@@ -83,7 +83,8 @@ final class CompleterTests: XCTestCase {
     func testDictKeysAfterTheDot() {
         let r = completer().complete("config.")
         XCTAssertEqual(Array(r.candidates.prefix(2)), ["learning_rate", "layers"], "keys first, in their order")
-        XCTAssertEqual(completer().complete("config.la").candidates, ["layers"])
+        // Then builtins usable as methods (`layer_norm`), after the keys.
+        XCTAssertEqual(completer().complete("config.la").candidates, ["layers", "layer_norm"])
     }
 
     /// A folder completes with `/` and nothing after it (no closing quote), so the path can go
