@@ -66,6 +66,29 @@ final class PseudoTerminalTests: XCTestCase {
         }
     }
 
+    /// Through the real readline: a call's keyword argument, and a folder in a string that
+    /// completes with `/` and no closing quote (the typed quote then ends the string).
+    func testKeywordAndFolderCompletion() throws {
+        let dir = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/runs_folder", withIntermediateDirectories: true)
+        let term = try Terminal(binary: try dprmBinary())
+        defer { if term.process.isRunning { term.process.terminate() } }
+        XCTAssertTrue(term.expect("dprm> "), "no prompt:\n\(term.text)")
+        term.send("fn train_it(data, steps_total = 3) { steps_total }\r")
+        XCTAssertTrue(term.expect("dprm> "))
+        term.send("train_it(1, steps_t\t")
+        XCTAssertTrue(term.expect("steps_total:"), "keyword completion:\n\(term.text)")
+        term.send(" 7)\r")
+        XCTAssertTrue(term.expect("7\n"), term.text)
+        XCTAssertTrue(term.expect("dprm> "))
+        term.send("let p = \"\(dir)/runs_f\t")
+        XCTAssertTrue(term.expect("runs_folder/"), "folder completion:\n\(term.text)")
+        term.send("\"\r")
+        XCTAssertTrue(term.expect("dprm> "), term.text)
+        term.send("p == \"\(dir)/runs_folder/\"\r")
+        XCTAssertTrue(term.expect("true\n"), "the completed path is the folder with its slash and nothing more:\n\(term.text)")
+    }
+
     func testCompletionContinuationAndCtrlC() throws {
         let term = try Terminal(binary: try dprmBinary())
         defer { if term.process.isRunning { term.process.terminate() } }
