@@ -74,6 +74,15 @@ final class CheckerTests: XCTestCase {
         XCTAssertEqual(missing.map { $0.headline }, ["c.dprm:1:1: error: import \"no_such_module\": module not found"])
     }
 
+    /// A built-in (embedded) module is read like a file on the search path.
+    func testBuiltinModulesDefineGlobals() {
+        let interp = Interpreter(options: .init(searchPaths: [], builtinModules: ["tools": "# Doubles.\nfn double_it(x) { x * 2 }\nlet tools_version = 1\n"],
+                                                output: { _ in }))
+        XCTAssertEqual(interp.check("import \"tools\"\nprint(double_it(tools_version))", name: "c.dprm").map { $0.render() }, [])
+        XCTAssertEqual(interp.check("import \"tools\"\nprint(triple_it(1))", name: "c.dprm").map { $0.headline },
+                       ["c.dprm:2:7: error: undefined name 'triple_it'"])
+    }
+
     func testSyntaxErrorsAreLocated() {
         let errors = check("let x = 1\nlet y = (x +\n")
         XCTAssertEqual(errors.count, 1)
