@@ -7,7 +7,7 @@ import PRM
 
 /// A pretrained llama-family language model (`load_model` of a GGUF file or a llama / Qwen2
 /// folder) in the language.
-public final class LanguageModelValue: NativeObject {
+public final class LanguageModelValue: TabledObject {
     public let model: PretrainedLanguageModel
     public init(_ model: PretrainedLanguageModel) { self.model = model }
     public var typeName: String { "language_model" }
@@ -36,7 +36,7 @@ public final class LanguageModelValue: NativeObject {
         }
     }
 
-    static let members: [NativeMember<LanguageModelValue>] = [
+    public static let members = MemberTable<LanguageModelValue>([
         .field("architecture", "the model family: \"llama\" or \"qwen2\"") { .string($0.model.config.architecture.rawValue) },
         .field("vocab_size", "number of rows of the token embedding") { .int($0.model.config.vocabSize) },
         .field("hidden_size", "width of the hidden states") { .int($0.model.config.hiddenSize) },
@@ -44,24 +44,24 @@ public final class LanguageModelValue: NativeObject {
         .field("max_length", "the context length the model was trained for") { .int($0.model.maxLength) },
         .field("parameter_count", "number of parameters") { .int($0.model.model.parameterCount) },
         .field("source", "the GGUF file or folder it was loaded from") { .string($0.model.source) },
-        .method("tokenize", "token ids of a text, nothing added unless add_special_tokens: true (the BOS id): tokenize(text)") { m, args in
+        .method("tokenize", "tokenize(text, add_special_tokens: false)", "token ids of a text, nothing added unless add_special_tokens: true (the BOS id)") { m, args in
             try Convert.checkKeywords(args, ["text", "add_special_tokens"])
-            return Convert.ints(m.model.tokenize(try args.string(1, "text"),
+            return Convert.ints(m.model.tokenize(try args.string(0, "text"),
                                                  addSpecialTokens: try args.bool(nil, "add_special_tokens", default: false)))
         },
-        .method("detokenize", "the text of token ids, special tokens kept unless skip_special_tokens: true: detokenize(ids)") { m, args in
+        .method("detokenize", "detokenize(ids, skip_special_tokens: false)", "the text of token ids, special tokens kept unless skip_special_tokens: true") { m, args in
             try Convert.checkKeywords(args, ["ids", "skip_special_tokens"])
-            let ids = try args.ints(1, "ids")
+            let ids = try args.ints(0, "ids")
             try Convert.library("detokenize") { try m.model.check(ids: ids) }
             return .string(m.model.detokenize(ids, skipSpecialTokens: try args.bool(nil, "skip_special_tokens", default: false)))
         },
-        .method("logits", "next-token logits at every position, a tensor [tokens x vocab]: logits(text_or_ids)") { m, args in
-            let ids = try ids(try args.value(1, "text_or_ids"), m, "logits() text_or_ids")
+        .method("logits", "logits(text_or_ids)", "next-token logits at every position, a tensor [tokens x vocab]") { m, args in
+            let ids = try ids(try args.value(0, "text_or_ids"), m, "logits() text_or_ids")
             return .native(TensorValue(try Convert.library("logits") { try m.model.logits(ids: ids) }))
         },
-        .method("generate", "continues a prompt (text -> text without special tokens, ids -> ids): generate(prompt, max_tokens: 40, temperature: 0, seed: 0)") { m, args in
+        .method("generate", "generate(prompt, max_tokens: 40, temperature: 0, seed: 0)", "continues a prompt (text -> text without special tokens, ids -> ids)") { m, args in
             try Convert.checkKeywords(args, ["prompt", "max_tokens", "temperature", "seed"])
-            let prompt = try args.value(1, "prompt")
+            let prompt = try args.value(0, "prompt")
             let maxTokens = try args.int(nil, "max_tokens", default: 40)
             let temperature = Float(try args.number(nil, "temperature", default: 0))
             let seed = UInt64(truncatingIfNeeded: try args.int(nil, "seed", default: 0))
@@ -73,13 +73,11 @@ public final class LanguageModelValue: NativeObject {
                 try m.model.generate(ids: ids, maxTokens: maxTokens, temperature: temperature, seed: seed)
             })
         },
-        .method("chat_template", "a conversation in the model's chat format (ChatML), ending with an open assistant turn: chat_template(messages, add_generation_prompt: true)") { m, args in
+        .method("chat_template", "chat_template(messages, add_generation_prompt: true)", "a conversation in the model's chat format (ChatML), ending with an open assistant turn") { m, args in
             try Convert.checkKeywords(args, ["messages", "add_generation_prompt"])
-            let messages = try messages(try args.value(1, "messages"))
+            let messages = try messages(try args.value(0, "messages"))
             let open = try args.bool(nil, "add_generation_prompt", default: true)
             return .string(try Convert.library("chat_template") { try m.model.applyChatTemplate(messages, addGenerationPrompt: open) })
         },
-    ]
-    public func member(_ name: String) throws -> Value? { try Self.members.lookup(name, on: self) }
-    public var memberNames: [String] { Self.members.map(\.name) }
+    ])
 }

@@ -29,7 +29,7 @@ public enum Stdlib {
             row("tensor", TensorValue.self), row("module", ModuleValue.self), row("optimizer", OptimizerValue.self),
             row("scheduler", SchedulerValue.self), row("dataset", DatasetValue.self), row("prm", PRMValue.self),
             row("coldstart_run", ColdStartValue.self), row("best_of_n", BestOfNValue.self),
-            row("pretrained_model", PretrainedModelValue.self), row("instance_table, instance_net, domain_table", WeightingValue.self),
+            row("pretrained_model", PretrainedModelValue.self), row("language_model", LanguageModelValue.self), row("instance_table, instance_net, domain_table", WeightingValue.self),
             row("reweight_run", RunValue.self), row("bilevel_engine", EngineValue.self), row("figure", FigureValue.self),
         ]
     }
