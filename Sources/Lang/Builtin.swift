@@ -108,7 +108,37 @@ public struct Builtin {
 
     /// The names a call may pass as `name:` (declared parameters and their aliases are accepted;
     /// completion offers the names).
-    public var keywordNames: [String] { (parameters ?? []).filter { $0.passing != .variadic }.map(\.name) }
+    /// A builtin whose parameters are not declared yet offers the names its signature string lists
+    /// (`read_csv(path, header: true)` -> path, header), so completion works for every builtin.
+    public var keywordNames: [String] {
+        if let ps = parameters { return ps.filter { $0.passing != .variadic }.map(\.name) }
+        return Builtin.parameterNames(inSignature: signature)
+    }
+
+    /// The parameter names of a written signature such as `f(a, b: 1, "x", ...rest)`: the top-level
+    /// comma-separated entries of its outer parentheses, each up to `:` or `=`; variadic and
+    /// non-identifier entries are left out.
+    static func parameterNames(inSignature text: String) -> [String] {
+        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else { return [] }
+        var names: [String] = [], entry = "", depth = 0, quote: Character? = nil
+        func flush() {
+            let head = entry.prefix { $0 != ":" && $0 != "=" }.trimmingCharacters(in: .whitespaces)
+            if let first = head.first, first.isLetter || first == "_", head.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { names.append(head) }
+            entry = ""
+        }
+        for c in text[text.index(after: open)..<close] {
+            if let q = quote { if c == q { quote = nil }; entry.append(c); continue }
+            switch c {
+            case "\"": quote = c; entry.append(c)
+            case "(", "[", "{": depth += 1; entry.append(c)
+            case ")", "]", "}": depth -= 1; entry.append(c)
+            case "," where depth == 0: flush()
+            default: entry.append(c)
+            }
+        }
+        flush()
+        return names
+    }
 
     /// `help(name)` text: signature, summary, the declared parameters, help and example.
     public var helpText: String {

@@ -77,6 +77,9 @@ final class CompleterTests: XCTestCase {
         let interp = c.interpreter
         try interp.evaluate("fn train_it(data, steps = 10, rate = 0.1) { steps }")
         XCTAssertEqual(c.complete("train_it(1, st").candidates.first, "steps:")
+        // A builtin without declared parameters offers the names of its written signature.
+        XCTAssertEqual(c.complete("read_csv(\"a.csv\", he").candidates.first, "header:")
+        XCTAssertTrue(c.complete("plot(h, ou").candidates.contains("out:"))
     }
 
     /// After `d.` a dict offers its keys (then the builtins usable as methods).
