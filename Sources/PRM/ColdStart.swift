@@ -7,8 +7,9 @@ import Datasets
 /// Options of the cold start (supervised fine-tuning of the PRM), named after the reference flags.
 ///
 /// Defaults are the reference's (lr 5e-5, weight decay 0.01, batch size 1, cosine schedule with
-/// 5% warmup, clipping 1.0), which suit a pretrained model. A PRM trained from scratch, like the
-/// built-in presets, needs a much larger rate (the built-in benchmark uses 2e-3).
+/// 5% warmup, clipping 1.0), which suit a pretrained model. A PRM trained from scratch needs a
+/// much larger rate and batch: the presets carry theirs (`PRMConfig.recommendedColdStart`, used by
+/// `init(recommendedFor:)` and by the `coldstart` builtin).
 public struct ColdStartOptions: Sendable {
     /// Peak learning rate (`lr`).
     public var lr: Double = 5e-5
