@@ -63,10 +63,13 @@ public final class SafetensorsFile {
         let size = file.count
         guard size >= 8 else { throw CheckpointError(path: path, problem: "truncated: \(size) bytes, not even the 8-byte header length") }
         let map = file.base
-        let headerLength = Int(UInt64(littleEndian: map.loadUnaligned(as: UInt64.self)))
-        guard headerLength <= size - 8 else {
-            throw CheckpointError(path: path, problem: "truncated: header length \(headerLength) exceeds the \(size - 8) bytes after it")
+        // Compared as UInt64 before any conversion: a hostile length such as 2^64 - 1 would become
+        // a negative Int (release builds do not trap on the conversion) and pass a signed check.
+        let rawHeaderLength = UInt64(littleEndian: map.loadUnaligned(as: UInt64.self))
+        guard rawHeaderLength <= UInt64(size - 8) else {
+            throw CheckpointError(path: path, problem: "truncated: header length \(rawHeaderLength) exceeds the \(size - 8) bytes after it")
         }
+        let headerLength = Int(rawHeaderLength)
         let headerBytes = UnsafeBufferPointer(start: (map + 8).assumingMemoryBound(to: UInt8.self), count: headerLength)
         let parsed: JSONValue
         do { parsed = try JSONValue.parse(buffer: headerBytes) } catch let e as JSONParseError {
@@ -79,6 +82,10 @@ public final class SafetensorsFile {
         var entries: [String: Entry] = [:]
         var metadata: [String: String] = [:]
         for (name, value) in header {
+            // A later duplicate would silently replace the first (JSON objects may repeat keys).
+            guard entries[name] == nil, name != "__metadata__" || metadata.isEmpty else {
+                throw CheckpointError(path: path, problem: "bad header: duplicate entry '\(name)'")
+            }
             if name == "__metadata__" {
                 guard let m = value.objectValue else { throw CheckpointError(path: path, problem: "bad header: __metadata__ is not an object") }
                 for (k, v) in m {
@@ -89,6 +96,7 @@ public final class SafetensorsFile {
             }
             entries[name] = try SafetensorsFile.entry(name, value, dataSize: dataSize, path: path)
         }
+        try SafetensorsFile.checkNoOverlap(entries, path: path)
         self.entries = entries
         self.metadata = metadata
         self.dataStart = 8 + headerLength
@@ -100,22 +108,43 @@ public final class SafetensorsFile {
         guard let dtypeName = info["dtype"]?.stringValue else { throw bad("no dtype") }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw bad("unknown dtype '\(dtypeName)'") }
         guard let shapeValue = info["shape"], let dims = shapeValue.arrayValue else { throw bad("no shape") }
-        let shape = try dims.map { d -> Int in
-            guard let n = d.intValue, n >= 0 else { throw bad("bad shape \(shapeValue)") }
-            return n
+        // Every size is computed with checked arithmetic: release builds are -Ounchecked, so an
+        // overflowing product (a shape [2^61 + 1, 4]) would wrap to a small size and pass.
+        var elements = 1
+        var shape: [Int] = []
+        shape.reserveCapacity(dims.count)
+        for d in dims {
+            guard let n = d.intValue, n >= 0 else {
+                throw bad("bad shape \(shapeValue): dimensions must be whole numbers >= 0 below 2^63")
+            }
+            let (product, overflow) = elements.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw bad("shape \(shapeValue) has more than 2^63 elements") }
+            elements = product
+            shape.append(n)
         }
+        let (expected, overflow) = elements.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow else { throw bad("\(dtype.rawValue) \(shapeValue) needs more than 2^63 bytes") }
         guard let offsets = info["data_offsets"]?.arrayValue, offsets.count == 2,
               let begin = offsets[0].intValue, let end = offsets[1].intValue else {
-            throw bad("data_offsets must be [begin, end]")
+            throw bad("data_offsets must be [begin, end], whole numbers below 2^63")
         }
         guard begin >= 0, begin <= end, end <= dataSize else {
             throw bad("data_offsets [\(begin), \(end)] out of range (data section has \(dataSize) bytes)")
         }
-        let expected = Tensor.count(of: shape) * dtype.size
         guard end - begin == expected else {
             throw bad("data_offsets span \(end - begin) bytes but \(dtype.rawValue) \(Tensor.describe(shape)) needs \(expected)")
         }
         return Entry(dtype: dtype, shape: shape, begin: begin, end: end)
+    }
+
+    /// Two tensors sharing bytes would alias: a write through one (or a fooled reader) changes the
+    /// other. The reference format lays tensors end to end; gaps are tolerated, overlaps are not.
+    static func checkNoOverlap(_ entries: [String: Entry], path: String) throws {
+        let ranges = entries.filter { $0.value.end > $0.value.begin }
+            .sorted { ($0.value.begin, $0.key) < ($1.value.begin, $1.key) }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where b.value.begin < a.value.end {
+            throw CheckpointError(path: path, problem: "tensors '\(a.key)' [\(a.value.begin), \(a.value.end)] and '\(b.key)' [\(b.value.begin), \(b.value.end)] overlap")
+        }
     }
 
     func lookup(_ name: String) throws -> Entry {

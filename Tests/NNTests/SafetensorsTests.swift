@@ -106,6 +106,45 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertThrowsError(try SafetensorsFile(path: tmp + "/absent.safetensors")) { XCTAssertTrue("\($0)".contains("absent.safetensors")) }
     }
 
+    /// The hostile headers of issue 18 (item 3): each used to crash (SIGILL, SIGBUS, a segfault
+    /// on first use) or load wrong; each is now an error naming the file, the tensor and the problem.
+    func testRejectsHostileHeadersWithCheckedArithmetic() {
+        // Header length 2^64 - 1 (`ff` x 8): was a negative Int after conversion, then SIGILL.
+        assertRejects([UInt8](repeating: 0xFF, count: 8) + Array("{}".utf8), "length.safetensors",
+                      mentioning: ["header length 18446744073709551615", "exceeds"])
+        // Header length 2^63 exactly.
+        assertRejects([0, 0, 0, 0, 0, 0, 0, 0x80] + Array("{}".utf8), "length63.safetensors", mentioning: ["header length 9223372036854775808"])
+        // Shape product overflow: (2^61 + 1) * 4 elements * 4 bytes wraps to a small byte count.
+        assertRejects(header(#"{"a":{"dtype":"F32","shape":[2305843009213693953,4],"data_offsets":[0,16]}}"#, data: 16),
+                      "shape61.safetensors", mentioning: ["'a'", "more than 2^63"])
+        // [2^32, 2^32] is 2^64 elements: wrapped to 0 and matched offsets [0, 0], then indexing segfaulted.
+        assertRejects(header(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#, data: 0),
+                      "shape32.safetensors", mentioning: ["'a'", "more than 2^63 elements"])
+        // Element count fits, byte count (x 8) does not.
+        assertRejects(header(#"{"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,0]}}"#, data: 0),
+                      "bytes.safetensors", mentioning: ["'a'", "more than 2^63 bytes"])
+        // Offsets at or above 2^64 (and 2^63) are not Ints: never wrapped.
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[8],"data_offsets":[18446744073709551616,18446744073709551624]}}"#, data: 8),
+                      "offset64.safetensors", mentioning: ["'a'", "data_offsets must be"])
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[8],"data_offsets":[-8,0]}}"#, data: 8),
+                      "negative.safetensors", mentioning: ["'a'", "out of range"])
+        // Fractional shapes and offsets were truncated.
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[2.5],"data_offsets":[0,2]}}"#, data: 8), "fshape.safetensors", mentioning: ["'a'", "bad shape"])
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[2],"data_offsets":[0.5,2.5]}}"#, data: 8), "foffset.safetensors", mentioning: ["'a'", "data_offsets must be"])
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,0]}}"#, data: 8), "dim.safetensors", mentioning: ["'a'", "bad shape"])
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":"2","data_offsets":[0,2]}}"#, data: 8), "strshape.safetensors", mentioning: ["'a'", "no shape"])
+        assertRejects(header(#"{"a":{"dtype":7,"shape":[2],"data_offsets":[0,2]}}"#, data: 8), "numdtype.safetensors", mentioning: ["'a'", "no dtype"])
+        // Overlapping tensors and duplicate names were accepted.
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[6],"data_offsets":[0,6]},"b":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}}"#, data: 8),
+                      "overlap.safetensors", mentioning: ["'a'", "'b'", "overlap"])
+        assertRejects(header(#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"a":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}}"#, data: 8),
+                      "duplicate.safetensors", mentioning: ["duplicate entry 'a'"])
+        // Still accepted: tensors end to end, empty tensors anywhere, a gap.
+        let fine = write(header(#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[2,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}"#, data: 8), "fine.safetensors")
+        XCTAssertNoThrow(try SafetensorsFile(path: fine))
+        XCTAssertEqual(try SafetensorsFile(path: fine).tensor("e").shape, [0, 3])
+    }
+
     func testCheckpointDirectoryIsWrittenAtomicallyAndReplaced() throws {
         var rng = RandomGenerator(seed: 3)
         let config = TransformerConfig(hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16)
