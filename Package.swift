@@ -70,7 +70,7 @@ let layers: [(name: String, deps: [String])] = [
     ("Plotting", ["Support", "CPNG"]),
     ("Lang", ["Support"]),
     ("Stdlib", ["Support", "Lang", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight", "Experiments", "Plotting"]),
-    ("REPL", ["Lang", "Stdlib", "CReadline"]),
+    ("REPL", ["Support", "Lang", "Stdlib", "CReadline"]),
 ]
 
 /// Test targets: one per layer, next to the layer they test.
@@ -132,7 +132,7 @@ let testTargets: [Target] = activeTests.map {
 }
 let executable: [Target] = needed == nil ? [
     .executableTarget(name: "dprm", dependencies: [
-        "REPL", "Stdlib", "Lang",
+        "REPL", "Stdlib", "Lang", "Support",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimized),
 ] : []

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One parameter of a builtin, declared once (as Torch7's `wrap` declarations generate bindings):
 /// the signature, the check of the call's arguments (one message for an unknown keyword), the

@@ -303,8 +303,13 @@ extension Interpreter {
                 help: """
                 Resets the interpreter's random generator (the one behind random, randint, normal,
                 shuffle and choice) to a state given by the whole number n, so the following draws repeat
-                exactly. Each interpreter starts as if seed(0) was called. Tensor builtins take their own
-                `seed:` arguments.
+                exactly. Each interpreter starts as if seed(0) was called.
+                It does not touch tensors: `manual_seed(n)` (module `tensor`) restarts the separate tensor
+                generator behind rand, randn, the tensor randint and module initialisation, and a builtin
+                given `seed:` uses a generator of its own for that call. The two are kept apart on
+                purpose, so drawing a random() never shifts a model's initial weights. Both are the same
+                algorithm (xoshiro256** seeded by SplitMix64), so seed(n) and manual_seed(n) start the
+                same stream of raw bits.
                 """,
                 example: #"""
                 seed(42)

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension Interpreter {
     /// The `core` module: printing, conversions, lists, dicts, strings, math, files, JSON, CSV,

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension Interpreter {
     /// Parses and resolves `source` without running it (`dprm check`). Reports syntax errors,

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Operators on values (the slow paths; compiled code handles number-number inline).
 enum Ops {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Synchronization
 
 // The runtime of compiled code: the value and box stacks, call sites, calls and argument binding.

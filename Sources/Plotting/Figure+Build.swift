@@ -1,3 +1,5 @@
+import Support
+
 /// The builders the language binds as `plot`, `scatter` and `hist`: plain arrays in, a series
 /// appended to the figure. They check lengths and throw `PlotError.invalid` naming the series.
 extension Figure {
@@ -80,8 +82,7 @@ extension Figure {
         func column(_ name: String) throws -> [Double] {
             guard let values = columns[name] else {
                 let known = columns.keys.sorted()
-                let best = known.min { PlotOptions.editDistance($0, name) < PlotOptions.editDistance($1, name) }
-                let hint = best.map { PlotOptions.editDistance($0, name) <= 2 ? " (did you mean '\($0)'?)" : "" } ?? ""
+                let hint = closestName(name, in: known).map { " (did you mean '\($0)'?)" } ?? ""
                 throw PlotError.invalid("no column '\(name)'\(hint); columns: \(known.joined(separator: ", "))")
             }
             return values

@@ -1,3 +1,5 @@
+import Support
+
 /// A plain value for keyword options, what the language binding converts its values to:
 /// `plot(x, y, title: "loss", ylog: true, color: "red")` becomes `["title": .string("loss"), ...]`.
 public enum PlotValue: Equatable, Sendable {
@@ -43,22 +45,8 @@ public enum PlotOptions {
     }
 
     static func unknown(_ key: String, among keys: [String]) -> PlotError {
-        let best = keys.min { editDistance($0, key) < editDistance($1, key) }
-        let hint = best.map { editDistance($0, key) <= 2 ? " (did you mean '\($0)'?)" : "" } ?? ""
+        let hint = closestName(key, in: keys).map { " (did you mean '\($0)'?)" } ?? ""
         return .invalid("unknown plot option '\(key)'\(hint); known: \(keys.joined(separator: ", "))")
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
     }
 
     static func wrong(_ key: String, _ value: PlotValue, expected: String) -> PlotError {

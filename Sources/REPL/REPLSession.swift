@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Lang
 
 /// An interactive session: reads inputs through a `LineReader`, keeps reading while the parser

@@ -116,7 +116,7 @@ extension Stdlib {
                 return .tensor(Tensor.eye(n))
             },
             Builtin("manual_seed", "manual_seed(n)", "Restarts the tensor random generator (rand, randn, randint, linear, mlp) at seed n.",
-                    help: "Builtins that take seed: use their own generator for that call instead.",
+                    help: "Builtins that take seed: use their own generator for that call instead. It does not touch the interpreter's generator behind random, randint, normal, shuffle and choice: that one is restarted by seed(n) (see help(seed)); the two are separate so drawing a random() never shifts a model's initial weights.",
                     example: "manual_seed(1)\nlet a = randn(3)\nmanual_seed(1)\nassert(randn(3).tolist() == a.tolist())") { a in
                 try a.check(positional: 1...1)
                 let n = try a.int(0, "n")

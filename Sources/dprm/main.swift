@@ -7,6 +7,7 @@
 // interpreter recurses on the native stack. The main thread parses the command line and waits.
 import ArgumentParser
 import Foundation
+import Support
 import Lang
 import REPL
 import Stdlib

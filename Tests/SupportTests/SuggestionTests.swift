@@ -1,5 +1,5 @@
 import XCTest
-@testable import Lang
+import Support
 
 /// "did you mean": only suggestions that are close relative to the name's length.
 final class SuggestionTests: XCTestCase {
