@@ -6,8 +6,10 @@
 // Prints `RECORD {json}` with name `reweight_iteration_vs_coldstart`: dprm_s is the bi-level
 // iteration, peer_s the cold-start iteration (ratio target <= 2.7).
 import Foundation
+import Support
 import Tensors
 import Datasets
+import PRM
 import Reweight
 
 @main
@@ -36,11 +38,11 @@ struct ReweightBench {
                                       meta: bench.meta, options: options)
             var times: [Double] = []
             var last = Date()
-            try run.run { _ in
+            try run.run(progress: { _ in
                 let now = Date()
                 times.append(now.timeIntervalSince(last))
                 last = now
-            }
+            })
             let steady = times.dropFirst(warmup).sorted()
             return steady[steady.count / 2]
         }

@@ -4,6 +4,7 @@
 // through `Tensor.matmul` against raw `cblas_sgemm` in the same process.
 import CBLAS
 import Foundation
+import Support
 import Tensors
 
 /// Seconds per call: the best of `rounds` rounds, each the mean over enough calls to last ~`target` s.

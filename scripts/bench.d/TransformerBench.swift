@@ -13,6 +13,7 @@
 // timing runs do not inflate it.
 import CBLAS
 import Foundation
+import Support
 import Tensors
 import Autodiff
 import NN
