@@ -12,6 +12,9 @@ public struct Parameter {
         case keyword
         /// Every remaining positional argument (`...values`).
         case variadic
+        /// Every keyword argument not declared otherwise (`...options:`), for builtins that pass
+        /// them on to a function they call.
+        case variadicKeywords
     }
     public let name: String
     /// What it takes, in words: "number", "string", "dataset", "prm", "list of datasets", ...
@@ -49,14 +52,27 @@ public struct Parameter {
                   aliases: [], required: false)
     }
 
+    /// The keyword arguments not declared otherwise, passed on (`call(f, ...args, ...keywords:)`).
+    public static func variadicKeywords(_ name: String, _ kind: String, _ doc: String) -> Parameter {
+        Parameter(name: name, kind: kind, defaultValue: nil, defaultText: nil, doc: doc, passing: .variadicKeywords,
+                  aliases: [], required: false)
+    }
+
     /// How it reads in a signature: `train`, `lr: 5e-5`, `out: nil`, `meta:`, `...values`.
     public var signatureText: String {
         let shown = defaultText ?? defaultValue.map { $0.repr }
         switch passing {
         case .variadic: return "...\(name)"
+        case .variadicKeywords: return "...\(name):"
         case .positional: return required ? name : "\(name): \(shown ?? "nil")"
         case .keyword: return required ? "\(name):" : "\(name): \(shown ?? "nil")"
         }
+    }
+
+    /// Its item in the Markdown reference.
+    var markdownLine: String {
+        let also = aliases.isEmpty ? "" : " (also \(aliases.map { "`\($0)`" }.joined(separator: ", ")))"
+        return "`\(signatureText)` \(kind)\(also): \(doc)"
     }
 
     /// Its line in the help text.
@@ -103,6 +119,7 @@ public struct Builtin {
         self.implementation = { args in
             try args.check(declared: parameters)
             args.declared = parameters
+            args.bindPositionalKeywords()
             return try implementation(&args)
         }
     }
@@ -112,7 +129,7 @@ public struct Builtin {
     /// A builtin whose parameters are not declared yet offers the names its signature string lists
     /// (`read_csv(path, header: true)` -> path, header), so completion works for every builtin.
     public var keywordNames: [String] {
-        if let ps = parameters { return ps.filter { $0.passing != .variadic }.map(\.name) }
+        if let ps = parameters { return ps.filter { $0.passing == .positional || $0.passing == .keyword }.map(\.name) }
         return Builtin.parameterNames(inSignature: signature)
     }
 
@@ -311,6 +328,20 @@ public struct Arguments {
         }
     }
 
+    /// Moves positional parameters passed by name (`len(x: [1])`) into `positional`, in declared
+    /// order, while they continue the positionals the call passed, so an implementation can read
+    /// `positional[k]` for a required parameter whichever way the call passed it. One after a gap
+    /// (an earlier optional one absent) stays a keyword; the accessors find it by name.
+    mutating func bindPositionalKeywords() {
+        guard let ps = declared else { return }
+        let byPosition = ps.prefix { $0.passing != .variadic }.filter { $0.passing == .positional }
+        while positional.count < byPosition.count {
+            let p = byPosition[positional.count], names = [p.name] + p.aliases
+            guard let i = keywords.firstIndex(where: { names.contains($0.name) }) else { return }
+            positional.append(keywords.remove(at: i).value)
+        }
+    }
+
     /// Checks a call against declared parameters: at most as many positionals as there are
     /// positional parameters (unless one is variadic), only declared keywords (or their
     /// aliases), none passed twice, every required one present.
@@ -319,7 +350,9 @@ public struct Arguments {
         if !ps.contains(where: { $0.passing == .variadic }) && positional.count > positionalCount {
             throw DprmError.type("\(callee)() takes \(positionalCount == 0 ? "no" : "at most \(positionalCount)") positional argument\(positionalCount == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given")
         }
-        try check(keywords: ps.filter { $0.passing != .variadic }.flatMap { [$0.name] + $0.aliases })
+        if !ps.contains(where: { $0.passing == .variadicKeywords }) {
+            try check(keywords: ps.filter { $0.passing != .variadic }.flatMap { [$0.name] + $0.aliases })
+        }
         for (k, p) in ps.enumerated() {
             let names = [p.name] + p.aliases
             let passed = keywords.filter { names.contains($0.name) }
@@ -354,6 +387,7 @@ extension BuiltinRegistry {
         var s = ""
         for b in builtins {
             s += "### \(b.name)\n\n```\n\(b.signature)\n```\n\n\(b.summary)\n\n"
+            if let ps = b.parameters, !ps.isEmpty { s += ps.map { "- " + $0.markdownLine }.joined(separator: "\n") + "\n\n" }
             if !b.help.isEmpty { s += b.help + "\n\n" }
             if !b.example.isEmpty { s += "```\n\(b.example)\n```\n\n" }
         }

@@ -18,7 +18,9 @@ func readText(_ path: String, _ who: String) throws -> String {
 extension Interpreter {
     func coreIO() -> [Builtin] {
         [
-            Builtin("read_file", "read_file(path)", "The whole file as a string.",
+            Builtin("read_file", parameters: [
+                    .positional("path", "string", "the file path"),
+                ], "The whole file as a string.",
                 help: """
                 The whole file as a string (UTF-8). A relative path is relative to the working directory.
                 A missing file, or one that is not UTF-8 text, is a runtime error naming the path.
@@ -27,7 +29,10 @@ extension Interpreter {
                 write_file("/tmp/dprm-example-read_file.txt", "hello\n")
                 read_file("/tmp/dprm-example-read_file.txt")      # "hello\n"
                 """#) { a in .string(try readText(try a.string(0, "path"), "read_file")) },
-            Builtin("write_file", "write_file(path, text)", "Writes text to a file atomically (temp file + rename).",
+            Builtin("write_file", parameters: [
+                    .positional("path", "string", "the file path"),
+                    .positional("text", "any value", "the text written (other values: their printed form)"),
+                ], "Writes text to a file atomically (temp file + rename).",
                 help: """
                 Writes the printed form of `text` (a string as is; numbers, lists, ... as `str` gives them)
                 to the file, replacing it. The write is atomic: a temporary file in the same folder is
@@ -40,7 +45,10 @@ extension Interpreter {
                 """#) { a in
                 try atomicWrite(try a.value(1, "text").description, to: try a.string(0, "path")); return .nil
             },
-            Builtin("append_file", "append_file(path, text)", "Appends text to a file (creating it).",
+            Builtin("append_file", parameters: [
+                    .positional("path", "string", "the file path"),
+                    .positional("text", "any value", "the text appended (other values: their printed form)"),
+                ], "Appends text to a file (creating it).",
                 help: """
                 Appends the printed form of `text` to the end of the file, creating the file when it does
                 not exist (its folder must exist). Unlike `write_file` the append is not atomic; use it
@@ -59,7 +67,9 @@ extension Interpreter {
                 } else { try atomicWrite(text, to: path) }
                 return .nil
             },
-            Builtin("read_json", "read_json(path)", "Parses a JSON file (objects become dicts in file order).",
+            Builtin("read_json", parameters: [
+                    .positional("path", "string", "the file path"),
+                ], "Parses a JSON file (objects become dicts in file order).",
                 help: """
                 Reads and parses a JSON file: objects become dicts (keys in file order), arrays lists,
                 numbers numbers, true/false bools, null nil. A missing file or malformed JSON is a runtime
@@ -73,7 +83,11 @@ extension Interpreter {
                 let path = try a.string(0, "path")
                 return try JSON.parse(try readText(path, "read_json"), source: path)
             },
-            Builtin("write_json", "write_json(path, value, indent: 2)", "Writes a value as JSON atomically.",
+            Builtin("write_json", parameters: [
+                    .positional("path", "string", "the file path"),
+                    .positional("value", "any value", "the value written as JSON"),
+                    .keyword("indent", "whole number", default: 2, "spaces per nesting level (0: one line)"),
+                ], "Writes a value as JSON atomically.",
                 help: """
                 Writes the value as JSON followed by a line break, atomically (temporary file + rename).
                 `indent:` spaces per level (default 2; 0 writes one line). Dicts keep their key order,
@@ -84,11 +98,13 @@ extension Interpreter {
                 write_json("/tmp/dprm-example-write_json.json", {run: "a", losses: [0.5, 0.25]})
                 write_json("/tmp/dprm-example-write_json-compact.json", [1, 2], indent: 0)
                 """#) { a in
-                let indent = try a.int(nil, "indent", default: 2)
+                let indent = try a.int(nil, "indent")
                 try atomicWrite(try JSON.stringify(try a.value(1, "value"), indent: indent > 0 ? indent : nil) + "\n", to: try a.string(0, "path"))
                 return .nil
             },
-            Builtin("json_parse", "json_parse(text)", "Parses JSON text.",
+            Builtin("json_parse", parameters: [
+                    .positional("text", "string", "JSON text (NaN and Infinity accepted)"),
+                ], "Parses JSON text.",
                 help: """
                 Parses JSON text into values like `read_json` (objects become dicts in order, null nil).
                 Malformed text, or anything after the value, is a runtime error with the position.
@@ -96,7 +112,10 @@ extension Interpreter {
                 example: #"""
                 json_parse('{"a": [1, 2, null]}')     # {a: [1, 2, nil]}
                 """#) { a in try JSON.parse(try a.string(0, "text")) },
-            Builtin("json_string", "json_string(value, indent: 0)", "A value as JSON text (one line unless indent > 0).",
+            Builtin("json_string", parameters: [
+                    .positional("value", "any value", "the value written as JSON"),
+                    .keyword("indent", "whole number", default: 0, "spaces per nesting level (0: one line)"),
+                ], "A value as JSON text (one line unless indent > 0).",
                 help: """
                 The value as JSON text: one line by default, or with `indent:` spaces per level. Same
                 rules as `write_json` (inf and nan become null; functions and natives are a type error).
@@ -105,10 +124,13 @@ extension Interpreter {
                 json_string({a: 1, b: [true, nil]})     # '{"a":1,"b":[true,null]}'
                 json_string([1], indent: 2)
                 """#) { a in
-                let indent = try a.int(nil, "indent", default: 0)
+                let indent = try a.int(nil, "indent")
                 return .string(try JSON.stringify(try a.value(0, "value"), indent: indent > 0 ? indent : nil))
             },
-            Builtin("read_csv", "read_csv(path, header: true)", "Rows of a CSV file: dicts keyed by the header (or lists); numeric fields become numbers.",
+            Builtin("read_csv", parameters: [
+                    .positional("path", "string", "the file path"),
+                    .keyword("header", "bool", default: .bool(true), "whether the first row names the columns (rows become dicts)"),
+                ], "Rows of a CSV file: dicts keyed by the header (or lists); numeric fields become numbers.",
                 help: """
                 Parses an RFC 4180 CSV file (quoted fields may hold commas, "" for a quote, line breaks).
                 With header: true (default) the first row names the columns and each later row becomes
@@ -126,7 +148,7 @@ extension Interpreter {
                 let path = try a.string(0, "path")
                 let rows = CSV.parse(try readText(path, "read_csv"))
                 func cell(_ s: String) -> Value { Double(s).map { .number($0) } ?? .string(s) }
-                guard try a.bool(nil, "header", default: true) else { return .list(rows.map { .list($0.map(cell)) }) }
+                guard try a.bool(nil, "header") else { return .list(rows.map { .list($0.map(cell)) }) }
                 guard let head = rows.first else { return .list([]) }
                 var out: [Value] = []
                 for (n, r) in rows.dropFirst().enumerated() {
@@ -137,7 +159,11 @@ extension Interpreter {
                 }
                 return .list(out)
             },
-            Builtin("write_csv", "write_csv(path, rows, columns: nil)", "Writes a list of dicts (columns from the first row unless given) or of lists, atomically.",
+            Builtin("write_csv", parameters: [
+                    .positional("path", "string", "the file path"),
+                    .positional("rows", "list or iterable", "the rows: lists of fields, or dicts keyed by column"),
+                    .positional("columns", "any value", optional: true, "the column order and header (dict rows: their first row's keys by default)"),
+                ], "Writes a list of dicts (columns from the first row unless given) or of lists, atomically.",
                 help: """
                 Writes rows as CSV atomically. Rows that are dicts are written under a header line: the
                 `columns:` given (a list of names, also picking and ordering them), else the keys of the
@@ -169,7 +195,9 @@ extension Interpreter {
                 try atomicWrite(lines.joined(separator: "\n") + "\n", to: path)
                 return .nil
             },
-            Builtin("path_join", "path_join(...parts)", "Joins path parts with '/'.",
+            Builtin("path_join", parameters: [
+                    .variadic("parts", "any value", "the path components"),
+                ], "Joins path parts with '/'.",
                 help: """
                 Joins the parts with "/" (adding one only where missing). Empty parts are skipped; a part
                 starting with "/" is absolute and discards what came before it. All parts must be strings.
@@ -187,7 +215,9 @@ extension Interpreter {
                 }
                 return .string(out)
             },
-            Builtin("basename", "basename(path)", "The last component of a path.",
+            Builtin("basename", parameters: [
+                    .positional("path", "string", "the file path"),
+                ], "The last component of a path.",
                 help: """
                 The last component of the path: the file name with its extension ("a/b.json" gives
                 "b.json"); a trailing "/" is ignored ("a/b/" gives "b"). The file need not exist.
@@ -195,7 +225,9 @@ extension Interpreter {
                 example: #"""
                 basename("runs/a/log.txt")     # "log.txt"
                 """#) { a in .string(URL(fileURLWithPath: try a.string(0, "path")).lastPathComponent) },
-            Builtin("dirname", "dirname(path)", "The path without its last component.",
+            Builtin("dirname", parameters: [
+                    .positional("path", "string", "the file path"),
+                ], "The path without its last component.",
                 help: """
                 Everything before the last "/": "a/b.json" gives "a", "/a" gives "/", and a path without
                 "/" gives ".". Pure text, the file need not exist.
@@ -208,7 +240,9 @@ extension Interpreter {
                 guard let r = p.range(of: "/", options: .backwards) else { return .string(".") }
                 return .string(r.lowerBound == p.startIndex ? "/" : String(p[..<r.lowerBound]))
             },
-            Builtin("exists", "exists(path)", "Whether a file or folder exists.",
+            Builtin("exists", parameters: [
+                    .positional("path", "string", "the file path"),
+                ], "Whether a file or folder exists.",
                 help: """
                 Whether a file or folder exists at the path (relative to the working directory unless
                 absolute). Never an error; a broken symbolic link counts as absent.
@@ -217,7 +251,9 @@ extension Interpreter {
                 exists("/tmp")                    # true
                 exists("/no/such/file.json")      # false
                 """#) { a in .bool(FileManager.default.fileExists(atPath: try a.string(0, "path"))) },
-            Builtin("list_dir", "list_dir(path)", "Sorted names of the entries of a folder.",
+            Builtin("list_dir", parameters: [
+                    .positional("path", "string", "the folder"),
+                ], "Sorted names of the entries of a folder.",
                 help: """
                 The names (not paths) of the entries of the folder, files and folders alike, including
                 hidden ones, sorted by name. Use path_join(dir, name) to open them. A missing path or a
@@ -232,7 +268,9 @@ extension Interpreter {
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: p) else { throw DprmError.runtime("list_dir(): cannot list '\(p)'") }
                 return .list(names.sorted().map { .string($0) })
             },
-            Builtin("make_dir", "make_dir(path)", "Creates a folder and its parents (no error if it exists).",
+            Builtin("make_dir", parameters: [
+                    .positional("path", "string", "the folder (parents are made too)"),
+                ], "Creates a folder and its parents (no error if it exists).",
                 help: """
                 Creates the folder and any missing parents, like `mkdir -p`; an existing folder is fine.
                 A failure (no permission, a file in the way) is a runtime error naming the path.
@@ -246,7 +284,10 @@ extension Interpreter {
                 catch { throw DprmError.runtime("make_dir(): cannot create '\(p)': \(error.localizedDescription)") }
                 return .nil
             },
-            Builtin("env", "env(name, default: nil)", "An environment variable, or the default.",
+            Builtin("env", parameters: [
+                    .positional("name", "string", "the environment variable"),
+                    .positional("default", "any value", optional: true, "the value when the variable is not set"),
+                ], "An environment variable, or the default.",
                 help: """
                 The value of the environment variable (a string), or `default` (nil unless given) when it
                 is not set. The name must be a string.
@@ -257,7 +298,7 @@ extension Interpreter {
                 """#) { a in
                 ProcessInfo.processInfo.environment[try a.string(0, "name")].map { .string($0) } ?? (a.optional(1, "default") ?? .nil)
             },
-            Builtin("time", "time()", "Seconds since 1970 (wall clock).",
+            Builtin("time", parameters: [], "Seconds since 1970 (wall clock).",
                 help: """
                 Seconds since 1970-01-01 UTC as a number with a fraction (wall clock). It can jump when
                 the system clock is set; for durations use `clock`.
@@ -266,7 +307,7 @@ extension Interpreter {
                 let stamp = time()
                 print("started at {stamp:.0f}")
                 """#) { _ in .number(Date().timeIntervalSince1970) },
-            Builtin("clock", "clock()", "Monotonic seconds, for measuring durations.",
+            Builtin("clock", parameters: [], "Monotonic seconds, for measuring durations.",
                 help: """
                 Seconds from an arbitrary fixed point, never going backwards (monotonic); only differences
                 mean something. Use it to time code.
@@ -279,7 +320,9 @@ extension Interpreter {
                 var ts = timespec(); clock_gettime(CLOCK_MONOTONIC, &ts)
                 return .number(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9)
             },
-            Builtin("sleep", "sleep(seconds)", "Pauses (interruptible).",
+            Builtin("sleep", parameters: [
+                    .positional("seconds", "number", "how long to wait"),
+                ], "Pauses (interruptible).",
                 help: """
                 Waits the given number of seconds (fractions allowed; zero or negative returns at once).
                 Ctrl-C interrupts it within 50 ms.
@@ -299,7 +342,9 @@ extension Interpreter {
 
     func coreRandom() -> [Builtin] {
         [
-            Builtin("seed", "seed(n)", "Reseeds the generator behind random, randint, shuffle, choice, normal.",
+            Builtin("seed", parameters: [
+                    .positional("n", "whole number", "the seed"),
+                ], "Reseeds the generator behind random, randint, shuffle, choice, normal.",
                 help: """
                 Resets the interpreter's random generator (the one behind random, randint, normal,
                 shuffle and choice) to a state given by the whole number n, so the following draws repeat
@@ -319,7 +364,7 @@ extension Interpreter {
                 """#) { a in
                 a.interpreter.random = RandomGenerator(seed: UInt64(bitPattern: Int64(try a.int(0, "n")))); return .nil
             },
-            Builtin("random", "random()", "A uniform number in [0, 1).",
+            Builtin("random", parameters: [], "A uniform number in [0, 1).",
                 help: """
                 A uniformly distributed number in [0, 1) from the seeded generator (see `seed`).
                 """,
@@ -327,7 +372,10 @@ extension Interpreter {
                 seed(1)
                 random()
                 """#) { a in .number(a.interpreter.random.uniform()) },
-            Builtin("randint", "randint(a, b)", "A uniform whole number in [a, b] (both included).",
+            Builtin("randint", parameters: [
+                    .positional("a", "whole number", "the smallest value"),
+                    .positional("b", "whole number", "the largest value (included)"),
+                ], "A uniform whole number in [a, b] (both included).",
                 help: """
                 A whole number from a to b with both ends included, each equally likely, from the seeded
                 generator. a and b must be whole numbers with a <= b (else a runtime error).
@@ -340,7 +388,10 @@ extension Interpreter {
                 guard lo <= hi else { throw DprmError.runtime("randint(): a (\(lo)) must be <= b (\(hi))") }
                 return .int(Int.random(in: lo...hi, using: &a.interpreter.random))
             },
-            Builtin("normal", "normal(mean: 0, std: 1)", "A normally distributed number (Box-Muller).",
+            Builtin("normal", parameters: [
+                    .positional("mean", "number", default: 0, "the mean"),
+                    .positional("std", "number", default: 1, "the standard deviation"),
+                ], "A normally distributed number (Box-Muller).",
                 help: """
                 A number drawn from the normal distribution with the given mean and standard deviation
                 (positional or `mean:` / `std:`), via the Box-Muller transform on the seeded generator.
@@ -352,11 +403,13 @@ extension Interpreter {
                 normal()                     # around 0
                 normal(mean: 10, std: 2)     # around 10
                 """#) { a in
-                let m = try a.number(0, "mean", default: 0), s = try a.number(1, "std", default: 1)
+                let m = try a.number(0, "mean"), s = try a.number(1, "std")
                 let u1 = max(a.interpreter.random.uniform(), 1e-300), u2 = a.interpreter.random.uniform()
                 return .number(m + s * sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2))
             },
-            Builtin("shuffle", "shuffle(list)", "Shuffles a list in place (Fisher-Yates); returns it.",
+            Builtin("shuffle", parameters: [
+                    .positional("list", "list", "the list, shuffled in place"),
+                ], "Shuffles a list in place (Fisher-Yates); returns it.",
                 help: """
                 Puts the list's items in a uniformly random order, in place (Fisher-Yates, seeded
                 generator), and returns the same list. Use shuffle(copy(xs)) to keep the original.
@@ -377,7 +430,9 @@ extension Interpreter {
                 }
                 return .list(l)
             },
-            Builtin("choice", "choice(list)", "A uniformly chosen item.",
+            Builtin("choice", parameters: [
+                    .positional("list", "list or iterable", "the items to choose from"),
+                ], "A uniformly chosen item.",
                 help: """
                 One item of the list (or any iterable: range, string, dict keys) picked uniformly with the
                 seeded generator. An empty iterable is a runtime error.

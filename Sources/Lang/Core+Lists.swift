@@ -22,7 +22,10 @@ extension Interpreter {
 
     func coreLists() -> [Builtin] {
         [
-            Builtin("push", "push(list, ...values)", "Appends values to the end of a list (in place); returns the list.",
+            Builtin("push", parameters: [
+                    .positional("list", "list", "the list appended to"),
+                    .variadic("values", "any value", "the values appended"),
+                ], "Appends values to the end of a list (in place); returns the list.",
                 help: """
                 Appends each value to the end of the list in place (other holders of the same list see
                 the change) and returns the list, so calls can be chained. Pushing a list adds it as one
@@ -35,7 +38,10 @@ extension Interpreter {
                 """#) { a in
                 let l = try a.list(0, "list"); l.items.append(contentsOf: a.positional.dropFirst()); return .list(l)
             },
-            Builtin("pop", "pop(list, index: -1)", "Removes and returns the item at index (the last by default).",
+            Builtin("pop", parameters: [
+                    .positional("list", "list", "the list"),
+                    .positional("index", "whole number", default: -1, "the position (negative counts from the end)"),
+                ], "Removes and returns the item at index (the last by default).",
                 help: """
                 Removes the item at the index from the list and returns it; the index counts from the end
                 when negative, so the default -1 is the last item. An empty list or an index out of range
@@ -48,10 +54,14 @@ extension Interpreter {
                 """#) { a in
                 let l = try a.list(0, "list")
                 guard !l.items.isEmpty else { throw DprmError.runtime("pop() from an empty list") }
-                let i = try Ops.normalizeIndex(.int(try a.int(1, "index", default: -1)), count: l.items.count, what: "list")
+                let i = try Ops.normalizeIndex(.int(try a.int(1, "index")), count: l.items.count, what: "list")
                 return l.items.remove(at: i)
             },
-            Builtin("insert", "insert(list, index, value)", "Inserts value before index (in place).",
+            Builtin("insert", parameters: [
+                    .positional("list", "list", "the list"),
+                    .positional("index", "whole number", "the position the value goes before (negative counts from the end)"),
+                    .positional("value", "any value", "the value inserted"),
+                ], "Inserts value before index (in place).",
                 help: """
                 Inserts the value so that it ends up at position index, shifting later items right; a
                 negative index counts from the end. Indexes past either end are clamped (insert at the
@@ -66,7 +76,10 @@ extension Interpreter {
                 if i < 0 { i += l.items.count }
                 l.items.insert(try a.value(2, "value"), at: min(max(i, 0), l.items.count)); return .list(l)
             },
-            Builtin("remove", "remove(container, key)", "Removes a dict key (returns its value or nil) or the first equal list item (returns true if found).",
+            Builtin("remove", parameters: [
+                    .positional("container", "any value", "a list or dict"),
+                    .positional("key", "string", "the dict key, or the list item to remove"),
+                ], "Removes a dict key (returns its value or nil) or the first equal list item (returns true if found).",
                 help: """
                 For a dict: deletes the key (a string) and returns the value it had, or nil if absent.
                 For a list: deletes the first item equal (==, structural) to the given value and returns
@@ -89,7 +102,9 @@ extension Interpreter {
                 case let v: throw DprmError.type("remove() needs a list or dict, got \(v.typeName)")
                 }
             },
-            Builtin("clear", "clear(container)", "Empties a list or dict in place.",
+            Builtin("clear", parameters: [
+                    .positional("container", "any value", "a list or dict"),
+                ], "Empties a list or dict in place.",
                 help: """
                 Removes every item of a list or every key of a dict, in place (all holders of it see an
                 empty container). Returns nil. Other values are a type error.
@@ -106,7 +121,10 @@ extension Interpreter {
                 }
                 return .nil
             },
-            Builtin("extend", "extend(list, other)", "Appends the items of another iterable (in place).",
+            Builtin("extend", parameters: [
+                    .positional("list", "list", "the list appended to"),
+                    .positional("other", "list or iterable", "the items appended (any iterable)"),
+                ], "Appends the items of another iterable (in place).",
                 help: """
                 Appends every item of `other` (a list, range, dict's keys, string's characters or native
                 iterable) to the list in place and returns the list. Extending a list with itself doubles
@@ -119,7 +137,9 @@ extension Interpreter {
                 """#) { a in
                 let l = try a.list(0, "list"); l.items += try a.sequence(1, "other"); return .list(l)
             },
-            Builtin("list", "list(iterable)", "A new list of the items of a list, range, dict (keys) or string (characters).",
+            Builtin("list", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                ], "A new list of the items of a list, range, dict (keys) or string (characters).",
                 help: """
                 A new list (never shared with the argument): a list is copied shallowly, a range is
                 expanded, a dict gives its keys in insertion order, a string its characters, a native
@@ -132,7 +152,9 @@ extension Interpreter {
                 """#) { a in
                 .list(try a.sequence(0, "iterable"))
             },
-            Builtin("copy", "copy(x)", "A shallow copy of a list or dict; other values are returned as is.",
+            Builtin("copy", parameters: [
+                    .positional("x", "any value", "a list or dict (others are returned as is)"),
+                ], "A shallow copy of a list or dict; other values are returned as is.",
                 help: """
                 A new list or dict holding the same items (shallow: nested lists and dicts are shared,
                 not copied). Numbers, strings and other immutable values are returned as they are; native
@@ -149,7 +171,10 @@ extension Interpreter {
                 case let v: return v
                 }
             },
-            Builtin("map", "map(iterable, f)", "A list of f(x) for each item.",
+            Builtin("map", parameters: [
+                    .positional("iterable", "list or iterable", "the items"),
+                    .positional("f", "function", "the function called on each item"),
+                ], "A list of f(x) for each item.",
                 help: """
                 Calls f on each item of the iterable in order and returns the list of the results.
                 f is any function of one argument (a lambda, a .dprm function, a builtin). Errors raised
@@ -162,7 +187,10 @@ extension Interpreter {
                 let f = try a.function(1, "f"); let interp = a.interpreter
                 return .list(try a.sequence(0, "iterable").map { try interp.call(f, [$0]) })
             },
-            Builtin("filter", "filter(iterable, f)", "The items for which f(x) is truthy.",
+            Builtin("filter", parameters: [
+                    .positional("iterable", "list or iterable", "the items"),
+                    .positional("f", "function", "the test; items where it is truthy are kept"),
+                ], "The items for which f(x) is truthy.",
                 help: """
                 Returns a new list of the items for which f(item) is truthy (see `bool`), in their
                 original order. f is called once per item.
@@ -174,7 +202,11 @@ extension Interpreter {
                 let f = try a.function(1, "f"); let interp = a.interpreter
                 return .list(try a.sequence(0, "iterable").filter { try interp.call(f, [$0]).isTruthy })
             },
-            Builtin("reduce", "reduce(iterable, f, initial)", "Folds the items: f(f(initial, x0), x1)...",
+            Builtin("reduce", parameters: [
+                    .positional("iterable", "list or iterable", "the items"),
+                    .positional("f", "function", "f(accumulated, item)"),
+                    .positional("initial", "any value", "the starting value"),
+                ], "Folds the items: f(f(initial, x0), x1)...",
                 help: """
                 Starts from `initial` and replaces it by f(accumulator, item) for each item in order;
                 returns the final accumulator (`initial` itself for an empty iterable). The initial value
@@ -188,7 +220,9 @@ extension Interpreter {
                 for x in try a.sequence(0, "iterable") { acc = try a.interpreter.call(f, [acc, x]) }
                 return acc
             },
-            Builtin("any", "any(iterable)", "True if some item is truthy.",
+            Builtin("any", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                ], "True if some item is truthy.",
                 help: """
                 True when at least one item is truthy (see `bool`); false for an empty iterable.
                 """,
@@ -196,7 +230,9 @@ extension Interpreter {
                 any([0, "", 3])           # true
                 any(map([1, 2], |x| x > 5))   # false
                 """#) { a in .bool(try a.sequence(0, "iterable").contains { $0.isTruthy }) },
-            Builtin("all", "all(iterable)", "True if every item is truthy.",
+            Builtin("all", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                ], "True if every item is truthy.",
                 help: """
                 True when every item is truthy (see `bool`); true for an empty iterable.
                 """,
@@ -204,7 +240,11 @@ extension Interpreter {
                 all([1, "a", [0]])    # true
                 all([])               # true
                 """#) { a in .bool(try a.sequence(0, "iterable").allSatisfy { $0.isTruthy }) },
-            Builtin("sort", "sort(iterable, key: nil, reverse: false)", "A new sorted list (numbers or strings; stable).",
+            Builtin("sort", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                    .keyword("key", "any value", "a function giving each item's sort key"),
+                    .keyword("reverse", "bool", default: .bool(false), "largest first"),
+                ], "A new sorted list (numbers or strings; stable).",
                 help: """
                 Returns a new sorted list; the argument is left unchanged. Items (or their keys, when
                 `key:` is a function of one item) must be mutually comparable: numbers, strings
@@ -218,10 +258,11 @@ extension Interpreter {
                 sort(runs, key: |r| r.loss)              # run b first
                 sort(["b", "a"], reverse: true)          # ["b", "a"]
                 """#) { a in
-                try a.check(positional: 1...1, keywords: ["key", "reverse"])
-                return .list(try a.interpreter.sorted(try a.sequence(0, "iterable"), key: a.optional(nil, "key"), reverse: try a.bool(nil, "reverse", default: false)))
+                return .list(try a.interpreter.sorted(try a.sequence(0, "iterable"), key: a.optional(nil, "key"), reverse: try a.bool(nil, "reverse")))
             },
-            Builtin("reverse", "reverse(iterable)", "A new list with the items in reverse order.",
+            Builtin("reverse", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                ], "A new list with the items in reverse order.",
                 help: """
                 A new list with the items of the iterable in reverse order (a string gives its characters
                 reversed, a range its numbers counting down). The argument is not changed.
@@ -231,7 +272,9 @@ extension Interpreter {
                 reverse(0..3)          # [2, 1, 0]
                 join(reverse("abc"))   # "cba"
                 """#) { a in .list(Array(try a.sequence(0, "iterable").reversed())) },
-            Builtin("zip", "zip(...iterables)", "A list of lists pairing items position by position (shortest wins).",
+            Builtin("zip", parameters: [
+                    .variadic("iterables", "any value", "the lists (or other iterables) to pair"),
+                ], "A list of lists pairing items position by position (shortest wins).",
                 help: """
                 Item k of the result is the list of the k-th items of each argument. The result is as
                 long as the shortest argument; extra items are dropped. With no arguments, []. Use it with
@@ -244,7 +287,9 @@ extension Interpreter {
                 let n = seqs.map { $0.count }.min() ?? 0
                 return .list((0..<n).map { i in .list(seqs.map { $0[i] }) })
             },
-            Builtin("enumerate", "enumerate(iterable)", "A list of [index, item] pairs.",
+            Builtin("enumerate", parameters: [
+                    .positional("iterable", "list or iterable", "a list, range, dict (its keys) or string (its characters)"),
+                ], "A list of [index, item] pairs.",
                 help: """
                 A list of [index, item] pairs, indexes from 0. `for i, x in xs` does the same without
                 building the list.
@@ -254,7 +299,9 @@ extension Interpreter {
                 """#) { a in
                 .list(try a.sequence(0, "iterable").enumerated().map { .list([.int($0.offset), $0.element]) })
             },
-            Builtin("sum", "sum(iterable)", "The sum of numbers (0 for an empty list); natives with + are added too.",
+            Builtin("sum", parameters: [
+                    .positional("iterable", "list or iterable", "the numbers (or natives with +)"),
+                ], "The sum of numbers (0 for an empty list); natives with + are added too.",
                 help: """
                 Adds the items with `+`, starting from 0, so an empty iterable gives 0. Items must be
                 numbers or native objects that add to numbers (tensors of the same shape add elementwise);
@@ -269,7 +316,9 @@ extension Interpreter {
                 for x in try a.sequence(0, "iterable") { acc = try Ops.binary(.add, acc, x) }
                 return acc
             },
-            Builtin("min", "min(iterable) | min(a, b, ...)", "The smallest item.",
+            Builtin("min", parameters: [
+                    .variadic("values", "any value", "one iterable, or two or more values compared"),
+                ], "The smallest item.",
                 help: """
                 With one argument, the smallest item of that iterable; with several, the smallest argument.
                 Items compare like `sort` (numbers, strings, bools, lists; mixed types are a type error).
@@ -281,12 +330,14 @@ extension Interpreter {
                 min(4, 7)            # 4
                 min(["b", "a"])      # "a"
                 """#) { a in
-                let xs = a.count == 1 ? try a.sequence(0, "iterable") : a.positional
+                let xs = a.count == 1 ? try a.sequence(0, "values") : a.positional
                 guard var best = xs.first else { throw DprmError.runtime("min() of an empty sequence") }
                 for x in xs.dropFirst() where try Ops.less(x, best) { best = x }
                 return best
             },
-            Builtin("max", "max(iterable) | max(a, b, ...)", "The largest item.",
+            Builtin("max", parameters: [
+                    .variadic("values", "any value", "one iterable, or two or more values compared"),
+                ], "The largest item.",
                 help: """
                 With one argument, the largest item of that iterable; with several, the largest argument.
                 Items compare like `sort` (numbers, strings, bools, lists; mixed types are a type error).
@@ -296,12 +347,15 @@ extension Interpreter {
                 max([3, 1, 2])       # 3
                 max(4, 7)            # 7
                 """#) { a in
-                let xs = a.count == 1 ? try a.sequence(0, "iterable") : a.positional
+                let xs = a.count == 1 ? try a.sequence(0, "values") : a.positional
                 guard var best = xs.first else { throw DprmError.runtime("max() of an empty sequence") }
                 for x in xs.dropFirst() where try Ops.less(best, x) { best = x }
                 return best
             },
-            Builtin("index_of", "index_of(container, item)", "Position of the first equal item in a list or substring in a string, or -1.",
+            Builtin("index_of", parameters: [
+                    .positional("container", "any value", "a list or string"),
+                    .positional("item", "any value", "the item or substring searched"),
+                ], "Position of the first equal item in a list or substring in a string, or -1.",
                 help: """
                 In a list: the position of the first item equal (==, structural) to `item`, or -1.
                 In a string: the character position of the first occurrence of the substring `item`, or
@@ -321,7 +375,10 @@ extension Interpreter {
                 case let v: throw DprmError.type("index_of() needs a list or string, got \(v.typeName)")
                 }
             },
-            Builtin("contains", "contains(container, item)", "Same as `item in container`.",
+            Builtin("contains", parameters: [
+                    .positional("container", "any value", "a list, dict (keys), string (substrings) or range"),
+                    .positional("item", "any value", "the item searched"),
+                ], "Same as `item in container`.",
                 help: """
                 Whether `item in container` holds: for a list, some item equals it; for a dict, it is a
                 key (non-strings are never keys); for a string, it is a substring (the item must be a
@@ -336,7 +393,9 @@ extension Interpreter {
                 """#) { a in
                 .bool(try Ops.contains(try a.value(0, "container"), try a.value(1, "item")))
             },
-            Builtin("keys", "keys(dict)", "The keys in insertion order.",
+            Builtin("keys", parameters: [
+                    .positional("dict", "dict", "the dict"),
+                ], "The keys in insertion order.",
                 help: """
                 A new list of the dict's keys (strings) in insertion order; changing the list does not
                 change the dict. The argument must be a dict.
@@ -344,7 +403,9 @@ extension Interpreter {
                 example: #"""
                 keys({b: 1, a: 2})     # ["b", "a"]
                 """#) { a in .list(try a.dict(0, "dict").keys.map { .string($0) }) },
-            Builtin("values", "values(dict)", "The values in key order.",
+            Builtin("values", parameters: [
+                    .positional("dict", "dict", "the dict"),
+                ], "The values in key order.",
                 help: """
                 A new list of the dict's values in the order of `keys` (insertion order). The argument
                 must be a dict.
@@ -352,7 +413,9 @@ extension Interpreter {
                 example: #"""
                 values({b: 1, a: 2})   # [1, 2]
                 """#) { a in .list(try a.dict(0, "dict").orderedValues) },
-            Builtin("items", "items(dict)", "[key, value] pairs in insertion order.",
+            Builtin("items", parameters: [
+                    .positional("dict", "dict", "the dict"),
+                ], "[key, value] pairs in insertion order.",
                 help: """
                 A new list of [key, value] pairs in insertion order, for `for pair in d.items()`; the
                 inverse of `dict(pairs)`. The argument must be a dict.
@@ -362,7 +425,10 @@ extension Interpreter {
                 """#) { a in
                 .list(try a.dict(0, "dict").pairs.map { .list([.string($0.0), $0.1]) })
             },
-            Builtin("has", "has(dict, key)", "Whether the dict has the key.",
+            Builtin("has", parameters: [
+                    .positional("dict", "dict", "the dict"),
+                    .positional("key", "string", "the key"),
+                ], "Whether the dict has the key.",
                 help: """
                 Whether the dict has the key, even when its value is nil. The key must be a string (a
                 type error otherwise); `"k" in d` does the same without that check.
@@ -372,7 +438,11 @@ extension Interpreter {
                 cfg.has("lr")       # true
                 has(cfg, "seed")    # false
                 """#) { a in .bool(try a.dict(0, "dict").contains(try a.string(1, "key"))) },
-            Builtin("get", "get(dict, key, default: nil)", "The value for key, or the default.",
+            Builtin("get", parameters: [
+                    .positional("dict", "dict", "the dict"),
+                    .positional("key", "string", "the key"),
+                    .positional("default", "any value", optional: true, "the value when the key is absent"),
+                ], "The value for key, or the default.",
                 help: """
                 The value stored under the key (a string), or the default (nil unless given, positional or
                 `default:`) when the key is absent. Unlike d["k"], a missing key is not an error.
@@ -385,7 +455,9 @@ extension Interpreter {
                 """#) { a in
                 try a.dict(0, "dict")[try a.string(1, "key")] ?? (a.count > 2 ? a.positional[2] : (a.keyword("default") ?? .nil))
             },
-            Builtin("dict", "dict(pairs)", "A dict from a list of [key, value] pairs (or a copy of a dict).",
+            Builtin("dict", parameters: [
+                    .positional("pairs", "any value", "a list of [key, value] pairs, or a dict"),
+                ], "A dict from a list of [key, value] pairs (or a copy of a dict).",
                 help: """
                 From a list (or other iterable) of [key, value] pairs, keys strings: a new dict in pair
                 order; a later pair with the same key replaces the earlier value (keeping its position).

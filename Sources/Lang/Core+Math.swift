@@ -3,8 +3,8 @@ import Foundation
 extension Interpreter {
     func coreMath() -> [Builtin] {
         func unary(_ name: String, _ summary: String, help: String, example: String, _ f: @escaping (Double) -> Double) -> Builtin {
-            Builtin(name, "\(name)(x)", summary, help: help, example: example) { a in
-                try a.check(positional: 1...1)
+            Builtin(name, parameters: [.positional("x", "number or tensor", "the number (a native object: mapped through its own method of this name)")],
+                    summary, help: help, example: example) { a in
                 let v = a.positional[0]
                 if case .native(let n) = v, let m = try n.member(name), case .function = m {
                     return try a.interpreter.call(m)   // tensors: elementwise through their own method
@@ -124,7 +124,10 @@ extension Interpreter {
                 sigmoid(-1000)  # 0
                 """#,
                 { 1 / (1 + Foundation.exp(-$0)) }),
-            Builtin("round", "round(x, digits: 0)", "Rounds half away from zero to the given number of decimals.",
+            Builtin("round", parameters: [
+                    .positional("x", "number", "the number"),
+                    .positional("digits", "whole number", default: 0, "the number of decimals (negative: tens, hundreds, ...)"),
+                ], "Rounds half away from zero to the given number of decimals.",
                 help: """
                 Rounds to `digits` decimals (default 0, a whole number), halves away from zero
                 (round(2.5) is 3, round(-2.5) is -3). Negative digits round to tens, hundreds, ...
@@ -136,11 +139,14 @@ extension Interpreter {
                 round(2.5)            # 3
                 round(1234, -2)       # 1200
                 """#) { a in
-                let x = try a.number(0, "x"), d = try a.int(1, "digits", default: 0)
+                let x = try a.number(0, "x"), d = try a.int(1, "digits")
                 let p = Foundation.pow(10.0, Double(d))
                 return .number((x * p).rounded(.toNearestOrAwayFromZero) / p)
             },
-            Builtin("pow", "pow(x, y)", "x to the power y (same as x ** y).",
+            Builtin("pow", parameters: [
+                    .positional("x", "number", "the base"),
+                    .positional("y", "number", "the exponent"),
+                ], "x to the power y (same as x ** y).",
                 help: """
                 x raised to the power y, for numbers; the same as x ** y. pow(0, 0) is 1; a negative x
                 with a fractional y gives nan; overflow gives inf. For tensors use `**`.
@@ -151,7 +157,11 @@ extension Interpreter {
                 """#) { a in
                 .number(Foundation.pow(try a.number(0, "x"), try a.number(1, "y")))
             },
-            Builtin("clamp", "clamp(x, lo, hi)", "x limited to [lo, hi].",
+            Builtin("clamp", parameters: [
+                    .positional("x", "number", "the number"),
+                    .positional("lo", "number", "the lower bound"),
+                    .positional("hi", "number", "the upper bound"),
+                ], "x limited to [lo, hi].",
                 help: """
                 min(max(x, lo), hi) for numbers: lo when x < lo, hi when x > hi, else x. When lo > hi
                 the result is hi. x, lo and hi must be numbers; for tensors use t.clamp(lo, hi).
@@ -163,7 +173,9 @@ extension Interpreter {
                 """#) { a in
                 .number(Swift.min(Swift.max(try a.number(0, "x"), try a.number(1, "lo")), try a.number(2, "hi")))
             },
-            Builtin("is_nan", "is_nan(x)", "Whether x is not a number.",
+            Builtin("is_nan", parameters: [
+                    .positional("x", "number", "the number"),
+                ], "Whether x is not a number.",
                 help: """
                 True only for nan (not a number), the result of 0 / 0, inf - inf, sqrt(-1), log(-1).
                 nan is the only value not equal to itself, so `x == nan` is always false: use this.
@@ -173,7 +185,9 @@ extension Interpreter {
                 is_nan(0 / 0)     # true
                 is_nan(inf)       # false
                 """#) { a in .bool(try a.number(0, "x").isNaN) },
-            Builtin("is_finite", "is_finite(x)", "Whether x is neither infinite nor nan.",
+            Builtin("is_finite", parameters: [
+                    .positional("x", "number", "the number"),
+                ], "Whether x is neither infinite nor nan.",
                 help: """
                 True for ordinary numbers, false for inf, -inf and nan. Use it to stop training when a
                 loss diverges. The argument must be a number.
@@ -182,7 +196,9 @@ extension Interpreter {
                 is_finite(1e308)       # true
                 is_finite(1 / 0)       # false
                 """#) { a in .bool(try a.number(0, "x").isFinite) },
-            Builtin("mean", "mean(numbers)", "Arithmetic mean of a list of numbers.",
+            Builtin("mean", parameters: [
+                    .positional("numbers", "list or iterable", "the numbers (a list or other iterable)"),
+                ], "Arithmetic mean of a list of numbers.",
                 help: """
                 The sum of the numbers divided by their count. Every item must be a number (a type error
                 names the first other type); an empty iterable is a runtime error. For tensors use the

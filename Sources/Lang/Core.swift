@@ -18,7 +18,11 @@ extension Interpreter {
 
     func coreBasics() -> [Builtin] {
         [
-            Builtin("print", "print(...values, sep: \" \", end: \"\\n\")", "Writes the values separated by spaces, then a newline.",
+            Builtin("print", parameters: [
+                    .variadic("values", "any value", "the values printed"),
+                    .keyword("sep", "string", default: .string(" "), "put between the values"),
+                    .keyword("end", "string", default: .string("\n"), "written after the last value"),
+                ], "Writes the values separated by spaces, then a newline.",
                 help: """
                 Writes the printed form of each value (strings without quotes, numbers in shortest form,
                 lists and dicts as literals, tensors as summaries), separated by `sep`, followed by `end`.
@@ -30,12 +34,14 @@ extension Interpreter {
                 print(1, 2, 3, sep: ", ")        # 1, 2, 3
                 print("no newline", end: "")
                 """#) { a in
-                let sep = try a.string(nil, "sep", default: " "), end = try a.string(nil, "end", default: "\n")
-                try a.check(positional: 0...Int.max, keywords: ["sep", "end"])
+                let sep = try a.string(nil, "sep"), end = try a.string(nil, "end")
                 a.interpreter.output(a.positional.map { $0.description }.joined(separator: sep) + end)
                 return .nil
             },
-            Builtin("format", "format(value, spec)", "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".",
+            Builtin("format", parameters: [
+                    .positional("value", "any value", "the value formatted"),
+                    .positional("spec", "string", default: .string(""), "the format spec, e.g. \".3f\" (empty: the printed form)"),
+                ], "Formats a value with a spec like \".3f\", \"8.2e\", \">10\", \",d\", \".1%\".",
                 help: """
                 The spec is `[[fill]align][+][0][width][,][.precision][type]`. Align is `<` (left), `>`
                 (right) or `^` (center), optionally preceded by one fill character; `+` always shows the
@@ -51,10 +57,11 @@ extension Interpreter {
                 format(0.256, ".1%")      # "25.6%"
                 format("ab", "*^6")       # "**ab**"
                 """#) { a in
-                try a.check(positional: 1...2)
-                return .string(try formatValue(try a.value(0, "value"), spec: try a.string(1, "spec", default: "")))
+                return .string(try formatValue(try a.value(0, "value"), spec: try a.string(1, "spec")))
             },
-            Builtin("len", "len(x)", "Number of items of a list, dict, string, range or sized native object.",
+            Builtin("len", parameters: [
+                    .positional("x", "any value", "a list, dict, string, range or sized native object"),
+                ], "Number of items of a list, dict, string, range or sized native object.",
                 help: """
                 Lists and dicts count their items, strings their characters (not bytes: "héllo" has 5),
                 ranges their whole numbers (0 for an empty range), native objects report their own length
@@ -67,12 +74,13 @@ extension Interpreter {
                 len({a: 1})        # 1
                 len(2..5)          # 3
                 """#) { a in
-                try a.check(positional: 1...1)
                 let v = a.positional[0]
                 guard let n = Ops.length(v) else { throw DprmError.type("len() of \(v.typeName) is undefined") }
                 return .int(n)
             },
-            Builtin("type", "type(x)", "The type name of a value: \"number\", \"string\", \"list\", \"tensor\", ...",
+            Builtin("type", parameters: [
+                    .positional("x", "any value", "the value"),
+                ], "The type name of a value: \"number\", \"string\", \"list\", \"tensor\", ...",
                 help: """
                 One of "nil", "bool", "number", "string", "list", "dict", "range", "function", or a native
                 object's own type name ("tensor", "model", ...). Builtins, lambdas and bound methods are all
@@ -84,9 +92,11 @@ extension Interpreter {
                 type(0..3)       # "range"
                 type(print)      # "function"
                 """#) { a in
-                try a.check(positional: 1...1); return .string(a.positional[0].typeName)
+                return .string(a.positional[0].typeName)
             },
-            Builtin("str", "str(x)", "The printed form of a value, as a string.",
+            Builtin("str", parameters: [
+                    .positional("x", "any value", "the value"),
+                ], "The printed form of a value, as a string.",
                 help: """
                 The same text `print` writes for the value: a string is returned unchanged (no quotes),
                 numbers in shortest round-trip form (3, 0.1, 1e-05), lists and dicts in literal form with
@@ -98,9 +108,11 @@ extension Interpreter {
                 str(0.1 + 0.2)    # "0.30000000000000004"
                 str([1, "a"])     # "[1, \"a\"]"
                 """#) { a in
-                try a.check(positional: 1...1); return .string(a.positional[0].description)
+                return .string(a.positional[0].description)
             },
-            Builtin("repr", "repr(x)", "The source-like form of a value (strings quoted).",
+            Builtin("repr", parameters: [
+                    .positional("x", "any value", "the value"),
+                ], "The source-like form of a value (strings quoted).",
                 help: """
                 Like `str`, but a string comes back quoted and escaped as a .dprm literal, so the result
                 shows where a string starts and ends (useful when debugging whitespace). Other values give
@@ -110,9 +122,11 @@ extension Interpreter {
                 repr("a\tb")     # "\"a\\tb\""
                 repr(3)          # "3"
                 """#) { a in
-                try a.check(positional: 1...1); return .string(a.positional[0].repr)
+                return .string(a.positional[0].repr)
             },
-            Builtin("num", "num(x)", "Converts a string (or bool) to a number; errors on malformed text.",
+            Builtin("num", parameters: [
+                    .positional("x", "any value", "a number, bool or string"),
+                ], "Converts a string (or bool) to a number; errors on malformed text.",
                 help: """
                 A number is returned unchanged; true and false become 1 and 0; a string is parsed after
                 trimming spaces ("1", " 2.5 ", "1e-3", "-inf", "nan" all work). Any other text is a
@@ -123,7 +137,6 @@ extension Interpreter {
                 num(" 42 ")      # 42
                 num(true)        # 1
                 """#) { a in
-                try a.check(positional: 1...1)
                 switch a.positional[0] {
                 case .number: return a.positional[0]
                 case .bool(let b): return .number(b ? 1 : 0)
@@ -133,7 +146,9 @@ extension Interpreter {
                 default: throw DprmError.type("num() cannot convert \(a.positional[0].typeName)")
                 }
             },
-            Builtin("bool", "bool(x)", "Truthiness of a value: false for nil, false, 0, \"\", [], {}.",
+            Builtin("bool", parameters: [
+                    .positional("x", "any value", "the value tested for truth"),
+                ], "Truthiness of a value: false for nil, false, 0, \"\", [], {}.",
                 help: """
                 The truth value `if` and `while` use: nil, false, 0, "" (empty string), [] (empty list),
                 {} (empty dict) and empty ranges are false; everything else is true, including "0", "false",
@@ -144,9 +159,13 @@ extension Interpreter {
                 bool("0")     # true
                 bool([])      # false
                 """#) { a in
-                try a.check(positional: 1...1); return .bool(a.positional[0].isTruthy)
+                return .bool(a.positional[0].isTruthy)
             },
-            Builtin("range", "range(stop) | range(start, stop, step: 1)", "A range (step 1) or a list of numbers (other steps).",
+            Builtin("range", parameters: [
+                    .positional("start", "whole number", "the first value; given alone, the stop (the start is then 0)"),
+                    .positional("stop", "whole number", optional: true, "the end (not included)"),
+                    .positional("step", "whole number", default: 1, "the distance between values (not 0)"),
+                ], "A range (step 1) or a list of numbers (other steps).",
                 help: """
                 range(stop) is the range 0..stop, range(start, stop) is start..stop: half-open (stop is not
                 included), lazy, iterable, indexable and sliceable. With a step other than 1 (positional or
@@ -160,15 +179,16 @@ extension Interpreter {
                 range(0, 10, 3)       # [0, 3, 6, 9]
                 range(5, 0, step: -2) # [5, 3, 1]
                 """#) { a in
-                try a.check(positional: 1...3, keywords: ["step"])
                 let start = a.count >= 2 ? try a.int(0, "start") : 0
-                let stop = a.count >= 2 ? try a.int(1, "stop") : try a.int(0, "stop")
-                let step = try a.int(2, "step", default: 1)
+                let stop = a.count >= 2 ? try a.int(1, "stop") : try a.int(0, "start")
+                let step = try a.int(2, "step")
                 if step == 1 { return .range(start, stop) }
                 guard step != 0 else { throw DprmError.runtime("range() step cannot be zero") }
                 return .list(stride(from: start, to: stop, by: step).map { .int($0) })
             },
-            Builtin("help", "help(name)", "Prints the documentation of a builtin or function; with no argument lists all builtins.",
+            Builtin("help", parameters: [
+                    .positional("name", "string or function", optional: true, "a builtin name or a function (nothing: the overview)"),
+                ], "Prints the documentation of a builtin or function; with no argument lists all builtins.",
                 help: """
                 help("name") prints the signature, summary, help text and example of a builtin from any
                 registered module, or the parameters of a .dprm function (pass the function itself or its
@@ -202,7 +222,9 @@ extension Interpreter {
                 interp.output(text + "\n")
                 return .nil
             },
-            Builtin("error", "error(message)", "Stops with a runtime error carrying the message.",
+            Builtin("error", parameters: [
+                    .positional("message", "string", "the message"),
+                ], "Stops with a runtime error carrying the message.",
                 help: """
                 Raises a runtime error with the message; it stops the script (exit code 70) with the usual
                 location and stack trace of .dprm frames, or returns to the prompt in the REPL. Use it
@@ -218,7 +240,10 @@ extension Interpreter {
                 """#) { a in
                 throw DprmError.runtime(try a.string(0, "message"))
             },
-            Builtin("assert", "assert(condition, message: \"assertion failed\")", "Raises a runtime error when the condition is false.",
+            Builtin("assert", parameters: [
+                    .positional("condition", "any value", "must be truthy"),
+                    .positional("message", "string", default: .string("assertion failed"), "the message of the error raised otherwise"),
+                ], "Raises a runtime error when the condition is false.",
                 help: """
                 Does nothing when the condition is truthy (see `bool`); otherwise raises a runtime error
                 with the message (default "assertion failed") at the call. The condition is any value,
@@ -230,11 +255,15 @@ extension Interpreter {
                 assert(xs, message: "xs must not be empty")
                 """#) { a in
                 if !(try a.value(0, "condition")).isTruthy {
-                    throw DprmError.runtime(try a.string(1, "message", default: "assertion failed"))
+                    throw DprmError.runtime(try a.string(1, "message"))
                 }
                 return .nil
             },
-            Builtin("call", "call(f, ...args)", "Calls f with the remaining arguments (keywords pass through).",
+            Builtin("call", parameters: [
+                    .positional("f", "function", "the function called"),
+                    .variadic("args", "any value", "its positional arguments"),
+                    .variadicKeywords("keywords", "any value", "its keyword arguments"),
+                ], "Calls f with the remaining arguments (keywords pass through).",
                 help: """
                 Calls any function value (a .dprm function, a lambda, a builtin, a bound method) with the
                 remaining positional arguments and the keyword arguments of this call. Useful when the
