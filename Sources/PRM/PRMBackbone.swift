@@ -34,6 +34,13 @@ public protocol PRMBackbone: Module {
     func stepLogits(_ hidden: Variable) -> Variable
     /// An independent network with the same architecture and weights (nothing shared).
     func copy() throws -> any PRMBackbone
+    /// The parameters training updates, with their names (a subset of `namedParameters()` when
+    /// the backbone freezes some; every parameter by default).
+    var trainableNamedParameters: [(String, Variable)] { get }
+}
+
+extension PRMBackbone {
+    public var trainableNamedParameters: [(String, Variable)] { namedParameters() }
 }
 
 extension PRMNetwork: PRMBackbone {

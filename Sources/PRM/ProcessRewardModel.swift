@@ -147,6 +147,22 @@ public final class ProcessRewardModel {
         self.init(backbone: backbone, config: PRMConfig(bert: model.encoder.config, maxLength: limit), tokenizer: model.tokenizer, pretrained: model)
     }
 
+    /// A PRM on a pretrained llama-family language model (`loadLanguageModel`): its byte-level
+    /// BPE tokenizer (`+`/`-` are the model's own tokens), a copy of its weights
+    /// (`LlamaPRMBackbone`; `model` is not changed by training) and its own LM head, so p(+) is
+    /// the model's next-token probability at each label position. `maxLength` (default: the
+    /// model's context, capped at 2048) bounds the templated conversation; `trainableLayers`
+    /// chooses the trainable set (nil: everything; see `LlamaPRMBackbone`).
+    public convenience init(languageModel model: PretrainedLanguageModel, maxLength: Int? = nil,
+                            trainableLayers: Int? = nil) throws {
+        let limit = Swift.min(maxLength ?? Swift.min(model.maxLength, 2048), model.maxLength)
+        guard limit >= 8 else { throw PRMError.invalidConfig("max_length \(limit) is too short for a conversation (at least 8)") }
+        let backbone = try LlamaPRMBackbone(copying: model.model, source: model.source, maxLength: limit, trainableLayers: trainableLayers)
+        var config = PRMConfig(llama: model.config, maxLength: limit)
+        config.recommendedColdStart = nil
+        self.init(backbone: backbone, config: config, tokenizer: model.tokenizer)
+    }
+
     /// An independent copy: same backbone kind, weights and tokenizer (e.g. to branch a cold-started PRM).
     public func copy() throws -> ProcessRewardModel {
         ProcessRewardModel(backbone: try network.copy(), config: config, tokenizer: tokenizer, pretrained: pretrained)
@@ -154,16 +170,20 @@ public final class ProcessRewardModel {
 
     /// True when the network is a pretrained BERT encoder.
     public var isPretrainedBackbone: Bool { network is BertPRMBackbone }
+    /// True when the network is a pretrained llama-family language model.
+    public var isLanguageModelBackbone: Bool { network is LlamaPRMBackbone }
 
     /// A model from a named preset (`PRMConfig.preset`).
     public convenience init(preset: String, tokenizer: any Tokenizer, seed: UInt64) throws {
         self.init(config: try PRMConfig.preset(preset), tokenizer: tokenizer, seed: seed)
     }
 
-    /// Every trainable parameter, in `namedParameters` order.
-    public var parameters: [Variable] { network.parameters() }
-    /// Parameters with their dotted names (`encoder.layer.0.attention.self.query.weight`, ...).
-    public var namedParameters: [(String, Variable)] { network.namedParameters() }
+    /// Every trainable parameter, in `namedParameters` order (what optimizers update; a backbone
+    /// with frozen blocks leaves them out).
+    public var parameters: [Variable] { namedParameters.map(\.1) }
+    /// Trainable parameters with their dotted names (`encoder.layer.0.attention.self.query.weight`, ...).
+    public var namedParameters: [(String, Variable)] { network.trainableNamedParameters }
+    /// Scalars of every parameter, frozen ones included.
     public var parameterCount: Int { network.parameterCount }
     public var vocabularySize: Int { network.outputSize }
 

@@ -288,7 +288,8 @@ public final class ReweightRun {
     /// `interrupted` marks a run stopped by Ctrl-C (`interrupted` in its config.json).
     public func saveCheckpoint(to directory: String, interrupted: Bool = false) throws {
         var tensors: [String: Tensor] = [:]
-        for (name, p) in prm.namedParameters { tensors["prm." + name] = p.value }
+        // Every parameter, frozen ones included, so the strict load below restores the whole network.
+        for (name, p) in prm.network.namedParameters() { tensors["prm." + name] = p.value }
         for (name, t) in weighting.stateDict() { tensors["weighting." + name] = t }
         for (name, t) in lowerOptimizer.stateDict() { tensors["lower_optimizer." + name] = t }
         for (name, t) in upperOptimizer.stateDict() { tensors["upper_optimizer." + name] = t }

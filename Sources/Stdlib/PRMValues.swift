@@ -10,7 +10,8 @@ public final class PRMValue: TabledObject {
     public var typeName: String { "prm" }
     public var summary: String {
         let c = prm.config
-        let kind = prm.isPretrainedBackbone ? "prm (pretrained BERT backbone, causal)" : "prm"
+        let kind = prm.isPretrainedBackbone ? "prm (pretrained BERT backbone, causal)"
+            : prm.isLanguageModelBackbone ? "prm (pretrained \((prm.network as! LlamaPRMBackbone).config.architecture.rawValue) language model)" : "prm"
         return "\(kind): \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
     }
 
@@ -27,10 +28,11 @@ public final class PRMValue: TabledObject {
             guard let r = p.prm.config.recommendedColdStart else { return .nil }
             return Convert.dict([("lr", .number(r.lr)), ("batch_size", .int(r.batchSize)), ("lm_loss_weight", .number(Double(r.languageModelWeight)))])
         },
-        .method("score", "score(question, steps)", "p(+) of each step") { p, args in
+        .method("score", "score(question, steps, system_prompt: nil)", "p(+) of each step (system_prompt: the reference's unless given)") { p, args in
             let question = try args.string(0, "question")
             let steps = try Convert.strings(try args.value(1, "steps"), "steps")
-            return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps)])[0])
+            let system = args.optional(nil, "system_prompt") == nil ? Datasets.defaultSystemPrompt : try args.string(nil, "system_prompt")
+            return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps, systemPrompt: system)])[0])
         },
         .method("copy", "copy()", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
             .native(PRMValue(try Convert.library("copy") { try p.prm.copy() }))
