@@ -57,6 +57,17 @@ public struct BertConfig: Codable, Equatable, Sendable {
         case padTokenID = "pad_token_id", modelType = "model_type", architectures
     }
 
+    /// Products of sizes that are certainly parameters of the encoder (a lower bound of its size,
+    /// see `ConfigBounds`): the three embedding tables and, per layer, the four attention
+    /// projections and the two feed-forward matrices.
+    public var parameterLowerBound: [ConfigBounds.Term] {
+        [ConfigBounds.Term("vocab_size x hidden_size", [vocabSize, hiddenSize]),
+         ConfigBounds.Term("max_position_embeddings x hidden_size", [maxPositionEmbeddings, hiddenSize]),
+         ConfigBounds.Term("type_vocab_size x hidden_size", [typeVocabSize, hiddenSize]),
+         ConfigBounds.Term("num_hidden_layers x 4 x hidden_size x hidden_size", [numHiddenLayers, 4, hiddenSize, hiddenSize]),
+         ConfigBounds.Term("num_hidden_layers x 2 x hidden_size x intermediate_size", [numHiddenLayers, 2, hiddenSize, intermediateSize])]
+    }
+
     /// The encoder's block configuration (post-norm, bidirectional).
     public var transformer: TransformerConfig {
         TransformerConfig(hiddenSize: hiddenSize, numHiddenLayers: numHiddenLayers, numAttentionHeads: numAttentionHeads,
@@ -97,17 +108,33 @@ public struct BertConfig: Codable, Equatable, Sendable {
                            numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
                            intermediateSize: try int("intermediate_size"),
                            architectures: architectures.isEmpty ? ["BertModel"] : architectures)
+        // Optional fields: absent or null keeps the default; present with the wrong type or out of
+        // range is an error (a mistyped field used to be ignored silently).
+        func number(_ key: String, _ allowed: ClosedRange<Double>, _ rule: String) throws -> Float? {
+            guard let v = o[key], v != .null else { return nil }
+            guard let n = v.numberValue, allowed.contains(n) else {
+                throw bad("key '\(key)' must be \(rule), found \(v)")
+            }
+            return Float(n)
+        }
         if o["max_position_embeddings"] != nil { c.maxPositionEmbeddings = try int("max_position_embeddings") }
         if o["type_vocab_size"] != nil { c.typeVocabSize = try int("type_vocab_size") }
-        if let e = o["layer_norm_eps"]?.numberValue { c.layerNormEps = Float(e) }
+        // A zero or negative epsilon divides by zero (or takes the root of a negative) in layer norm.
+        if let e = try number("layer_norm_eps", Double.leastNonzeroMagnitude...1, "a number in (0, 1]") { c.layerNormEps = e }
         if let a = o["hidden_act"] {
             guard let s = a.stringValue, Activation(name: s) != nil else { throw bad("hidden_act \(a) is not a known activation") }
             c.hiddenAct = s
         }
-        if let p = o["hidden_dropout_prob"]?.numberValue { c.hiddenDropoutProb = Float(p) }
-        if let p = o["attention_probs_dropout_prob"]?.numberValue { c.attentionProbsDropoutProb = Float(p) }
-        if let r = o["initializer_range"]?.numberValue { c.initializerRange = Float(r) }
-        if let p = o["pad_token_id"]?.intValue { c.padTokenID = p }
+        if let p = try number("hidden_dropout_prob", 0...0.999_999, "a probability >= 0 and below 1") { c.hiddenDropoutProb = p }
+        if let p = try number("attention_probs_dropout_prob", 0...0.999_999, "a probability >= 0 and below 1") { c.attentionProbsDropoutProb = p }
+        if let r = try number("initializer_range", 0...1e6, "a number >= 0") { c.initializerRange = r }
+        if let v = o["pad_token_id"], v != .null {
+            // -1 used to pass `pad < vocab` and become the padding row of the embedding: heap corruption.
+            guard let p = v.intValue, p >= 0, p < c.vocabSize else {
+                throw bad("key 'pad_token_id' must be a token id in 0..<\(c.vocabSize) (vocab_size), found \(v)")
+            }
+            c.padTokenID = p
+        }
         guard c.hiddenSize % c.numAttentionHeads == 0 else {
             throw bad("hidden_size \(c.hiddenSize) is not a multiple of num_attention_heads \(c.numAttentionHeads)")
         }

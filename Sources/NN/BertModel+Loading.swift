@@ -28,6 +28,9 @@ extension BertModel {
     public static func load(config: BertConfig, weights file: SafetensorsFile) throws -> BertModel {
         let prefix = file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         let hasPooler = file.entries[prefix + "pooler.dense.weight"] != nil
+        // Before the model is built: a config far larger than the weights would allocate first.
+        try ConfigBounds.check(config.parameterLowerBound, configPath: (file.path as NSString).deletingLastPathComponent + "/config.json", weightsPath: file.path,
+                               held: ConfigBounds.elements(of: file))
         let model = BertModel(config: config, pooler: hasPooler)
         func stored(_ name: String) -> String? {
             let full = prefix + name

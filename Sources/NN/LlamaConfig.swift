@@ -78,6 +78,15 @@ public struct LlamaConfig: Equatable, Sendable {
         self.padTokenID = padTokenID
     }
 
+    /// Products of sizes that are certainly parameters of the decoder (a lower bound of its size,
+    /// see `ConfigBounds`): the token embedding and, per layer, the attention and SwiGLU matrices.
+    public var parameterLowerBound: [ConfigBounds.Term] {
+        [ConfigBounds.Term("vocab_size x hidden_size", [vocabSize, hiddenSize]),
+         ConfigBounds.Term("num_hidden_layers x 2 x num_attention_heads x head_dim x hidden_size", [numHiddenLayers, 2, numAttentionHeads, headDimension, hiddenSize]),
+         ConfigBounds.Term("num_hidden_layers x 2 x num_key_value_heads x head_dim x hidden_size", [numHiddenLayers, 2, numKeyValueHeads, headDimension, hiddenSize]),
+         ConfigBounds.Term("num_hidden_layers x 3 x hidden_size x intermediate_size", [numHiddenLayers, 3, hiddenSize, intermediateSize])]
+    }
+
     /// Query heads per key/value head.
     public var groupSize: Int { numAttentionHeads / numKeyValueHeads }
 
@@ -94,7 +103,12 @@ public struct LlamaConfig: Equatable, Sendable {
             throw bad("num_attention_heads \(numAttentionHeads) is not a multiple of num_key_value_heads \(numKeyValueHeads)")
         }
         guard headDimension % 2 == 0 else { throw bad("head_dim \(headDimension) must be even for rotary embeddings") }
-        guard rmsNormEps > 0, ropeTheta > 0 else { throw bad("rms_norm_eps and rope_theta must be positive") }
+        guard rmsNormEps > 0, rmsNormEps.isFinite, ropeTheta > 0, ropeTheta.isFinite else {
+            throw bad("rms_norm_eps and rope_theta must be positive and finite, found \(rmsNormEps) and \(ropeTheta)")
+        }
+        for (key, id) in [("bos_token_id", bosTokenID), ("pad_token_id", padTokenID)] + eosTokenIDs.map({ ("eos_token_id", $0) }) {
+            if let id, id < 0 || id >= vocabSize { throw bad("\(key) \(id) is not a token id in 0..<\(vocabSize) (vocab_size)") }
+        }
     }
 
     /// Reads a Hugging Face `config.json`. Errors name the file and the key or architecture.

@@ -45,6 +45,9 @@ extension LlamaConfig {
                   bosTokenID: file["tokenizer.ggml.bos_token_id"]?.intValue, eosTokenIDs: eos.map { [$0] } ?? [],
                   padTokenID: file["tokenizer.ggml.padding_token_id"]?.intValue)
         try validate(path: file.path)
+        // Before anything loops over the layers or allocates (block_count 1e9 grew memory forever).
+        try ConfigBounds.check(parameterLowerBound, configPath: file.path, weightsPath: file.path,
+                               held: ConfigBounds.elements(of: file.tensorInfos.map(\.shape)))
     }
 }
 

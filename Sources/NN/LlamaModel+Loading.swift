@@ -19,6 +19,10 @@ extension LlamaModel {
     /// model, rotary `inv_freq` buffers). Nothing is half-loaded: all names and shapes are
     /// checked before any tensor is read.
     public static func load(config: LlamaConfig, weights: ModelWeights) throws -> LlamaModel {
+        // Before the model is built: a config far larger than the weights would allocate first.
+        let configPath = weights.path.hasSuffix(".gguf") ? weights.path : (weights.path as NSString).deletingLastPathComponent + "/config.json"
+        try ConfigBounds.check(config.parameterLowerBound, configPath: configPath, weightsPath: weights.path,
+                               held: ConfigBounds.elements(of: weights))
         let model = LlamaModel(config: config, initialize: false)
         let named = model.namedParameters()
         var missing: [String] = []

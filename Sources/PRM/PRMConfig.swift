@@ -115,6 +115,21 @@ public struct PRMConfig: Codable, Equatable, Sendable {
         if Activation(name: activation) == nil {
             throw PRMError.invalidConfig("unknown activation '\(activation)'")
         }
+        // A zero or negative epsilon gives NaN outputs in layer norm; dropout 1 zeroes everything.
+        if !(layerNormEps > 0 && layerNormEps.isFinite) { throw PRMError.invalidConfig("layer_norm_eps must be positive and finite, found \(layerNormEps)") }
+        if !(dropout >= 0 && dropout < 1) { throw PRMError.invalidConfig("dropout must be >= 0 and below 1, found \(dropout)") }
+        if !(initializerRange >= 0 && initializerRange.isFinite) { throw PRMError.invalidConfig("initializer_range must be >= 0 and finite, found \(initializerRange)") }
+        if !(ropeTheta > 0 && ropeTheta.isFinite) { throw PRMError.invalidConfig("rope_theta must be positive and finite, found \(ropeTheta)") }
+    }
+
+    /// Products of sizes that are certainly parameters of the network (a lower bound of its size,
+    /// checked against a checkpoint's weights before the model is built; see NN's `ConfigBounds`).
+    public func parameterLowerBound(vocabularySize: Int) -> [ConfigBounds.Term] {
+        var terms = [ConfigBounds.Term("vocabulary_size x hidden_size", [vocabularySize, hiddenSize]),
+                     ConfigBounds.Term("num_layers x 4 x hidden_size x hidden_size", [numLayers, 4, hiddenSize, hiddenSize]),
+                     ConfigBounds.Term("num_layers x 2 x hidden_size x intermediate_size", [numLayers, 2, hiddenSize, intermediateSize])]
+        if positionEmbeddingType == .absolute { terms.append(ConfigBounds.Term("max_length x hidden_size", [maxLength, hiddenSize])) }
+        return terms
     }
 
     enum CodingKeys: String, CodingKey {

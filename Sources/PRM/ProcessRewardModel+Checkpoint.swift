@@ -72,6 +72,11 @@ extension ProcessRewardModel {
         guard tokenizer.vocabularySize == config.vocabularySize else {
             throw bad("\(tokenizerFile) has \(tokenizer.vocabularySize) tokens but \(Checkpoint.configFile) says vocabulary_size \(config.vocabularySize)")
         }
+        do {
+            try ConfigBounds.check(config.model.parameterLowerBound(vocabularySize: config.vocabularySize),
+                                   configPath: directory + "/" + Checkpoint.configFile, weightsPath: weights.path,
+                                   held: ConfigBounds.elements(of: weights))
+        } catch { throw bad("\(error)") }
         let model = ProcessRewardModel(config: config.model, tokenizer: tokenizer, seed: 0)
         do { try model.network.load(safetensors: weights) } catch { throw bad("\(Checkpoint.weightsFile): \(error)") }
         return model
@@ -133,6 +138,11 @@ extension ProcessRewardModel {
         guard meta.format == BackboneCheckpointConfig.formatTag, meta.backbone == "bert" else {
             throw bad("\(BackboneCheckpointConfig.file) has format '\(meta.format)' backbone '\(meta.backbone)', expected '\(BackboneCheckpointConfig.formatTag)' 'bert'")
         }
+        // The only head and attention this format has; another value is a different model, not a default.
+        guard meta.head == "tied_word_embeddings_bias", meta.attention == "causal" else {
+            throw bad("\(BackboneCheckpointConfig.file): head '\(meta.head)' attention '\(meta.attention)', expected 'tied_word_embeddings_bias' 'causal'")
+        }
+        do { try meta.model.validate() } catch { throw bad("\(BackboneCheckpointConfig.file): \(error)") }
         let model: PretrainedModel
         do { model = try loadModel(path: directory) } catch { throw bad("\(error)") }
         let prm = try ProcessRewardModel(pretrained: model, seed: 0, maxLength: meta.model.maxLength)

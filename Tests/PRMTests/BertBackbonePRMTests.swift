@@ -162,6 +162,12 @@ final class BertBackbonePRMTests: XCTestCase {
         XCTAssertEqual(twin.stepScores(test), prm.stepScores(test))
         XCTAssertFalse((twin.network as! BertPRMBackbone).bert === (prm.network as! BertPRMBackbone).bert)
 
+        // prm.json's head and attention are checked, not ignored (issue 18, item 4).
+        let meta = try String(contentsOfFile: path + "/prm.json", encoding: .utf8)
+        try meta.replacingOccurrences(of: "\"causal\"", with: "\"x\"").write(toFile: path + "/prm.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ProcessRewardModel.load(from: path)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("attention 'x'"), "\(e)")
+        }
         // A damaged prm.json is an error naming the directory.
         try Data("{".utf8).write(to: URL(fileURLWithPath: path + "/prm.json"))
         XCTAssertThrowsError(try ProcessRewardModel.load(from: path)) { e in

@@ -220,6 +220,23 @@ final class PRMTests: XCTestCase {
         try text.write(toFile: cfgPath, atomically: true, encoding: .utf8)
         let wrong = message(dir + "/wrong-config")
         XCTAssertTrue(wrong.contains("model.safetensors") && wrong.contains("shape"), wrong)
+        // Hostile sizes (issue 18, item 4): refused before the model is built (hidden_size 1e9
+        // used to abort on allocation, num_layers 1e9 to grow memory without end).
+        for (name, from, to, words) in [("huge-hidden", "\"hidden_size\" : 32", "\"hidden_size\" : 1000000000", ["hidden_size", "holds"]),
+                                        ("huge-layers", "\"num_layers\" : 2", "\"num_layers\" : 1000000000", ["num_layers x"]),
+                                        ("huge-ffn", "\"intermediate_size\" : 64", "\"intermediate_size\" : 4611686018427387904", ["more than 2^63"]),
+                                        ("negative-eps", #""layer_norm_eps" : [0-9.e+-]+"#, "\"layer_norm_eps\" : -1", ["layer_norm_eps"]),
+                                        ("typed", "\"hidden_size\" : 32", "\"hidden_size\" : \"32\"", ["hidden_size"])] {
+            try FileManager.default.copyItem(atPath: dir + "/ok", toPath: dir + "/" + name)
+            let path = dir + "/" + name + "/config.json"
+            let original = try String(contentsOfFile: path, encoding: .utf8)
+            let edited = original.replacingOccurrences(of: from, with: to, options: .regularExpression)
+            XCTAssertNotEqual(edited, original, "fixture holds \(from): \(original)")
+            try edited.write(toFile: path, atomically: true, encoding: .utf8)
+            let m = message(dir + "/" + name)
+            XCTAssertTrue(m.hasPrefix("cannot load PRM checkpoint \(dir)/\(name): "), m)
+            for w in words { XCTAssertTrue(m.contains(w), "\(name): mentions '\(w)': \(m)") }
+        }
         // Not JSON.
         try FileManager.default.copyItem(atPath: dir + "/ok", toPath: dir + "/bad-json")
         try "{".write(toFile: dir + "/bad-json/config.json", atomically: true, encoding: .utf8)
