@@ -277,7 +277,12 @@ public enum DatasetIO {
             if let mq = r["modified_question"]?.stringValue, mq != question {
                 skipped.append("\(path): record \(i + 1): the modified process answers a different question"); continue
             }
-            let errors = (r["error_steps"]?.arrayValue ?? []).compactMap(\.numberValue).map { Int($0) }
+            let errorValues = r["error_steps"]?.arrayValue ?? []
+            // Checked conversion: Int(1e300) is undefined in release builds (it was reported "below 1").
+            let errors = errorValues.compactMap(\.intValue)
+            guard errors.count == errorValues.count else {
+                skipped.append("\(path): record \(i + 1): error_steps \(JSONValue.array(errorValues)) holds something that is not a whole step number"); continue
+            }
             guard let first = errors.min(), first >= 1, first <= modified.count, original != modified else {
                 skipped.append("\(path): record \(i + 1): no error step inside modified_process"); continue
             }
@@ -305,8 +310,10 @@ public enum DatasetIO {
             switch mistakeValue {
             case .null: break
             case .number(let n) where n == n.rounded():
-                guard n >= 0, Int(n) < steps.count else {
-                    throw ctx.fail(.invalid("mistake_index \(Int(n)) is outside 0..<\(steps.count)"))
+                // Compared as a Double first: Int(1e19) is undefined in release builds (every
+                // step was labelled '-').
+                guard n >= 0, n < Double(steps.count) else {
+                    throw ctx.fail(.invalid("mistake_index \(mistakeValue) is outside 0..<\(steps.count)"))
                 }
                 mistake = Int(n)
             default:

@@ -11,8 +11,8 @@ public func atomicWrite(_ text: String, to path: String) throws {
 
 func readText(_ path: String, _ who: String) throws -> String {
     guard FileManager.default.fileExists(atPath: path) else { throw DprmError.runtime("\(who)(): file not found: '\(path)'") }
-    guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { throw DprmError.runtime("\(who)(): cannot read '\(path)' as UTF-8 text") }
-    return s
+    // Support's one rule for text files: a byte-order mark skipped, invalid UTF-8 an error at its offset.
+    do { return try UTF8Text.read(path: path) } catch let e as FileError { throw DprmError.runtime("\(who)(): \(e.description)") }
 }
 
 extension Interpreter {

@@ -44,8 +44,15 @@ extension JSONValue {
     }
 
     /// Parses one JSON document from a buffer of UTF-8 bytes (e.g. a memory-mapped header).
+    /// A leading byte-order mark is skipped and invalid UTF-8 is an error at its byte offset
+    /// (`UTF8Text`, the one rule of every text reader).
     public static func parse(buffer: UnsafeBufferPointer<UInt8>, options: JSONParseOptions = .strict) throws -> JSONValue {
         var parser = JSONParser(bytes: buffer, options: options)
+        if let bad = UTF8Text.firstInvalidOffset(buffer) {
+            parser.pos = bad
+            throw parser.error("invalid UTF-8 at byte offset \(bad) (0x\(String(buffer[bad], radix: 16)))")
+        }
+        parser.pos = UTF8Text.byteOrderMarkLength(buffer)
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         if parser.pos != buffer.count { throw parser.error("unexpected text after the value") }

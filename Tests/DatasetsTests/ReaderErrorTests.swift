@@ -96,6 +96,49 @@ final class ReaderErrorTests: XCTestCase {
                         contains: "'candidates' has 2 entries but 'true_false' has 1", read: { _ = try DatasetIO.readCandidates($0) })
     }
 
+    /// Hostile numbers (issue 18, item 5): each used to go through an unchecked Int(x), undefined
+    /// in release builds (BBM mistake_index 1e19 labelled every step '-', ids >= 2^63 all became
+    /// "-9223372036854775808", PRMBench error_steps [1e300] was reported "below 1").
+    func testHugeNumbersAreCheckedNotConverted() throws {
+        for index in ["1e19", "1e300", "9223372036854775808", "-1e300"] {
+            try assertFails("{\"input\": \"x\", \"steps\": [\"a\", \"b\"], \"mistake_index\": \(index)}\n", name: "task.jsonl", record: 0,
+                            contains: "is outside 0..<2", read: { _ = try DatasetIO.readBBM($0) })
+        }
+        let prm = { (idx: String, errors: String) in
+            "{\"original_question\": \"q\", \"original_process\": [\"a\"], \"modified_process\": [\"a\", \"b\"], \"error_steps\": \(errors), \"classification\": \"c\", \"idx\": \(idx)}\n"
+        }
+        try assertFails(prm("\"i\"", "[1e300]"), name: "p.jsonl", record: 0, contains: "error_steps[0]' should be an integer below 2^63, found 1e+300",
+                        read: { _ = try DatasetIO.readPRMBench($0) })
+        try assertFails(prm("\"i\"", "[2.5]"), name: "p.jsonl", record: 0, contains: "error_steps[0]' should be an integer below 2^63, found 2.5",
+                        read: { _ = try DatasetIO.readPRMBench($0) })
+        for id in ["9223372036854775808", "1e300", "-1e19", "9007199254740994"] {
+            try assertFails(prm(id, "[2]"), name: "p.jsonl", record: 0, contains: "is not an exact integer",
+                            read: { _ = try DatasetIO.readPRMBench($0) })
+        }
+        // Still read: a number id within 2^53, exactly.
+        let ok = try TestPaths.write(prm("9007199254740992", "[2]"), name: "ok.jsonl")
+        XCTAssertEqual(try DatasetIO.readPRMBench(ok).items.first?.id, "9007199254740992/original")
+        // best-of-2 pairs skip such a record with a message instead of mis-reading it.
+        let pairs = try TestPaths.write(prm("\"i\"", "[1e300]"), name: "pairs.jsonl")
+        let read = try DatasetIO.readPRMBenchPairs(pairs, systemPrompt: "s")
+        XCTAssertEqual(read.sets.count, 0)
+        XCTAssertTrue(read.skipped.first?.contains("not a whole step number") == true, "\(read.skipped)")
+    }
+
+    /// One rule for text (as read_json and read_csv): a byte-order mark is skipped, invalid
+    /// UTF-8 is a file error naming the byte offset.
+    func testByteOrderMarkAndInvalidUTF8() throws {
+        let bom = try TestPaths.write("\u{FEFF}[\(good("a"))]", name: "bom.json")
+        XCTAssertEqual(try DatasetIO.readTrain(bom).items.map(\.id), ["a"])
+        let bomLines = try TestPaths.write("\u{FEFF}{\"input\": \"x\", \"steps\": [\"a\"], \"mistake_index\": null}\n", name: "bom.jsonl")
+        XCTAssertEqual(try DatasetIO.readBBM(bomLines).items.count, 1)
+        let path = try TestPaths.write("", name: "bad.jsonl")
+        try Data(Array("{\"input\": \"".utf8) + [0xFF] + Array("\"}\n".utf8)).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try DatasetIO.readBBM(path, options: ReadOptions(skipInvalid: true))) { error in
+            XCTAssertEqual("\(error)", "\(path): cannot read file: invalid UTF-8 at byte offset 11 (0xff)")
+        }
+    }
+
     func testJSONLLineThatIsNotJSON() throws {
         let line = "{\"input\": \"x\", \"steps\": [\"a\"], \"mistake_index\": null}"
         try assertFails("\(line)\n\n\(line)\n{broken\n", name: "task.jsonl", record: 2, contains: "invalid JSON",

@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 @testable import Lang
 
 /// `read_json` / `json_parse` go through Support's one strict parser (plus NaN and Infinity,
@@ -17,6 +18,24 @@ final class JSONBridgeTests: XCTestCase {
         XCTAssertEqual(v.repr, #"[["z", "a", "m"], -inf, true, [1, true, nil]]"#)
         XCTAssertEqual(try run(#"json_string({b: [1, 2.5], a: nil, r: range(3)})"#).description,
                        #"{"b":[1,2.5],"a":null,"r":[0,1,2]}"#)
+    }
+
+    /// read_json, read_csv and read_file follow the data readers' rule (Support's `UTF8Text`):
+    /// a byte-order mark is skipped, invalid UTF-8 is an error naming the byte offset.
+    func testByteOrderMarkAndInvalidUTF8LikeTheDataReaders() throws {
+        let dir = NSTemporaryDirectory() + "lang-utf8-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data([0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8)).write(to: URL(fileURLWithPath: dir + "/bom.json"))
+        try Data([0xEF, 0xBB, 0xBF] + Array("x,y\n1,2\n".utf8)).write(to: URL(fileURLWithPath: dir + "/bom.csv"))
+        try Data(Array("x,y\n1,".utf8) + [0xC3, 0x28]).write(to: URL(fileURLWithPath: dir + "/bad.csv"))
+        XCTAssertEqual(try run(#"read_json("\#(dir)/bom.json")["a"]"#).repr, "1")
+        XCTAssertEqual(try run(#"keys(read_csv("\#(dir)/bom.csv")[0])"#).repr, #"["x", "y"]"#)
+        XCTAssertEqual(try run(#"len(read_file("\#(dir)/bom.json"))"#).repr, "8")
+        for builtin in ["read_csv", "read_file"] {
+            let m = message(#"\#(builtin)("\#(dir)/bad.csv")"#)
+            XCTAssertTrue(m.contains("\(dir)/bad.csv: invalid UTF-8 at byte offset 6 (0xc3)"), m)
+        }
     }
 
     func testStrictErrorsWithLineAndColumn() {
