@@ -36,19 +36,41 @@ extension Variable {
         }
     }
 
-    /// RMS normalisation over the last axis with an optional `weight`.
+    /// RMS normalisation over the last axis with an optional `weight` ([n]): one fused forward
+    /// (normalise and scale per row); the fused backward recomputes the normalised values from
+    /// the input and the saved per-row 1/rms.
     public func rmsNorm(weight: Variable?, eps: Float = 1e-6) -> Variable {
-        let (xhat, inv) = value.rmsNormalized(eps: eps)
-        let out = weight.map { xhat * $0.value } ?? xhat
+        let x = value
+        let (out, inv) = x.rmsNorm(weight: weight?.value, eps: eps)
         let parents = [self] + [weight].compactMap { $0 }
+        let w = weight?.value
         return Variable.result(out, parents) { g in
-            let n = Float(xhat.shape.last ?? 1)
-            let gx = weight.map { g * $0.value } ?? g
-            // dx = inv * (gx - xhat * mean(gx * xhat))
-            let dx = inv * (gx - xhat * ((gx * xhat).sum(axes: [-1], keepDims: true) * (1 / n)))
-            var grads: [Tensor?] = [dx]
-            if let w = weight { grads.append((g * xhat).sumToShape(w.shape)) }
-            return grads
+            let r = Tensor.rmsNormBackward(input: x, inverseRMS: inv, weight: w, outputGradient: g,
+                                           needWeight: weight?.requiresGrad ?? false)
+            return weight == nil ? [r.input] : [r.input, r.weight]
         }
+    }
+
+    /// softmax(self + mask) over the last axis with a constant additive `mask` that broadcasts
+    /// to this shape (attention masks), in one pass. Backward: that of softmax (the mask is constant).
+    public func softmax(addingMask mask: Tensor) -> Variable {
+        let y = value.softmax(addingMask: mask)
+        return Variable.result(y, [self]) { g in [Tensor.softmaxBackward(output: y, outputGradient: g)] }
+    }
+
+    /// SwiGLU, silu(gate) * up, as one primitive (one pass forward, one backward).
+    public static func swiglu(gate: Variable, up: Variable) -> Variable {
+        let (a, b) = (gate.value, up.value)
+        return result(Tensor.swiglu(gate: a, up: b), [gate, up]) { g in
+            let r = Tensor.swigluBackward(gate: a, up: b, outputGradient: g, needGate: gate.requiresGrad, needUp: up.requiresGrad)
+            return [r.gate, r.up]
+        }
+    }
+
+    /// Rotary position embedding of [..., T, D] with tables [T, D] (Hugging Face's
+    /// `rotate_half` layout), times `scale`, as one primitive; the result is contiguous.
+    public func rotaryEmbedding(cos c: Tensor, sin s: Tensor, scale: Float = 1) -> Variable {
+        let out = value.rotaryEmbedding(cos: c, sin: s, scale: scale)
+        return Variable.result(out, [self]) { g in [Tensor.rotaryEmbeddingBackward(outputGradient: g, cos: c, sin: s, scale: scale)] }
     }
 }

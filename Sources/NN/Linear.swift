@@ -12,6 +12,9 @@ public final class Linear: Module {
     public let outFeatures: Int
     public let weight: Variable
     public let bias: Variable?
+    /// The LoRA adapter trained in place of the frozen weight, if one is attached
+    /// (`attachAdapter(rank:alpha:rng:)`, in LoRA.swift).
+    public internal(set) var adapter: LoRAAdapter?
 
     /// A layer initialised with `initialization` (see `Initialization`; torch's default unless told).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
@@ -40,7 +43,8 @@ public final class Linear: Module {
                      "Linear(\(inFeatures), \(outFeatures)): input shape \(Tensor.describe(x.shape)) does not end in \(inFeatures)")
         let lead = Array(x.shape.dropLast())
         let flat = x.shape.count == 2 ? x : x.reshaped([-1, inFeatures])
-        let y = flat.linear(weight: weight, bias: bias)
+        var y = flat.linear(weight: weight, bias: bias)
+        if let adapter { y = y + adapter.delta(flat) }
         return x.shape.count == 2 ? y : y.reshaped(lead + [outFeatures])
     }
 }

@@ -48,20 +48,22 @@ public final class LlamaAttention: Module {
         let (g, d) = (heads / keyValueHeads, headDimension)
         let scale = 1 / Float(d).squareRoot()
         func split(_ y: Variable, _ n: Int) -> Variable { y.reshaped([b, t, n, d]).permuted([0, 2, 1, 3]) }
-        let q = rotary.rotate(split(qProj(x) * scale, heads), cos: rope.cos, sin: rope.sin)          // [B, H, T, D]
+        let q = rotary.rotate(split(qProj(x), heads), cos: rope.cos, sin: rope.sin, scale: scale)    // [B, H, T, D]
         var k = rotary.rotate(split(kProj(x), keyValueHeads), cos: rope.cos, sin: rope.sin)          // [B, KV, T, D]
         var v = split(vProj(x), keyValueHeads)
         if let cache {
             (k, v) = cache.append(keys: k, values: v)
         }
-        let s = k.shape[2]
         let grouped = q.reshaped([b, keyValueHeads, g * t, d])
-        var scores = grouped.matmul(k.transposed())                                                   // [B, KV, G*T, S]
+        let scores = grouped.matmul(k.transposed())                                                   // [B, KV, G*T, S]
+        let probs: Variable
         if let mask {
             precondition(mask.shape == scores.shape, "attention mask \(Tensor.describe(mask.shape)) does not fit scores \(Tensor.describe(scores.shape))")
-            scores = scores + mask
+            probs = scores.softmax(addingMask: mask.value)                                             // one pass: add and softmax
+        } else {
+            probs = scores.softmax()
         }
-        let context = scores.softmax().matmul(v)                                                       // [B, KV, G*T, D]
+        let context = probs.matmul(v)                                                                  // [B, KV, G*T, D]
         let merged = context.reshaped([b, heads, t, d]).permuted([0, 2, 1, 3]).reshaped([b, t, heads * d])
         return oProj(merged)
     }
@@ -95,7 +97,8 @@ public final class LlamaMLP: Module {
         child("down_proj", downProj)
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable { downProj(gateProj(x).silu() * upProj(x)) }
+    /// The SwiGLU product is one fused primitive (one pass forward and backward).
+    public func callAsFunction(_ x: Variable) -> Variable { downProj(Variable.swiglu(gate: gateProj(x), up: upProj(x))) }
 }
 
 /// One pre-norm decoder block (`LlamaDecoderLayer`):

@@ -47,6 +47,11 @@ open class Module {
         return module
     }
 
+    /// Unregisters the child called `name` (LoRA adapters are removed this way when merged).
+    func removeChild(_ name: String) {
+        children.removeAll { $0.name == name }
+    }
+
     /// Every parameter with its full dotted name, depth first in registration order.
     /// A parameter shared by two children is listed once, under its first name (as torch).
     public func namedParameters(prefix: String = "") -> [(String, Variable)] {

@@ -8,7 +8,7 @@ import Support
 ///
 /// Shapes: x [B, T, C] -> q, k, v [B, T, C] viewed as [B, T, H, D] and permuted to [B, H, T, D]
 /// (strided views, no copies); scores = q k^T through batched `cblas_sgemm` on those views (k^T
-/// is a transpose flag); + additive mask; softmax; dropout; probs v; heads merged back to [B, T, C]
+/// is a transpose flag); softmax with the additive mask added in its row pass; dropout; probs v; heads merged back to [B, T, C]
 /// (the one copy, as in torch). The 1/sqrt(D) scale is applied to q, which is cheaper than
 /// scaling the [B, H, T, T] scores. With `rotary`, queries and keys are rotated by position
 /// (RoPE) before the scores.
@@ -57,13 +57,10 @@ public final class MultiHeadAttention: Module {
             k = rotary(k)
         }
         let v = split(value(x))
-        var scores = q.matmul(k.transposed())                          // [B, H, T, T]
-        if let m = mask.additive(batch: b, queries: t, keys: t) {
-            // Materialised at the scores' shape so the add takes the contiguous fast path and its
-            // backward has no reduction to do for the (constant) mask.
-            scores = scores + Variable(m.expanded(to: scores.shape).contiguous())
-        }
-        let probs = dropout(scores.softmax())
+        let scores = q.matmul(k.transposed())                          // [B, H, T, T]
+        // The (constant) mask is added inside the softmax's row pass, read through its
+        // broadcast strides: no [B, H, T, T] copy of it and no separate add.
+        let probs = dropout(mask.additive(batch: b, queries: t, keys: t).map { scores.softmax(addingMask: $0) } ?? scores.softmax())
         let context = probs.matmul(v)                                   // [B, H, T, D]
         return context.permuted([0, 2, 1, 3]).reshaped([b, t, hiddenSize])
     }

@@ -49,15 +49,14 @@ public struct RotaryEmbedding: Sendable {
     }
 
     /// Rotates `x` [..., T, D] with precomputed `tables` ([T, D] each), so a model computes them
-    /// once per forward pass for all its layers.
-    public func rotate(_ x: Variable, cos c: Tensor, sin s: Tensor) -> Variable {
+    /// once per forward pass for all its layers, and multiplies by `scale` (attention folds its
+    /// 1/sqrt(D) into the queries here, saving a pass). One fused primitive
+    /// (`Variable.rotaryEmbedding`) that reads strided views (the permuted heads) in place; the
+    /// result is contiguous.
+    public func rotate(_ x: Variable, cos c: Tensor, sin s: Tensor, scale: Float = 1) -> Variable {
         let r = x.shape.count
         precondition(r >= 2 && x.shape[r - 1] == headDimension && c.shape == [x.shape[r - 2], headDimension],
                      "rotary embedding: input \(Tensor.describe(x.shape)) does not fit tables \(Tensor.describe(c.shape))")
-        let half = headDimension / 2
-        let x1 = x.sliced(axis: r - 1, start: 0, end: half)
-        let x2 = x.sliced(axis: r - 1, start: half, end: headDimension)
-        let rotated = Variable.concat([-x2, x1], axis: r - 1)
-        return x * Variable(c) + rotated * Variable(s)
+        return x.rotaryEmbedding(cos: c, sin: s, scale: scale)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import Tensors
 @testable import Autodiff
@@ -5,6 +6,11 @@ import Support
 
 /// Every differentiable op, checked analytic-against-central-differences on seeded random inputs.
 /// The loss is sum(op(inputs) * R) with a fixed random R, so every output element matters.
+/// Fixed, non-trivial [3, 6] tables for the rotary case (any values: the op is linear in x).
+func ropeTable(phase: Float) -> Tensor {
+    Tensor(shape: [3, 6], scalars: (0..<18).map { Float(sin(Double($0) * 0.7 + Double(phase))) })
+}
+
 final class FiniteDifferenceTests: XCTestCase {
     struct Case {
         let name: String
@@ -73,6 +79,15 @@ final class FiniteDifferenceTests: XCTestCase {
         Case(name: "gelu wide", shapes: [[12]]) { ($0[0] * 3).gelu() },
         // Last, so that adding it left the random inputs of the cases above unchanged.
         Case(name: "silu", shapes: [[12]]) { ($0[0] * 3).silu() },
+        // The fused llama-block primitives (after silu for the same reason).
+        Case(name: "rms_norm no weight", shapes: [[3, 6]]) { $0[0].rmsNorm(weight: nil) },
+        Case(name: "swiglu", shapes: [[3, 4], [3, 4]]) { Variable.swiglu(gate: $0[0] * 3, up: $0[1]) },
+        Case(name: "rotary embedding of a permuted view", shapes: [[2, 3, 2, 6]]) {
+            $0[0].permuted([0, 2, 1, 3]).rotaryEmbedding(cos: ropeTable(phase: 0), sin: ropeTable(phase: 1), scale: 0.7)
+        },
+        Case(name: "softmax adding a broadcast mask", shapes: [[2, 3, 5]]) {
+            ($0[0] * 2).softmax(addingMask: Tensor(shape: [3, 5], scalars: (0..<15).map { $0 % 4 == 3 ? -30 : Float($0 % 3) * 0.5 }))
+        },
     ]
 
     func testEveryOpAgainstCentralDifferences() {
