@@ -60,22 +60,24 @@ let optimized: [SwiftSetting] = {
 /// it; `Experiments` are studies built from both, which only `Stdlib` (and their tests) import.
 let layers: [(name: String, deps: [String])] = [
     ("Support", []),
+    ("Distributed", ["Support", "CMPI"]),
     ("Tensors", ["Support", "CBLAS"]),
     ("Autodiff", ["Tensors"]),
     ("NN", ["Support", "Tensors", "Autodiff"]),
     ("Datasets", ["Support", "Tensors", "NN", "CPNG"]),
-    ("PRM", ["Support", "Tensors", "Autodiff", "NN", "Datasets"]),
-    ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM"]),
+    ("PRM", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "Distributed"]),
+    ("Reweight", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Distributed"]),
     ("Experiments", ["Support", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight"]),
     ("Plotting", ["Support", "CPNG"]),
     ("Lang", ["Support"]),
-    ("Stdlib", ["Support", "Lang", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight", "Experiments", "Plotting"]),
+    ("Stdlib", ["Support", "Lang", "Distributed", "Tensors", "Autodiff", "NN", "Datasets", "PRM", "Reweight", "Experiments", "Plotting"]),
     ("REPL", ["Support", "Lang", "Stdlib", "CReadline"]),
 ]
 
 /// Test targets: one per layer, next to the layer they test.
 let tests: [(name: String, deps: [String])] = [
     ("SupportTests", ["Support"]),
+    ("DistributedTests", ["Support", "Distributed"]),
     ("TensorsTests", ["Support", "Tensors"]),
     ("AutodiffTests", ["Support", "Tensors", "Autodiff"]),
     ("NNTests", ["Support", "Tensors", "Autodiff", "NN"]),
@@ -113,8 +115,10 @@ let needed: Set<String>? = selected.map { _ in
 }
 func isNeeded(_ name: String) -> Bool { needed?.contains(name) ?? true }
 
-let systemLibraries: [Target] = ["CBLAS", "CReadline", "CPNG"].filter(isNeeded).map {
-    .systemLibrary(name: $0, path: "Sources/\($0)")
+/// Open MPI's include folder is not on the compiler's default path; its pkg-config file
+/// (`ompi`, from libopenmpi-dev) names it.
+let systemLibraries: [Target] = ["CBLAS", "CReadline", "CPNG", "CMPI"].filter(isNeeded).map {
+    .systemLibrary(name: $0, path: "Sources/\($0)", pkgConfig: $0 == "CMPI" ? "ompi" : nil)
 }
 /// Build plugins by layer: Stdlib embeds the standard library (`stdlib/*.dprm`) in the binary.
 let layerPlugins: [String: [Target.PluginUsage]] = ["Stdlib": [.plugin(name: "EmbedStdlib")]]
@@ -132,7 +136,7 @@ let testTargets: [Target] = activeTests.map {
 }
 let executable: [Target] = needed == nil ? [
     .executableTarget(name: "dprm", dependencies: [
-        "REPL", "Stdlib", "Lang", "Support",
+        "REPL", "Stdlib", "Lang", "Support", "Distributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimized),
 ] : []

@@ -1,4 +1,5 @@
 import Datasets
+import Distributed
 import Support
 
 /// The selection baselines of the paper's table, computed from the candidate sets alone.
@@ -120,8 +121,10 @@ public struct BestOfNResult {
         ])
     }
 
-    /// Writes `json()` to `path` atomically (a temporary file renamed over it).
+    /// Writes `json()` to `path` atomically (a temporary file renamed over it). Under mpirun
+    /// only rank 0 writes (every rank holds the same result).
     public func write(json path: String) throws {
+        guard World.shared.isRoot else { return }
         try DatasetIO.writeAtomically(json(), to: path)
     }
 }
@@ -169,9 +172,10 @@ public func bestOfN(_ prm: ProcessRewardModel, sets: [CandidateSet], aggregation
 }
 
 /// As `bestOfN(_:sets:aggregation:)`, checking `shouldStop` (Ctrl-C) before every scoring batch:
-/// nil when it stopped.
+/// nil when it stopped. Candidates are scored in batches of about `tokensPerBatch` padded
+/// tokens; under mpirun the batches are shared out over the ranks (docs/distributed.md).
 public func bestOfN(_ prm: ProcessRewardModel, sets: [CandidateSet], aggregation: Aggregation = .mean,
-                    shouldStop: () -> Bool) -> BestOfNResult? {
-    guard let scores = prm.candidateScores(sets, shouldStop: shouldStop) else { return nil }
+                    tokensPerBatch: Int = 8192, shouldStop: () -> Bool) -> BestOfNResult? {
+    guard let scores = prm.candidateScores(sets, tokensPerBatch: tokensPerBatch, shouldStop: shouldStop) else { return nil }
     return bestOfN(sets: sets, stepScores: scores, aggregation: aggregation)
 }

@@ -3,6 +3,7 @@ import Tensors
 import Autodiff
 import NN
 import Datasets
+import Distributed
 
 /// Options of the cold start (supervised fine-tuning of the PRM), named after the reference flags.
 ///
@@ -103,6 +104,13 @@ public struct ColdStartResult {
 /// micro-step's unscaled loss and the rate it used. `shouldStop` is checked before every step;
 /// when it returns true (Ctrl-C), the run ends cleanly: gradients of an unfinished accumulation
 /// are dropped, and the final checkpoint and history hold what was done.
+///
+/// Under `mpirun` (`World.shared.size > 1`) the run is data-parallel (docs/distributed.md):
+/// every rank draws the same global batch, computes its shard's part of the loss
+/// (`shardMeanLoss`), and the gradients are summed over the ranks before clipping, so clipping,
+/// accumulation and the schedule see the global batch and every rank holds the same weights.
+/// The recorded loss is the ranks' sum of shard losses. Rank 0 alone writes checkpoints and the
+/// history and draws the progress bar; every rank returns the same result.
 public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: ColdStartOptions = ColdStartOptions(),
                       shouldStop: () -> Bool = { false },
                       onStep: ((TrainingRecord) -> Void)? = nil) throws -> ColdStartResult {
@@ -118,6 +126,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
     let parameters = prm.parameters
     var history = TrainingHistory()
     var checkpoints: [String] = []
+    let world = World.shared
     let bar = ProgressBar(total: options.iterations, label: "coldstart", enabled: options.progress ? nil : false)
     let start = Date()
     var stopped = false
@@ -130,10 +139,14 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
 
     func save(_ name: String) throws {
         guard let dir = options.checkpointDirectory else { return }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/" + name
-        try prm.save(to: path)
-        try history.writeCSV(to: dir + "/history.csv")
+        if world.isRoot {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try prm.save(to: path)
+            try history.writeCSV(to: dir + "/history.csv")
+        }
+        // The other ranks may read the checkpoint as soon as this returns.
+        try world.barrier("coldstart checkpoint \(name)")
         checkpoints.append(path)
     }
 
@@ -145,14 +158,24 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         if shouldStop() { stopped = true; break }
         let batch = loader.next()
         let lr = optimizer.learningRate
-        let loss = prm.meanLoss(batch, languageModelWeight: options.languageModelWeight)
+        let loss: Variable?, value: Float
+        if world.isDistributed {
+            loss = prm.shardMeanLoss(batch, shard: world.shard(count: batch.count), languageModelWeight: options.languageModelWeight)
+            value = try world.allReduced([loss?.value.item ?? 0], "coldstart loss at step \(step)")[0]
+        } else {
+            loss = prm.meanLoss(batch, languageModelWeight: options.languageModelWeight)
+            value = loss!.value.item
+        }
         // A diverged run stops here, before the bad step touches the weights or any checkpoint
         // (those already written stay the last good ones).
-        let value = loss.value.item
         guard value.isFinite else { throw diverged("the loss is \(value)", step: step, lr: lr) }
-        let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
-        scaled.backward()
+        if let loss {
+            let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
+            scaled.backward()
+        }
         if step % options.gradientAccumulation == 0 {
+            // The accumulated sum of every rank's shards: the global batch's gradient.
+            try DataParallel.allReduceGradients(parameters, world: world)
             let norm = options.gradientClipping > 0 ? clipGradNorm(parameters, maxNorm: options.gradientClipping)
                                                     : clipGradNorm(parameters, maxNorm: .infinity) // the norm only: never scales
             guard norm.isFinite else { throw diverged("the gradient norm is \(norm)", step: step, lr: lr) }
@@ -160,7 +183,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
             optimizer.zeroGrad()
         }
         scheduler.step()
-        let record = TrainingRecord(step: step, loss: loss.value.item, lr: lr, seconds: Date().timeIntervalSince(start))
+        let record = TrainingRecord(step: step, loss: value, lr: lr, seconds: Date().timeIntervalSince(start))
         history.records.append(record)
         done = step
         onStep?(record)

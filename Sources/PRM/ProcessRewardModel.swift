@@ -316,21 +316,29 @@ public final class ProcessRewardModel {
     }
 
     /// As `stepScores(_:tokensPerBatch:)`, checking `shouldStop` before every batch (Ctrl-C): nil
-    /// when it stopped.
+    /// when it stopped. Under mpirun the batches are shared out over the ranks and the scores
+    /// gathered (`shardedScores`, docs/distributed.md): every rank must call it.
     public func stepScores(_ instances: [TemplatedInstance], tokensPerBatch: Int = 8192, shouldStop: () -> Bool) -> [[Float]]? {
+        let batches = scoringBatches(instances, tokensPerBatch: tokensPerBatch)
+        return shardedScores(instances, batches: batches) { chunk in
+            if shouldStop() { return nil }
+            return stepScores(chunk.map { instances[$0] })
+        }
+    }
+
+    /// Batches of about `tokensPerBatch` tokens (padded size) of instance indices, grouping
+    /// instances of similar length to waste little on padding.
+    func scoringBatches(_ instances: [TemplatedInstance], tokensPerBatch: Int) -> [[Int]] {
         let order = instances.indices.sorted { instances[$0].tokens.count < instances[$1].tokens.count || (instances[$0].tokens.count == instances[$1].tokens.count && $0 < $1) }
-        var out = [[Float]](repeating: [], count: instances.count)
+        var batches: [[Int]] = []
         var k = 0
         while k < order.count {
-            if shouldStop() { return nil }
             var end = k + 1
             while end < order.count, instances[order[end]].tokens.count * (end - k + 1) <= tokensPerBatch { end += 1 }
-            let chunk = Array(order[k..<end])
-            let scores = stepScores(chunk.map { instances[$0] })
-            for (i, s) in zip(chunk, scores) { out[i] = s }
+            batches.append(Array(order[k..<end]))
             k = end
         }
-        return out
+        return batches
     }
 
     /// Step scores of every candidate of every set: `[set][candidate][step]`.

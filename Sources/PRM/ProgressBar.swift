@@ -1,4 +1,5 @@
 import Foundation
+import Distributed
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,11 +22,11 @@ public final class ProgressBar {
     var lastDone = 0
     var lastLosses: [(name: String, value: Float)] = []
 
-    /// `enabled` defaults to whether stderr is a terminal.
+    /// `enabled` defaults to whether stderr is a terminal. Under mpirun only rank 0 draws.
     public init(total: Int, label: String = "", enabled: Bool? = nil, minInterval: TimeInterval = 0.1) {
         self.total = total
         self.label = label
-        self.enabled = enabled ?? (isatty(STDERR_FILENO) == 1)
+        self.enabled = World.shared.isRoot && (enabled ?? (isatty(STDERR_FILENO) == 1))
         self.minInterval = minInterval
     }
 

@@ -1,6 +1,7 @@
 import Tensors
 import PRM
 import Autodiff
+import Distributed
 
 /// Settings of the bi-level engine, named after the reference flags (docs/bilevel.md, "The loop").
 public struct BilevelConfig {
@@ -22,6 +23,14 @@ public struct BilevelConfig {
     public var method: HypergradientMethod = .darts()
     /// Lower level only: no upper steps, the weights stay as they are (`baseline` / `retrain`).
     public var lowerOnly = false
+    /// Data parallel lower level (docs/distributed.md): `lowerLoss` gives this rank's shard of
+    /// the global batch's loss, so the lower gradients are summed over the ranks before each
+    /// lower step (clipping then sees the global gradient), the Hessian products of neumann/cg
+    /// too, and the hypergradient (the darts probes ran on each rank's shard of the last batch).
+    public var shardedLower = false
+    /// Data parallel upper level: `upperLoss` gives this rank's shard of the meta batch's loss,
+    /// so v = dL_up/dtheta, the direct gradient and the meta loss are summed over the ranks.
+    public var shardedUpper = false
 
     public init() {}
 
@@ -121,7 +130,7 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         lastLowerBatch = batch
         let loss = lowerBackward(batch, scale: 1 / Float(config.gradientAccumulation))
         hooks.afterLowerStep?(iteration, loss)
-        if count % config.gradientAccumulation == 0 { lowerOptimizerStep() }
+        if count % config.gradientAccumulation == 0 { try lowerOptimizerStep() }
         if !config.rollback || config.lowerOnly {
             lower.scheduler?.step()
             trace("lower sched")
@@ -136,7 +145,7 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
                 lower.parameters.zeroGrad()
                 trace("restore lower state")
                 _ = lowerBackward(batch, scale: 1)
-                lowerOptimizerStep()
+                try lowerOptimizerStep()
                 lower.scheduler?.step()
                 trace("lower sched")
             }
@@ -148,7 +157,7 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
     }
 
     /// Forward and backward of the lower loss into theta only (lam is frozen). Returns the
-    /// unscaled loss.
+    /// unscaled loss (with `shardedLower`, this rank's part of it).
     private func lowerBackward(_ batch: [LowerBatch], scale: Float) -> Float {
         frozen(upper.parameters.parameters) {
             let loss = lowerLoss(batch)
@@ -158,7 +167,8 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         }
     }
 
-    private func lowerOptimizerStep() {
+    private func lowerOptimizerStep() throws {
+        if config.shardedLower { try DataParallel.allReduceGradients(lower.parameters.parameters) }
         if config.lowerClipping > 0 { lower.parameters.clipGradients(maxNorm: config.lowerClipping) }
         lower.optimizer.step()
         lower.parameters.zeroGrad()
@@ -172,13 +182,21 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         trace("meta fwd")
         // v = dL_up/dtheta and the direct term dL_up/dlam, from one backward.
         let all = lower.parameters.parameters + upper.parameters.parameters
-        let grads = gradients(of: metaLoss, wrt: all)
+        var grads = gradients(of: metaLoss, wrt: all)
+        var metaValue = metaLoss.value.item
+        if config.shardedUpper {
+            // One message: every rank's v, direct gradient and meta loss, summed in rank order.
+            let summed = try DataParallel.allReduce(grads + [Tensor(metaValue)], "upper gradient allreduce")
+            grads = Array(summed.dropLast())
+            metaValue = summed.last!.item
+        }
         let v = Array(grads[..<lower.parameters.parameters.count])
         let direct = Array(grads[lower.parameters.parameters.count...])
-        let solver = HypergradientSolver(theta: lower.parameters, lambda: upper.parameters) { [lowerLoss] in
-            lowerLoss(lastBatch)  // NOT divided by gradient accumulation
-        }
-        let hyper = solver.hypergradient(v, method: config.method, trace: trace)
+        let sharded = config.shardedLower
+        let solver = HypergradientSolver(theta: lower.parameters, lambda: upper.parameters,
+                                         lowerLoss: { [lowerLoss] in lowerLoss(lastBatch) },  // NOT divided by gradient accumulation
+                                         sum: { sharded ? try DataParallel.allReduce($0, $1) : $0 })
+        let hyper = try solver.hypergradient(v, method: config.method, trace: trace)
         upper.parameters.zeroGrad()
         upper.parameters.accumulate(zip(direct, hyper).map { $0 + $1 })
         if config.upperClipping > 0 { upper.parameters.clipGradients(maxNorm: config.upperClipping) }
@@ -187,7 +205,7 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         trace("upper opt step")
         upper.scheduler?.step()
         trace("upper sched")
-        return metaLoss.value.item
+        return metaValue
     }
 
     // MARK: checkpoint state

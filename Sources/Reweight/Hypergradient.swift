@@ -31,6 +31,11 @@ struct HypergradientSolver {
     let theta: ParameterSet
     let lambda: ParameterSet
     let lowerLoss: () -> Variable
+    /// Sums tensors over the ranks when `lowerLoss` is each rank's shard of the batch (named by
+    /// the second argument); the identity in one process. The probes' dL_low/dlam are linear
+    /// in the loss, so only their final combination is summed; Hessian products are summed
+    /// where they are made, since cg and neumann build on them.
+    var sum: ([Tensor], String) throws -> [Tensor] = { t, _ in t }
     /// Step for finite-difference Hessian-vector products (neumann, cg).
     let hessianEpsilon: Float = 1e-3
 
@@ -52,7 +57,7 @@ struct HypergradientSolver {
 
     /// J^T u = d/dlam (dL_low/dtheta . u) by central differences of dL_low/dlam along u:
     /// (g(theta + r u) - g(theta - r u)) / 2r with r = scale / ||u||.
-    func mixedProduct(_ u: [Tensor], radius: Float) -> [Tensor] {
+    func mixedProduct(_ u: [Tensor], radius: Float) throws -> [Tensor] {
         let base = theta.values()
         let r = radius / Float(ParameterSet.norm(u) + 1e-15)
         theta.setShifted(base, by: u, scale: r)
@@ -60,11 +65,11 @@ struct HypergradientSolver {
         theta.setShifted(base, by: u, scale: -r)
         let minus = lambdaGradient()
         theta.restore(base)
-        return zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }
+        return try sum(zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }, "mixed product allreduce")
     }
 
     /// H u by central differences of dL_low/dtheta.
-    func hessianProduct(_ u: [Tensor]) -> [Tensor] {
+    func hessianProduct(_ u: [Tensor]) throws -> [Tensor] {
         let base = theta.values()
         let r = hessianEpsilon / Float(ParameterSet.norm(u) + 1e-15)
         theta.setShifted(base, by: u, scale: r)
@@ -72,11 +77,11 @@ struct HypergradientSolver {
         theta.setShifted(base, by: u, scale: -r)
         let minus = thetaGradient()
         theta.restore(base)
-        return zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }
+        return try sum(zip(plus, minus).map { ($0 - $1) * (1 / (2 * r)) }, "Hessian product allreduce")
     }
 
     /// The hypergradient (the term added to lam's gradient) for meta-gradient `v` = dL_up/dtheta.
-    func hypergradient(_ v: [Tensor], method: HypergradientMethod, trace: (String) -> Void) -> [Tensor] {
+    func hypergradient(_ v: [Tensor], method: HypergradientMethod, trace: (String) -> Void) throws -> [Tensor] {
         switch method {
         case .darts(let alpha):
             // eps = R / (||v|| + 1e-15); hypergrad = (g- - g+) / (2 eps).
@@ -89,22 +94,22 @@ struct HypergradientSolver {
             trace("lower fwd at theta-eps*v")
             let minus = lambdaGradient()
             theta.restore(base)
-            return zip(minus, plus).map { ($0 - $1) * (1 / (2 * eps)) }
+            return try sum(zip(minus, plus).map { ($0 - $1) * (1 / (2 * eps)) }, "hypergradient allreduce")
         case .neumann(let iterations, let alpha):
             var current = v, total = v
             for _ in 0..<iterations {
-                current = ParameterSet.axpy(current, hessianProduct(current), scale: -alpha)
+                current = ParameterSet.axpy(current, try hessianProduct(current), scale: -alpha)
                 total = zip(total, current).map { $0 + $1 }
             }
             let u = total.map { $0 * alpha }
             trace("neumann J^T u")
-            return mixedProduct(u, radius: hessianEpsilon).map { -$0 }
+            return try mixedProduct(u, radius: hessianEpsilon).map { -$0 }
         case .cg(let iterations, let alpha):
             var x = v.map { Tensor.zeros($0.shape) }
             var residual = v, direction = v
             var rr = ParameterSet.dot(residual, residual)
             for _ in 0..<iterations where rr > 0 {
-                let hp = hessianProduct(direction)
+                let hp = try hessianProduct(direction)
                 let step = Float(rr / ParameterSet.dot(direction, hp)) * alpha
                 x = ParameterSet.axpy(x, direction, scale: step)
                 residual = ParameterSet.axpy(residual, hp, scale: -step)
@@ -114,7 +119,7 @@ struct HypergradientSolver {
                 rr = rrNew
             }
             trace("cg J^T x")
-            return mixedProduct(x, radius: hessianEpsilon).map { -$0 }
+            return try mixedProduct(x, radius: hessianEpsilon).map { -$0 }
         }
     }
 }

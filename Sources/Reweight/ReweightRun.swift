@@ -5,6 +5,7 @@ import Autodiff
 import NN
 import Datasets
 import Support
+import Distributed
 
 /// A bi-level reweighting run of DreamPRM-1.5: the PRM is the lower level (weighted
 /// cross-entropy on the training instances), the weighting model the upper level (meta loss on
@@ -29,6 +30,8 @@ public final class ReweightRun {
     private let upperOptimizer: Optimizer
     private var lastUnweighted: Float = 0
     private var lastBatchWeights: [Float] = []
+    /// This process's place in an MPI job; with more than one rank the run is data parallel.
+    private let world = World.shared
     private var elapsed: Double = 0
     private let snapshotSample: [Int]
 
@@ -79,6 +82,11 @@ public final class ReweightRun {
         config.saveEvery = options.saveEvery
         config.method = options.hypergradient
         config.lowerOnly = options.baseline || options.retrain
+        // Under mpirun every rank draws the same batches and computes its shard's part of each
+        // loss (docs/distributed.md). The ranking targets compare the meta batch's solutions
+        // with each other, so they do not split into shards: every rank computes them whole.
+        config.shardedLower = world.isDistributed
+        config.shardedUpper = world.isDistributed && [.plus, .both, .steps].contains(options.lossTarget)
 
         // Instance Net snapshots evaluate the net on a fixed sample (it has no per-instance table).
         let sampleSize = weighting.readsLogits ? min(64, train.count) : train.count
@@ -109,8 +117,10 @@ public final class ReweightRun {
     // MARK: losses
 
     /// mean_i(w_i * CE_i) over the batch (with baseline every w_i is 1), plus the unweighted
-    /// language-model loss times `languageModelWeight` when that is positive.
+    /// language-model loss times `languageModelWeight` when that is positive. Under mpirun:
+    /// this rank's shard's part of it (`shardLowerLoss`).
     func lowerLoss(_ batch: [Int]) -> Variable {
+        if engine.config.shardedLower { return shardLowerLoss(batch) }
         let templated = batch.map { templatedTrain[$0] }
         let f = prm.forward(templated, languageModel: options.languageModelWeight > 0)
         let losses = prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts)
@@ -131,8 +141,60 @@ public final class ReweightRun {
         return weighted + lm * options.languageModelWeight
     }
 
-    /// The meta loss on a meta batch at the PRM's current parameters.
+    /// This rank's part of `lowerLoss(batch)`: sum over its shard of w_i * CE_i divided by the
+    /// global batch size, plus the language-model loss of its shard weighted by its share of the
+    /// batch's text rows. The ranks' parts add up to the loss of the whole batch. Records the
+    /// shard's unweighted sum and weights; `afterLowerStep` gathers them.
+    func shardLowerLoss(_ batch: [Int]) -> Variable {
+        let part = Array(batch[world.shard(count: batch.count)])
+        guard !part.isEmpty else {
+            lastUnweighted = 0
+            lastBatchWeights = []
+            return Variable(Tensor(0))
+        }
+        let templated = part.map { templatedTrain[$0] }
+        let f = prm.forward(templated, languageModel: options.languageModelWeight > 0)
+        let ce = Variable.stack(prm.perInstanceLoss(templated, stacked: f.logits, counts: f.counts))
+        let scale = 1 / Float(batch.count)
+        lastUnweighted = ce.value.sum(axes: nil).item * scale
+        let weighted: Variable
+        if options.baseline {
+            lastBatchWeights = Array(repeating: 1, count: part.count)
+            weighted = ce.sum() * scale
+        } else {
+            let logits = weighting.readsLogits ? prm.splitLabelLogits(f.logits, f.counts) : []
+            let w = weighting.weights(for: part.map { train[$0] }, labelLogits: logits,
+                                      plusID: prm.tokenizer.plusID, minusID: prm.tokenizer.minusID)
+            lastBatchWeights = w.value.toArray()
+            weighted = (w * ce).sum() * scale
+        }
+        guard let lm = f.languageModelLoss else { return weighted }
+        let rows = templated.reduce(0) { $0 + DataParallel.languageModelRows($1) }
+        let allRows = batch.reduce(0) { $0 + DataParallel.languageModelRows(templatedTrain[$1]) }
+        return weighted + lm * (options.languageModelWeight * Float(rows) / Float(allRows))
+    }
+
+    /// The meta loss on a meta batch at the PRM's current parameters (under mpirun, with a
+    /// target that splits, this rank's shard's part of it: `shardUpperLoss`).
     func upperLoss(_ batch: [Int]) -> Variable {
+        if engine.config.shardedUpper { return shardUpperLoss(batch) }
+        return wholeUpperLoss(batch)
+    }
+
+    /// This rank's part of the meta loss of `batch`: its shard's loss times the shard's share of
+    /// the terms the batch's loss averages (instances with a label position for the MSE targets,
+    /// every instance for `steps`).
+    func shardUpperLoss(_ batch: [Int]) -> Variable {
+        let part = Array(batch[world.shard(count: batch.count)])
+        let counts: (Int) -> Int = options.lossTarget == .steps ? { _ in 1 } : { self.templatedMeta[$0].labelPositions.isEmpty ? 0 : 1 }
+        let terms = part.reduce(0) { $0 + counts($1) }
+        let allTerms = batch.reduce(0) { $0 + counts($1) }
+        guard terms > 0 else { return Variable(Tensor(0)) }
+        return wholeUpperLoss(part) * (Float(terms) / Float(allTerms))
+    }
+
+    /// The meta loss of `batch` computed here, whole.
+    func wholeUpperLoss(_ batch: [Int]) -> Variable {
         switch options.lossTarget {
         case .steps:
             let templated = batch.map { templatedMeta[$0] }
@@ -153,7 +215,18 @@ public final class ReweightRun {
     // MARK: running
 
     private func installHooks() {
-        engine.hooks.afterLowerStep = { [unowned self] iteration, weighted in
+        engine.hooks.afterLowerStep = { [unowned self] iteration, local in
+            var weighted = local
+            if engine.config.shardedLower {
+                // One gather: every rank's [weighted, unweighted, its batch weights...]; sums in
+                // rank order, the weights in batch order (the shards are contiguous).
+                do {
+                    let parts = try world.allGather([local, lastUnweighted] + lastBatchWeights, "lower loss gather at iteration \(iteration)")
+                    weighted = parts.reduce(0) { $0 + $1[0] }
+                    lastUnweighted = parts.reduce(0) { $0 + $1[1] }
+                    lastBatchWeights = parts.flatMap { $0.dropFirst(2) }
+                } catch { world.abort("reweight: \(error)") }
+            }
             let stats = weightStatistics()
             history.append(ReweightRecord(iteration: iteration, lowerLoss: lastUnweighted, weightedLoss: weighted, metaLoss: nil,
                                           lr: Float(lowerOptimizer.learningRate), metaLr: Float(upperOptimizer.learningRate),
@@ -287,6 +360,14 @@ public final class ReweightRun {
     /// counters, the history and the weight snapshots as one checkpoint directory (atomic).
     /// `interrupted` marks a run stopped by Ctrl-C (`interrupted` in its config.json).
     public func saveCheckpoint(to directory: String, interrupted: Bool = false) throws {
+        // Under mpirun every rank holds the same state: rank 0 writes it, the others wait so
+        // that nobody reads the folder before it is complete (if rank 0 fails, its error ends
+        // the job, so nobody waits for long).
+        if world.isRoot { try writeCheckpoint(to: directory, interrupted: interrupted) }
+        try world.barrier("checkpoint \(directory)")
+    }
+
+    private func writeCheckpoint(to directory: String, interrupted: Bool) throws {
         var tensors: [String: Tensor] = [:]
         // Every parameter, frozen ones included, so the strict load below restores the whole network.
         for (name, p) in prm.network.namedParameters() { tensors["prm." + name] = p.value }

@@ -153,6 +153,7 @@ enum PRMBuiltins {
             .positional("test", "candidates dataset", "questions with candidate solutions"),
             .positional("aggregation", "string or function", default: "mean", "how step scores make a solution score"),
             .keyword("out", "string", "also write the result as JSON to this path"),
+            .keyword("tokens_per_batch", "number", default: 8192, "padded tokens per scoring batch (under mpirun the batches are shared out over the ranks)"),
         ],
                 "Scores every candidate, picks the highest aggregated score per question; reports accuracy, AUROC and baselines.",
                 help: "Ties go to the lowest candidate index. Baselines on the same data: first candidate, random (expected), self-consistency (majority vote over final answers), oracle. With out: a path, the result is also written as JSON. `aggregation` is a name (\(Aggregation.builtinNames.joined(separator: ", "))) or a function of a list of step scores.",
@@ -164,7 +165,9 @@ enum PRMBuiltins {
             }
             let agg = try aggregation(args.optional(2, "aggregation"), args)
             let stop = interrupted(args)
-            guard let result = bestOfN(prm.prm, sets: sets, aggregation: agg, shouldStop: stop) else {
+            let tokensPerBatch = try args.int(nil, "tokens_per_batch")
+            guard tokensPerBatch >= 1 else { throw DprmError.runtime("best_of_n: tokens_per_batch must be >= 1, got \(tokensPerBatch)") }
+            guard let result = bestOfN(prm.prm, sets: sets, aggregation: agg, tokensPerBatch: tokensPerBatch, shouldStop: stop) else {
                 try args.interpreter.checkInterrupt()
                 return .nil
             }

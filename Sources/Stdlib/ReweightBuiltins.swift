@@ -51,12 +51,13 @@ enum ReweightBuiltins {
             .keyword("adam_eps", "number", default: .number(Double(d.adamEpsilon)), "epsilon of the Adam optimizers"),
             .keyword("snapshot_every", "number", default: .int(d.snapshotEvery), "record every instance's weight every n iterations"),
             .keyword("out", "string", "checkpoint folder"),
+            .keyword("resume", "string", "a checkpoint folder of a run with the same options and data to continue from (any number of ranks may have written it)"),
             .keyword("progress", "bool", default: true, "show a progress bar"),
             .keyword("lm_loss_weight", "number", default: 0, "coldstart's auxiliary language-model loss, added to the lower loss unweighted"),
             .keyword("device", "string", default: "cpu", "the reference's flag: only cpu"),
             .keyword("precision", "string", default: .string(d.precision), "the reference's flag: fp32"),
-            .keyword("strategy", "string", "the reference's distributed flag, accepted and ignored (one process)"),
-            .keyword("local_rank", "number", "the reference's distributed flag, accepted and ignored (one process)"),
+            .keyword("strategy", "string", "the reference's distributed flag, accepted and ignored (under mpirun dprm splits the batches itself: docs/distributed.md)"),
+            .keyword("local_rank", "number", "the reference's distributed flag, accepted and ignored (under mpirun dprm splits the batches itself: docs/distributed.md)"),
         ]
     }()
 
@@ -188,6 +189,10 @@ enum ReweightBuiltins {
             let options = try options(args)
             let run = try Convert.library("reweight") {
                 try ReweightRun(prm: prm.prm, weighting: weights.weighting, train: train, meta: meta, options: options)
+            }
+            if args.optional(nil, "resume") != nil {
+                let dir = try args.string(nil, "resume")
+                try Convert.library("reweight") { try run.loadCheckpoint(from: dir) }
             }
             try execute(run, args)
             return .native(RunValue(run))

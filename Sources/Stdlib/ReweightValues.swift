@@ -5,6 +5,7 @@ import PRM
 import Reweight
 import NN
 import Support
+import Distributed
 
 /// An upper-level weighting model (Instance Table, Instance Net, Domain Table) in the language.
 public final class WeightingValue: TabledObject {
@@ -101,7 +102,9 @@ public final class RunValue: TabledObject {
         },
     ])
 
+    /// Writes `text` atomically; under mpirun only rank 0 writes (every rank holds the same run).
     static func writeText(_ text: String, _ path: String) throws -> Value {
+        guard World.shared.isRoot else { return .string(path) }
         try Convert.library("write") { try AtomicFile.write(Data(text.utf8), to: path) }
         return .string(path)
     }

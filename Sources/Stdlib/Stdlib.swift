@@ -15,6 +15,7 @@ public enum Stdlib {
             ReweightBuiltins.registry,
             BilevelBuiltins.registry,
             PlotBuiltins.registry,
+            DistributedBuiltins.registry,
         ]
     }
 

@@ -7,6 +7,7 @@
 // interpreter recurses on the native stack. The main thread parses the command line and waits.
 import ArgumentParser
 import Foundation
+import Distributed
 import Support
 import Lang
 import REPL
@@ -258,8 +259,29 @@ func help(_ args: [String]) -> Int32 {
 
 
 signal(SIGPIPE, SIG_IGN)
+
+// An `mpirun` job (docs/distributed.md): MPI starts here, only when a launcher started this
+// process (`World.launchedByMPI`); without one this is a world of one rank and nothing changes.
+// Rank 0 alone shows standard output (every rank runs the same script and would print the same
+// lines N times; DPRM_RANK_OUTPUT=all keeps every rank's). Errors (stderr) show on every rank.
+let world = World.shared
+if world.isDistributed, world.rank != 0, ProcessInfo.processInfo.environment["DPRM_RANK_OUTPUT"] != "all" {
+    let null = open("/dev/null", O_WRONLY)
+    if null >= 0 { dup2(null, STDOUT_FILENO); close(null) }
+}
+
+/// Ends the process with `code`. In an MPI job a failed rank ends the whole job (MPI_Abort), so
+/// the other ranks never wait for it; a successful one finalises MPI first.
+func finish(_ code: Int32) -> Never {
+    if world.isDistributed && code != Exit.ok {
+        world.abort("stopping every rank: this rank failed with exit code \(code) (its error is above)", code: code)
+    }
+    world.finalize()
+    exit(code)
+}
+
 var arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "help" { exit(help(Array(arguments.dropFirst()))) }
+if arguments.first == "help" { finish(help(Array(arguments.dropFirst()))) }
 // Words after the first `--` belong to the script (`args`), never to dprm's own parser.
 if let dash = arguments.firstIndex(of: "--") {
     scriptArgs = Array(arguments[(dash + 1)...])
@@ -267,12 +289,14 @@ if let dash = arguments.firstIndex(of: "--") {
 }
 // Fast paths that skip the argument parser (its reflection costs milliseconds at start-up):
 // `dprm`, `dprm -e CODE` and `dprm --eval CODE` (start-up of `dprm -e "1+1"` is benchmarked).
-if arguments.isEmpty { exit(runDefault()) }
-if arguments.count == 2, arguments[0] == "-e" || arguments[0] == "--eval" { exit(evaluateCode(arguments[1])) }
+if arguments.isEmpty { finish(runDefault()) }
+if arguments.count == 2, arguments[0] == "-e" || arguments[0] == "--eval" { finish(evaluateCode(arguments[1])) }
 do {
     var command = try Dprm.parseAsRoot(arguments)
     try command.run()
-    exit(Exit.ok)
+    finish(Exit.ok)
+} catch let code as ExitCode {
+    finish(code.rawValue)
 } catch {
     Dprm.exit(withError: error)
 }
