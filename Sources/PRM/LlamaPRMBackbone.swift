@@ -61,6 +61,7 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
     /// them records a graph and optimizers built from `trainableNamedParameters` never see them.
     /// Clears the frozen-output cache (its entries depend on which blocks are frozen).
     public func setTrainableLayers(_ k: Int?) throws {
+        guard adapters.isEmpty else { throw PRMError.invalidOption("trainable_layers cannot change once LoRA adapters are attached (they sit on the trainable blocks)") }
         if let k, k < 0 || k > config.numHiddenLayers {
             throw PRMError.invalidOption("trainable_layers must be in 0...\(config.numHiddenLayers) for this \(config.numHiddenLayers)-block model, got \(k)")
         }
@@ -75,6 +76,7 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
 
     /// The parameters an optimizer updates, with their names (all of them unless `trainableLayers`).
     public var trainableNamedParameters: [(String, Variable)] {
+        if !adapters.isEmpty { return adapterParameters() }   // LoRA: only the adapters (LlamaPRMBackbone+LoRA.swift)
         guard trainableLayers != nil else { return namedParameters() }
         var out: [(String, Variable)] = []
         for i in frozenLayers..<config.numHiddenLayers {
@@ -167,15 +169,16 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
         hidden.linear(weight: outputWeight, bias: nil)
     }
 
-    /// The weights as a `LlamaModel` (copies; e.g. to run `generate` on a trained PRM).
+    /// The weights as a `LlamaModel` (copies, LoRA adapters merged; e.g. to run `generate` on a trained PRM).
     public func languageModel() throws -> LlamaModel {
         let m = LlamaModel(config: config, initialize: false)
-        try m.load(stateDict: stateDict().mapValues { $0.copy() })
+        try m.load(stateDict: stateDictForSaving.mapValues { $0.copy() })   // adapters merged
         return m
     }
 
     public func copy() throws -> any PRMBackbone {
         let twin = try LlamaPRMBackbone(copying: try languageModel(), source: source, maxLength: maxPositions, trainableLayers: trainableLayers)
+        try copyAdapters(to: twin)
         twin.frozenCache = frozenCache?.emptyCopy()
         if isTraining { twin.train() }
         return twin
