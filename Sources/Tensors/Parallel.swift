@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Splits `0..<count` into a fixed number of contiguous chunks and runs them on both cores.
 /// The split depends only on `count`, so a reduction that combines chunk results in chunk
@@ -21,5 +24,10 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 15, _ body:
 /// Worker count for elementwise kernels (the machine has 2 cores).
 public enum Parallel {
     /// Number of chunks large kernels are split into. Fixed so results are reproducible.
-    public static var workers = 2
+    /// `DPRM_THREADS=1` makes it 1: an MPI rank per core then keeps to its core (the speed
+    /// comparisons of docs/distributed.md set it with OPENBLAS_NUM_THREADS).
+    public static var workers: Int = {
+        if let text = getenv("DPRM_THREADS"), let n = Int(String(cString: text)), n >= 1 { return n }
+        return 2
+    }()
 }

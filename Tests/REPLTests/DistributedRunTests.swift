@@ -227,12 +227,42 @@ final class DistributedRunTests: XCTestCase {
         }
     }
 
+    func testDistributedExampleWritesTheSameNumbersWithAnyNumberOfRanks() throws {
+        _ = try mpirun()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/distributed.dprm").path
+        let script = try String(contentsOfFile: example, encoding: .utf8)
+        // Small enough for CI: batches of 6 over 20 training instances (shards 2/2/2, and 1/1/0
+        // for the last batch of 2), meta batches of 8 over 6.
+        let flags = ["--steps", "6", "--reweight_steps", "4", "--train_size", "20", "--meta", "6", "--test", "4",
+                     "--batch_size", "6", "--progress", "false"]
+        var reference: [String: Any]?
+        for ranks in [1, 2, 3] {
+            let (dir, r) = try run(script, ranks: ranks, extra: flags)
+            XCTAssertEqual(r.status, 0, "np \(ranks): \(r.err)")
+            XCTAssertTrue(r.out.contains(ranks == 1 ? "1 rank" : "\(ranks) ranks"), r.out)
+            let result = try json(dir + "/results.json")
+            XCTAssertEqual(result["world_size"] as? Int, ranks)
+            guard let one = reference else {
+                XCTAssertEqual(try numbers(result["lower_losses"], "lower_losses").count, 4)
+                XCTAssertEqual(try numbers(result["table_weights"], "table_weights").count, 20)
+                reference = result
+                continue
+            }
+            for key in ["coldstart_losses", "lower_losses", "meta_losses", "table_weights"] {
+                assertClose(try numbers(result[key], key), try numbers(one[key], key), "np \(ranks) \(key)")
+            }
+            XCTAssertEqual(result["accuracy"] as? Double, one["accuracy"] as? Double, "np \(ranks)")
+        }
+    }
+
     func testWorldWithoutMpirunIsOneRank() throws {
         let (dir, r) = try run("let w = world()\nwrite_json(path_join(args.out, \"w.json\"), w)", ranks: 1)
         XCTAssertEqual(r.status, 0, r.err)
         let w = try json(dir + "/w.json")
         XCTAssertEqual(w["rank"] as? Int, 0)
         XCTAssertEqual(w["size"] as? Int, 1)
+        XCTAssertEqual(w["communication_seconds"] as? Double, 0)
     }
 
     func testAFailedRankStopsTheJobWithItsError() throws {
