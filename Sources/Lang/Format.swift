@@ -33,6 +33,9 @@ extension Value: CustomStringConvertible {
         return repr(&seen, ReprStyle(float32: true, maxItems: maxItems))
     }
 
+    /// Deepest nesting shown by `repr`/`print`; deeper lists and dicts show as `[...]` / `{...}`.
+    static let maxReprDepth = 1000
+
     struct ReprStyle {
         var float32: Bool
         var maxItems: Int
@@ -56,12 +59,14 @@ extension Value: CustomStringConvertible {
         case .string(let s): return quoteString(s)
         case .list(let l):
             let id = ObjectIdentifier(l)
-            if seen.contains(id) { return "[...]" }
+            // `seen` holds the containers on the path: a cycle, or nesting past `maxReprDepth`
+            // (a list built a million deep would overflow the stack), shows as `[...]`.
+            if seen.contains(id) || seen.count >= Value.maxReprDepth { return "[...]" }
             seen.insert(id); defer { seen.remove(id) }
             return "[" + shown(l.items.count) { l.items[$0].repr(&seen, style) } + "]"
         case .dict(let d):
             let id = ObjectIdentifier(d)
-            if seen.contains(id) { return "{...}" }
+            if seen.contains(id) || seen.count >= Value.maxReprDepth { return "{...}" }
             seen.insert(id); defer { seen.remove(id) }
             let pairs = d.pairs
             return "{" + shown(pairs.count) { quoteString(pairs[$0].0) + ": " + pairs[$0].1.repr(&seen, style) } + "}"

@@ -77,39 +77,78 @@ enum Ops {
         throw DprmError.type("unsupported operand type for unary -: \(v.typeName)")
     }
 
+    /// Structural equality. Iterative (an explicit stack of pairs still to compare), so a list
+    /// nested a million deep compares without overflowing the native stack, and coinductive on
+    /// containers: a pair of lists or dicts already being compared counts as equal, so values that
+    /// contain themselves (`a.push(a)`) compare in finite time (two such values are equal when no
+    /// finite path tells them apart).
     static func equal(_ a: Value, _ b: Value) -> Bool {
+        // Scalars first, with no allocation: `==` on numbers and strings is on the hot path.
         switch (a, b) {
-        case (.nil, .nil): return true
-        case (.bool(let x), .bool(let y)): return x == y
         case (.number(let x), .number(let y)): return x == y
         case (.string(let x), .string(let y)): return x == y
-        case (.list(let x), .list(let y)):
-            if x === y { return true }
-            guard x.items.count == y.items.count else { return false }
-            for i in 0..<x.items.count where !equal(x.items[i], y.items[i]) { return false }
-            return true
-        case (.dict(let x), .dict(let y)):
-            if x === y { return true }
-            guard x.count == y.count else { return false }
-            for (k, v) in x.pairs { guard let w = y[k], equal(v, w) else { return false } }
-            return true
-        case (.range(let a0, let a1), .range(let b0, let b1)): return a0 == b0 && a1 == b1
-        case (.function(let f), .function(let g)): return f === g
-        case (.native(let x), .native(let y)): return x.isEqual(to: y)
-        default: return false
+        case (.list, .list), (.dict, .dict): return containersEqual(a, b)
+        default: break
         }
+        return containersEqual(a, b)
     }
 
+    static func containersEqual(_ a: Value, _ b: Value) -> Bool {
+        var pending: [(Value, Value)] = [(a, b)]
+        var assumed = Set<Pair>()
+        while let (x, y) = pending.popLast() {
+            switch (x, y) {
+            case (.nil, .nil): continue
+            case (.bool(let p), .bool(let q)): if p != q { return false }
+            case (.number(let p), .number(let q)): if p != q { return false }
+            case (.string(let p), .string(let q)): if p != q { return false }
+            case (.list(let p), .list(let q)):
+                if p === q { continue }
+                guard p.items.count == q.items.count else { return false }
+                guard assumed.insert(Pair(p, q)).inserted else { continue }
+                for i in (0..<p.items.count).reversed() { pending.append((p.items[i], q.items[i])) }
+            case (.dict(let p), .dict(let q)):
+                if p === q { continue }
+                guard p.count == q.count else { return false }
+                guard assumed.insert(Pair(p, q)).inserted else { continue }
+                for (k, v) in p.pairs.reversed() {
+                    guard let w = q[k] else { return false }
+                    pending.append((v, w))
+                }
+            case (.range(let a0, let a1), .range(let b0, let b1)): if a0 != b0 || a1 != b1 { return false }
+            case (.function(let f), .function(let g)): if f !== g { return false }
+            case (.native(let p), .native(let q)): if !p.isEqual(to: q) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Two containers by identity (for the pairs `equal` is already comparing).
+    struct Pair: Hashable {
+        let a: ObjectIdentifier, b: ObjectIdentifier
+        init(_ a: AnyObject, _ b: AnyObject) { self.a = ObjectIdentifier(a); self.b = ObjectIdentifier(b) }
+    }
+
+    /// How deep `less` follows nested lists: ordering is lexicographic and recursive, so a list
+    /// that contains itself (`sort([a, a])` with `a.push(a)`) or one nested deeper than any real
+    /// data is an error instead of a stack overflow.
+    static let maxCompareDepth = 1000
+
     /// Ordering for numbers, strings, and lists of those (lexicographic).
-    static func less(_ a: Value, _ b: Value) throws -> Bool {
+    static func less(_ a: Value, _ b: Value, depth: Int = 0) throws -> Bool {
         switch (a, b) {
         case (.number(let x), .number(let y)): return x < y
         case (.string(let x), .string(let y)): return x < y
         case (.bool(let x), .bool(let y)): return !x && y
         case (.list(let x), .list(let y)):
+            if x === y { return false }
+            guard depth < maxCompareDepth else {
+                throw DprmError.runtime("cannot compare lists nested deeper than \(maxCompareDepth) levels (does a list contain itself?)")
+            }
             for i in 0..<min(x.items.count, y.items.count) {
-                if try less(x.items[i], y.items[i]) { return true }
-                if try less(y.items[i], x.items[i]) { return false }
+                if try less(x.items[i], y.items[i], depth: depth + 1) { return true }
+                if try less(y.items[i], x.items[i], depth: depth + 1) { return false }
             }
             return x.items.count < y.items.count
         default:

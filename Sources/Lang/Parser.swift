@@ -10,6 +10,14 @@ struct Parser {
     /// Depth of enclosing loops / functions, to reject misplaced `break`/`return`.
     var loopDepth = 0
     var fnDepth = 0
+    /// Depth of the syntax tree being built (brackets, prefix operators, blocks, and each link of
+    /// an operator chain, which nests its left side one level deeper). The checker, the compiler
+    /// and the evaluator recurse over the tree, so 40,000 '(' or 100,000 '+' overflowed the stack;
+    /// deeper input is now a located syntax error.
+    var depth = 0
+    /// The deepest tree accepted: far beyond written code, well within the stack of the
+    /// evaluation thread (`BigStack`, 64 MB) even in debug builds.
+    static let maxDepth = 1000
 
     init(_ src: SourceFile) throws {
         self.src = src
@@ -28,6 +36,15 @@ struct Parser {
     }
 
     private init(src: SourceFile, toks: [Token]) { self.src = src; self.toks = toks }
+
+    /// One level deeper in the tree; throws past `maxDepth`. Callers undo it with `depth -= 1`.
+    mutating func descend() throws {
+        depth += 1
+        if depth > Parser.maxDepth {
+            throw DprmError(.syntax, "nesting too deep: more than \(Parser.maxDepth) levels of brackets, operators or blocks",
+                            location: src.location(peek.span))
+        }
+    }
 
     var peek: Token { toks[p] }
     func peekTok(_ k: Int) -> Tok { p + k < toks.count ? toks[p + k].tok : .eof }
@@ -85,6 +102,7 @@ struct Parser {
 
     // block := '{' { statement (NEWLINE | ';') } '}'
     mutating func block(_ context: String) throws -> [Stmt] {
+        try descend(); defer { depth -= 1 }
         _ = try expectOp("{", context)
         var out: [Stmt] = []
         while true {
@@ -212,25 +230,30 @@ struct Parser {
     }
 
     // expr := or_expr
-    mutating func expression() throws -> Expr { try orExpr() }
+    mutating func expression() throws -> Expr {
+        try descend(); defer { depth -= 1 }
+        return try orExpr()
+    }
 
     // or_expr := and_expr { 'or' and_expr }
     mutating func orExpr() throws -> Expr {
         var l = try andExpr()
-        while isKw("or") { _ = advance(); skipNewlines(); let r = try andExpr(); l = Expr(.logical("or", l, r), l.span + r.span) }
+        var chain = 0; defer { depth -= chain }
+        while isKw("or") { try descend(); chain += 1; _ = advance(); skipNewlines(); let r = try andExpr(); l = Expr(.logical("or", l, r), l.span + r.span) }
         return l
     }
 
     // and_expr := not_expr { 'and' not_expr }
     mutating func andExpr() throws -> Expr {
         var l = try notExpr()
-        while isKw("and") { _ = advance(); skipNewlines(); let r = try notExpr(); l = Expr(.logical("and", l, r), l.span + r.span) }
+        var chain = 0; defer { depth -= chain }
+        while isKw("and") { try descend(); chain += 1; _ = advance(); skipNewlines(); let r = try notExpr(); l = Expr(.logical("and", l, r), l.span + r.span) }
         return l
     }
 
     // not_expr := 'not' not_expr | comparison
     mutating func notExpr() throws -> Expr {
-        if isKw("not") { let t = advance(); let e = try notExpr(); return Expr(.unary("not", e), t.span + e.span) }
+        if isKw("not") { try descend(); defer { depth -= 1 }; let t = advance(); let e = try notExpr(); return Expr(.unary("not", e), t.span + e.span) }
         return try comparison()
     }
 
@@ -260,7 +283,9 @@ struct Parser {
     // additive := term { ('+' | '-') term }
     mutating func additive() throws -> Expr {
         var l = try term()
+        var chain = 0; defer { depth -= chain }
         while case .op(let o) = peek.tok, o == "+" || o == "-" {
+            try descend(); chain += 1
             _ = advance(); skipNewlines()
             let r = try term(); l = Expr(.binary(o, l, r), l.span + r.span)
         }
@@ -270,7 +295,9 @@ struct Parser {
     // term := unary { ('*' | '/' | '%' | '@') unary }
     mutating func term() throws -> Expr {
         var l = try unary()
+        var chain = 0; defer { depth -= chain }
         while case .op(let o) = peek.tok, o == "*" || o == "/" || o == "%" || o == "@" {
+            try descend(); chain += 1
             _ = advance(); skipNewlines()
             let r = try unary(); l = Expr(.binary(o, l, r), l.span + r.span)
         }
@@ -280,6 +307,7 @@ struct Parser {
     // unary := '-' unary | '+' unary | power
     mutating func unary() throws -> Expr {
         if isOp("-") || isOp("+") {
+            try descend(); defer { depth -= 1 }
             let t = advance()
             let e = try unary()
             if case .op("+") = t.tok { return e }
@@ -292,14 +320,16 @@ struct Parser {
     // power := postfix ['**' unary]     (right associative; -2 ** 2 == -4)
     mutating func power() throws -> Expr {
         let base = try postfix()
-        if isOp("**") { _ = advance(); skipNewlines(); let e = try unary(); return Expr(.binary("**", base, e), base.span + e.span) }
+        if isOp("**") { try descend(); defer { depth -= 1 }; _ = advance(); skipNewlines(); let e = try unary(); return Expr(.binary("**", base, e), base.span + e.span) }
         return base
     }
 
     // postfix := primary { '(' args ')' | '[' index_items ']' | '.' NAME ['(' args ')'] }
     mutating func postfix() throws -> Expr {
         var e = try primary()
+        var chain = 0; defer { depth -= chain }
         while true {
+            if isOp("(") || isOp("[") || isOp(".") { try descend(); chain += 1 }
             if isOp("(") {
                 _ = advance()
                 let args = try argList()
@@ -457,7 +487,7 @@ struct Parser {
         if case .kw("else") = toks[look].tok {
             p = look
             _ = advance()
-            if isKw("if") { let inner = try ifExpr(); els = [Stmt(.expr(inner), inner.span)] }
+            if isKw("if") { try descend(); defer { depth -= 1 }; let inner = try ifExpr(); els = [Stmt(.expr(inner), inner.span)] }
             else { els = try block("after 'else'") }
         }
         return Expr(.ifElse(cond, then, els), start + toks[max(0, p - 1)].span)

@@ -63,6 +63,48 @@ public enum Value {
 public final class ListRef {
     public var items: [Value]
     public init(_ items: [Value] = []) { self.items = items }
+    deinit { if items.contains(where: \.isContainer) { Value.releaseIteratively(&items) } }
+}
+
+extension Value {
+    var isContainer: Bool {
+        switch self { case .list, .dict: return true; default: return false }
+    }
+
+    /// Releases `values` without recursion. Freeing a list nested 10^6 deep recursed once per
+    /// level (each `ListRef` freed its items, one of which freed its own, ...) and overflowed the
+    /// stack. Here a container's items go to a per-thread queue instead; only the outermost
+    /// release on a thread drains it, one value at a time, and a value freed while draining
+    /// adds its own items to the queue and returns, so the native stack never grows with depth.
+    static func releaseIteratively(_ values: inout [Value]) {
+        let queue = ReleaseQueue.current
+        queue.values.append(contentsOf: values)
+        values = []
+        if queue.draining { return }
+        queue.draining = true
+        while !queue.values.isEmpty { _ = queue.values.removeLast() }
+        queue.draining = false
+    }
+}
+
+/// The values waiting to be released on one thread (see `Value.releaseIteratively`).
+final class ReleaseQueue {
+    var values: [Value] = []
+    var draining = false
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in if let pointer { Unmanaged<ReleaseQueue>.fromOpaque(pointer).release() } }
+        return key
+    }()
+
+    /// This thread's queue (created on first use, freed with the thread).
+    static var current: ReleaseQueue {
+        if let pointer = pthread_getspecific(key) { return Unmanaged<ReleaseQueue>.fromOpaque(pointer).takeUnretainedValue() }
+        let queue = ReleaseQueue()
+        pthread_setspecific(key, Unmanaged.passRetained(queue).toOpaque())
+        return queue
+    }
 }
 
 /// A mutable dictionary with string keys that remembers insertion order.
@@ -73,6 +115,8 @@ public final class DictRef {
 
     public init() {}
     public init(_ pairs: [(String, Value)]) { for (k, v) in pairs { self[k] = v } }
+    deinit { if values.contains(where: \.isContainer) { Value.releaseIteratively(&values) } }
+
 
     public var count: Int { keys.count }
     /// Values in key order.

@@ -21,6 +21,9 @@ extension TensorValue {
     /// Largest element count a script may allocate in one tensor (2^31): a typo such as
     /// `zeros([100000, 100000])` becomes an error instead of killing the process.
     public static let maxElements = 1 << 31
+    /// Most dimensions a script's tensor may have (numpy's limit too): `zeros([1] * 20000)` took
+    /// 12 s and 3.3 GB to print, and a nested list that contains itself grew its shape forever.
+    public static let maxRank = 64
 
     /// `value` as a Variable: a tensor (itself, so gradients flow), a number (0-d), or a nested
     /// list of numbers. `what` names the value in errors, e.g. "matmul() argument 'a'".
@@ -67,6 +70,9 @@ extension TensorValue {
             dims = (n as! TensorValue).variable.value.toArray().map { .number(Double($0)) }
         default: throw DprmError.type("\(what) must be a shape (a list of sizes such as [3, 4]), got \(value.typeName)")
         }
+        guard dims.count <= maxRank else {
+            throw DprmError.runtime("\(what): a shape of \(dims.count) dimensions is more than a tensor may have (limit \(maxRank))")
+        }
         var shape: [Int] = []
         var total = 1
         for d in dims {
@@ -99,6 +105,9 @@ extension TensorValue {
         var shape: [Int] = []
         var probe = value
         while let xs = items(probe) {
+            guard shape.count < maxRank else {
+                throw DprmError.runtime("\(what): nested lists deeper than \(maxRank) levels (a tensor has at most \(maxRank) dimensions; does a list contain itself?)")
+            }
             shape.append(xs.count)
             guard let first = xs.first else { break }
             probe = first

@@ -31,6 +31,15 @@ final class TensorTests: XCTestCase {
         }
     }
 
+    /// A nested list that contains itself grew the probed shape forever; `[1] * 20000` as a shape
+    /// made a tensor whose printing took 12 s and 3.3 GB (issue 18, items 7 and 8).
+    func testSelfContainingListsAndHugeRanksAreErrors() {
+        assertError("let a = []\na.push(a)\ntensor(a)", "nested lists deeper than 64 levels (a tensor has at most 64 dimensions; does a list contain itself?)")
+        assertError("let a = [1]\nfor i in range(100) { a = [a] }\ntensor(a)", "nested lists deeper than 64 levels")
+        assertError("zeros([1] * 20000)", "a shape of 20000 dimensions is more than a tensor may have (limit 64)")
+        XCTAssertEqual(eval("zeros([1] * 64).shape.len()"), "64")
+    }
+
     func testArithmeticAndBroadcasting() {
         XCTAssertEqual(eval("(tensor([[1, 2], [3, 4]]) + tensor([10, 20])).tolist()"), "[[11, 22], [13, 24]]")
         XCTAssertEqual(eval("(2 - tensor([1, 2])).tolist()"), "[1, 0]")
