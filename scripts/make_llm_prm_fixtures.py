@@ -14,12 +14,26 @@ transformers' tokenizer, runs the model in float32 and records, per conversation
 for two models: the tiny random llama of make_llama_fixtures.py (its Hugging Face folder and its
 GGUF file, which hold the same float16 weights) and the real SmolLM2-135M-Instruct GGUF of the
 model cache (transformers dequantises it itself: `from_pretrained(dir, gguf_file=...)`).
+A checkpoint of a language-model PRM is a Hugging Face folder. The script has dprm (the
+debug binary, or $DPRM_BIN) build a PRM from the tiny GGUF with `trainable_layers: 1`, cold-start
+it for a few steps on the built-in benchmark and save it to Tests/PRMTests/Fixtures/llm/
+tiny-checkpoint (about 130 KB: config.json, model.safetensors, and tokenizer.json /
+tokenizer_config.json / special_tokens_map.json that dprm wrote from the GGUF vocabulary). It then
+loads that folder with transformers (AutoTokenizer, AutoModelForCausalLM) and asserts: the
+tokenizer gives the original tokenizer's ids on every conversation and on a few harder texts,
+the frozen block and embeddings equal the GGUF's and the trained block differs; and records the
+transformers scores of the checkpoint under "checkpoint" (the Swift test loads the same folder
+with prm_load and compares).
+
 Written to Tests/PRMTests/Fixtures/llm/scores.json (a few KB).
 
-Usage: scripts/make_llm_prm_fixtures.py
+Usage: scripts/make_llm_prm_fixtures.py  (after swift build)
 """
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -77,6 +91,41 @@ def score(model, tok, conv):
             "p_plus": [float(probs[p]) for p in positions]}
 
 
+HARD_TEXTS = ["  two  spaces\n\n\nnewlines\t tab", "Caf\u00e9 na\u00efve \u6771\u4eac 12345 \U0001F600!", "<|im_start|>user\nx<|im_end|>"]
+CHECKPOINT = os.path.join(OUT, "tiny-checkpoint")
+DPRM_SCRIPT = """
+let p = prm_new(backbone: load_model("{gguf}"), trainable_layers: 1)
+let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)
+coldstart(p, b.train, lr: 3e-2, iterations: 4, batch_size: 4, progress: false)
+p.save("{out}")
+"""
+
+
+def dprm_checkpoint():
+    """Has dprm save a cold-started PRM of the tiny GGUF as CHECKPOINT."""
+    binary = os.environ.get("DPRM_BIN", os.path.join(ROOT, ".build", "debug", "dprm"))
+    if os.path.isdir(CHECKPOINT):
+        shutil.rmtree(CHECKPOINT)
+    with tempfile.NamedTemporaryFile("w", suffix=".dprm", delete=False) as f:
+        f.write(DPRM_SCRIPT.format(gguf=os.path.join(LLAMA, "tiny-llama.gguf"), out=CHECKPOINT))
+    subprocess.run([binary, "run", f.name], check=True)
+    os.remove(f.name)
+
+
+def check_checkpoint(reference_tok, gguf_model):
+    tok = AutoTokenizer.from_pretrained(CHECKPOINT)
+    model = AutoModelForCausalLM.from_pretrained(CHECKPOINT, dtype=torch.float32).eval()
+    for t in HARD_TEXTS + [render(c)[0] for c in TINY_CONVERSATIONS]:
+        assert tok(t, add_special_tokens=False)["input_ids"] == reference_tok(t, add_special_tokens=False)["input_ids"], t
+    saved, original = model.state_dict(), gguf_model.state_dict()
+    for name in ["model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight", "model.layers.0.mlp.down_proj.weight"]:
+        assert torch.equal(saved[name], original[name]), f"{name} is frozen but changed"
+    for name in ["model.layers.1.self_attn.q_proj.weight", "model.norm.weight"]:
+        assert not torch.equal(saved[name], original[name]), f"{name} should have trained"
+    assert torch.equal(saved["lm_head.weight"], saved["model.embed_tokens.weight"]), "tied head"
+    return [score(model, tok, c) for c in TINY_CONVERSATIONS]
+
+
 def main():
     torch.set_num_threads(2)
     os.makedirs(OUT, exist_ok=True)
@@ -92,6 +141,8 @@ def main():
         g = score(gmodel, gtok, c)
         assert g["ids"] == ref["ids"], "GGUF tokenizer disagrees with the folder's"
         assert max(abs(a - b) for a, b in zip(g["p_plus"], ref["p_plus"])) < 1e-5
+    dprm_checkpoint()
+    out["checkpoint"] = check_checkpoint(tok, gmodel)
     stok = AutoTokenizer.from_pretrained(SMOLLM, gguf_file=SMOLLM_FILE)
     smodel = AutoModelForCausalLM.from_pretrained(SMOLLM, gguf_file=SMOLLM_FILE, dtype=torch.float32).eval()
     out["smollm2"] = [score(smodel, stok, c) for c in SMOLLM_CONVERSATIONS]

@@ -28,7 +28,7 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
     public let vocabulary: [String]
     private let ids: [String: Int]
     /// Merge pairs (left id << 32 | right id) to (rank, merged id).
-    private let merges: [UInt64: (rank: Int32, id: Int32)]
+    let merges: [UInt64: (rank: Int32, id: Int32)]
     /// The id of each byte's one-character token (-1 when the vocabulary lacks it).
     private let byteIDs: [Int32]
     public let preTokenizer: BPEPreTokenizer
@@ -47,8 +47,8 @@ public struct BPETokenizer: Tokenizer, @unchecked Sendable {
     private let specialIDs: Set<Int>
     public let bosID: Int?
     public let eosID: Int?
-    private let padIDValue: Int?
-    private let unkIDValue: Int?
+    let padIDValue: Int?
+    let unkIDValue: Int?
     /// Where the tokenizer came from (for errors and display).
     public let source: String
     /// The model's Jinja chat template (GGUF `tokenizer.chat_template`, tokenizer_config.json

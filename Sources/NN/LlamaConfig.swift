@@ -189,3 +189,33 @@ public struct LlamaConfig: Equatable, Sendable {
         try validate(path: path)
     }
 }
+
+extension LlamaConfig {
+    /// The config as a Hugging Face `config.json` (`LlamaForCausalLM` / `Qwen2ForCausalLM`, float32
+    /// weights), which `LlamaConfig(json:path:)` and transformers read back to the same model.
+    public func huggingFaceJSON() -> JSONValue {
+        func n(_ x: Int) -> JSONValue { .number(Double(x)) }
+        // Through the shortest decimal that reads back as the same Float (1e-05, not 9.99999974737875e-06).
+        func f(_ x: Float) -> JSONValue { .number(Double("\(x)") ?? Double(x)) }
+        var fields: [(key: String, value: JSONValue)] = [
+            ("architectures", .array([.string(architecture.huggingFaceClass)])), ("model_type", .string(architecture.rawValue)),
+            ("vocab_size", n(vocabSize)), ("hidden_size", n(hiddenSize)), ("intermediate_size", n(intermediateSize)),
+            ("num_hidden_layers", n(numHiddenLayers)), ("num_attention_heads", n(numAttentionHeads)),
+            ("num_key_value_heads", n(numKeyValueHeads)), ("head_dim", n(headDimension)), ("hidden_act", .string("silu")),
+            ("rms_norm_eps", f(rmsNormEps)), ("rope_theta", f(ropeTheta)), ("max_position_embeddings", n(maxPositionEmbeddings)),
+            ("tie_word_embeddings", .bool(tieWordEmbeddings)), ("initializer_range", f(initializerRange)),
+            ("torch_dtype", .string("float32")),
+        ]
+        if architecture == .llama {
+            // transformers' llama has one `attention_bias` for q, k, v and o.
+            fields.append(("attention_bias", .bool(attentionQKVBias)))
+            fields.append(("mlp_bias", .bool(mlpBias)))
+        } else {
+            fields.append(("use_sliding_window", .bool(false)))
+        }
+        fields.append(("bos_token_id", bosTokenID.map(n) ?? .null))
+        fields.append(("eos_token_id", eosTokenIDs.count == 1 ? n(eosTokenIDs[0]) : eosTokenIDs.isEmpty ? .null : .array(eosTokenIDs.map(n))))
+        fields.append(("pad_token_id", padTokenID.map(n) ?? .null))
+        return .object(fields)
+    }
+}

@@ -27,9 +27,12 @@ extension ProcessRewardModel {
     /// Only a `WordTokenizer` can be saved.
     ///
     /// A BERT-backbone PRM is saved as a Hugging Face-style encoder directory instead (see
-    /// `saveBackbone`), which `load(from:)` and `loadModel(path:)` both read.
+    /// `saveBackbone`), which `load(from:)` and `loadModel(path:)` both read; a language-model
+    /// PRM as a Hugging Face model folder (`saveLanguageModel`) that transformers and
+    /// `load(from:)` / `loadLanguageModel(path:)` read.
     public func save(to directory: String, extraFiles: [String: Data] = [:]) throws {
         if let bert = network as? BertPRMBackbone { return try saveBackbone(bert, to: directory, extraFiles: extraFiles) }
+        if let llama = network as? LlamaPRMBackbone { return try saveLanguageModel(llama, to: directory, extraFiles: extraFiles) }
         guard let word = tokenizer as? WordTokenizer else {
             throw PRMError.invalidOption("cannot save a PRM whose tokenizer is \(type(of: tokenizer)); only WordTokenizer is saved in checkpoints")
         }
@@ -131,9 +134,14 @@ extension ProcessRewardModel {
     static func loadBackbone(from directory: String) throws -> ProcessRewardModel {
         func bad(_ problem: String) -> PRMError { .badCheckpoint(path: directory, problem: problem) }
         let metaPath = directory + "/" + BackboneCheckpointConfig.file
+        let metaBytes = FileManager.default.contents(atPath: metaPath) ?? Data()
+        struct Kind: Decodable { var backbone: String? }
+        if (try? JSONDecoder().decode(Kind.self, from: metaBytes))?.backbone == "llama" {
+            return try loadLanguageModelPRM(from: directory, metaBytes: metaBytes)
+        }
         let meta: BackboneCheckpointConfig
         do {
-            meta = try JSONDecoder().decode(BackboneCheckpointConfig.self, from: FileManager.default.contents(atPath: metaPath) ?? Data())
+            meta = try JSONDecoder().decode(BackboneCheckpointConfig.self, from: metaBytes)
         } catch { throw bad("\(BackboneCheckpointConfig.file) does not parse: \(error)") }
         guard meta.format == BackboneCheckpointConfig.formatTag, meta.backbone == "bert" else {
             throw bad("\(BackboneCheckpointConfig.file) has format '\(meta.format)' backbone '\(meta.backbone)', expected '\(BackboneCheckpointConfig.formatTag)' 'bert'")

@@ -34,6 +34,15 @@ public final class PRMValue: TabledObject {
             let system = args.optional(nil, "system_prompt") == nil ? Datasets.defaultSystemPrompt : try args.string(nil, "system_prompt")
             return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps, systemPrompt: system)])[0])
         },
+        .method("step_scores", "step_scores(dataset)", "p(+) of every step of every instance of a training (step-labelled) dataset, scored in batches with + placeholders: a list of lists, aligned with the dataset's labels (steps cut by max_length get no score)") { p, args in
+            let d = try args.native(0, "dataset", as: DatasetValue.self, expected: "a training dataset")
+            guard case .train(let instances) = d.content else { throw DprmError.type("step_scores() needs a training (step-labelled) dataset, got a \(d.kind) dataset") }
+            let templated = instances.map { p.prm.template(question: $0.question, steps: $0.steps, systemPrompt: $0.systemPrompt) }
+            guard let scores = p.prm.stepScores(templated, tokensPerBatch: 4096, shouldStop: PRMBuiltins.interrupted(args)) else {
+                throw DprmError.runtime("step_scores() interrupted")
+            }
+            return .list(scores.map { Convert.numbers($0) })
+        },
         .method("copy", "copy()", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
             .native(PRMValue(try Convert.library("copy") { try p.prm.copy() }))
         },

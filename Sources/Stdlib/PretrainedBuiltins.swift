@@ -90,11 +90,12 @@ enum PretrainedBuiltins {
             return .native(DatasetValue(.candidates(sets), source: path, skipped: skipped))
         },
         Builtin("with_system_prompt", "with_system_prompt(datasets, prompt)", "One dataset from a dataset or a list of datasets of one kind (concatenated), with every record's system prompt replaced.",
-                help: "Readers of formats without a system turn (PRMBench, BIG-Bench-Mistake) use the reference's long prompt, about 200 WordPiece tokens; a PRM on a 512-token encoder has more room for the steps with a short one. \"short\" names the short prompt of prmbench_pairs.",
+                help: "Readers of formats without a system turn (PRMBench, BIG-Bench-Mistake) use the reference's long prompt, about 200 WordPiece tokens; a PRM on a 512-token encoder has more room for the steps with a short one. \"short\" names the short prompt of prmbench_pairs, \"default\" the reference's.",
                 example: "let dir = path_join(shared_data(), \"prmbench\")\nlet a = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_circular.jsonl\"), limit: 2)\nlet b = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_confidence.jsonl\"), limit: 2)\nlet both = with_system_prompt([a, b], \"short\")\nprint(len(both), both.kind)") { args in
             let parts = try PRMBuiltins.datasets(try args.value(0, "datasets"), "with_system_prompt() datasets")
             var prompt = try args.string(1, "prompt")
             if prompt == "short" { prompt = shortSystemPrompt }
+            if prompt == "default" { prompt = Datasets.defaultSystemPrompt }
             guard let kind = parts.first?.kind else { throw DprmError.type("with_system_prompt() needs at least one dataset") }
             if let other = parts.first(where: { $0.kind != kind }) {
                 throw DprmError.type("with_system_prompt() datasets must be of one kind, got \(kind) and \(other.kind)")

@@ -39,7 +39,7 @@ final class LlamaPRMTests: XCTestCase {
 
     /// Ids and label positions exactly (integers); scores within 1e-3 relative: both sides run
     /// float32 with different summation orders (BLAS blocking), which moves logits by ~1e-5 here.
-    func check(_ prm: ProcessRewardModel, against conversations: [Conversation], file: StaticString = #filePath, line: UInt = #line) {
+    static func check(_ prm: ProcessRewardModel, against conversations: [Conversation], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(prm.tokenizer.plusID, conversations[0].plus_id, file: file, line: line)
         let templated = conversations.map { prm.template(question: $0.question, steps: $0.steps, systemPrompt: $0.system) }
         for (t, c) in zip(templated, conversations) {
@@ -57,8 +57,8 @@ final class LlamaPRMTests: XCTestCase {
     }
 
     func testTinyLlamaFolderAndGGUFMatchTransformers() throws {
-        check(try Self.tinyPRM(), against: Self.reference["tiny-llama"]!)
-        check(try Self.tinyPRM(gguf: true), against: Self.reference["tiny-llama"]!)
+        Self.check(try Self.tinyPRM(), against: Self.reference["tiny-llama"]!)
+        Self.check(try Self.tinyPRM(gguf: true), against: Self.reference["tiny-llama"]!)
     }
 
     /// The real model (CI fetches it with scripts/fetch-models before the tests; absent, this
@@ -72,7 +72,7 @@ final class LlamaPRMTests: XCTestCase {
         let prm = try ProcessRewardModel(languageModel: try loadLanguageModel(path: Self.smollmPath), maxLength: 512)
         XCTAssertEqual(prm.tokenizer.decode([prm.tokenizer.plusID]), "+")
         XCTAssertEqual(prm.tokenizer.decode([prm.tokenizer.minusID]), "-")
-        check(prm, against: conversations)
+        Self.check(prm, against: conversations)
     }
 
     func testStateDictHasHuggingFaceNamesAndTheLoadedModelIsNotTrained() throws {
