@@ -30,7 +30,8 @@ extension ProcessRewardModel {
     /// tied head is the embedding matrix alone, as transformers saves it), the tokenizer files
     /// (copied from a source folder, or written from the BPE tokenizer when the source was a GGUF
     /// file: `tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`), and `prm.json`
-    /// (format, `max_length`, `trainable_layers`). Atomic as a whole.
+    /// (format, `max_length`, `trainable_layers`). LoRA adapters are merged into the weights they
+    /// adapt (`stateDictForSaving`), so the folder is a plain model. Atomic as a whole.
     func saveLanguageModel(_ llama: LlamaPRMBackbone, to directory: String, extraFiles: [String: Data]) throws {
         guard let bpe = tokenizer as? BPETokenizer else {
             throw PRMError.invalidOption("cannot save the PRM to \(directory): a language-model PRM needs its BPE tokenizer")
@@ -57,7 +58,7 @@ extension ProcessRewardModel {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         files[BackboneCheckpointConfig.file] = try encoder.encode(meta)
         let configBytes = Data((llama.config.huggingFaceJSON().serialized(pretty: true) + "\n").utf8)
-        try Checkpoint.save(directory: directory, tensors: llama.stateDict(), config: configBytes, extraFiles: files)
+        try Checkpoint.save(directory: directory, tensors: llama.stateDictForSaving, config: configBytes, extraFiles: files)
     }
 
     /// Loads a checkpoint written by `saveLanguageModel` (errors: `PRMError.badCheckpoint`).
