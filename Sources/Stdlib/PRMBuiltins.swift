@@ -87,6 +87,9 @@ enum PRMBuiltins {
                 let seed = UInt64(try args.int(nil, "seed"))
                 return .native(PRMValue(try Convert.library("prm_new") { try ProcessRewardModel(pretrained: model.model, seed: seed, maxLength: maxLength) }))
             }
+            if args.optional(nil, "trainable_layers") != nil {
+                throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder); a preset PRM trains every parameter")
+            }
             let preset = try args.string(0, "preset")
             let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
             let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab"),

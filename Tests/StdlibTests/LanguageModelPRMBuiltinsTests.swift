@@ -26,4 +26,18 @@ final class LanguageModelPRMBuiltinsTests: XCTestCase {
             for (v, e) in zip(l.items, expected) { XCTAssertEqual(v.asNumber ?? -1, e, accuracy: 1e-3 * e, path) }
         }
     }
+
+    func testTrainableLayersErrorsNameTheProblem() throws {
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        let model = Self.root.path + "/Tests/NNTests/Fixtures/llama/tiny-llama"
+        func message(_ code: String) -> String {
+            do { _ = try interp.evaluate(code); return "no error" } catch let e as DprmError { return e.render() } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message("prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 3)").contains("0...2"))
+        XCTAssertTrue(message("prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1, cache_mb: -1)").contains("cache_mb must not be negative"))
+        XCTAssertTrue(message("prm_new(preset: \"tiny\", corpus: [benchmark(seed: 1, train_size: 4, meta: 1, test: 1).train], trainable_layers: 1)")
+            .contains("trainable_layers needs a language model"))
+        _ = try interp.evaluate("let p = prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1)")
+        XCTAssertEqual(try interp.evaluate("p.parameter_count > 0").description, "true")
+    }
 }
