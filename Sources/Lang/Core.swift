@@ -184,6 +184,8 @@ extension Interpreter {
                 let step = try a.int(2, "step")
                 if step == 1 { return .range(start, stop) }
                 guard step != 0 else { throw DprmError.runtime("range() step cannot be zero") }
+                let span = Double(stop) - Double(start)
+                try Limits.check(span / Double(step) > 0 ? Int(min(span / Double(step), 9e18)) : 0, bytesEach: Limits.valueBytes, "range() with step \(step)")
                 return .list(stride(from: start, to: stop, by: step).map { .int($0) })
             },
             Builtin("help", parameters: [

@@ -108,13 +108,16 @@ public func formatValue(_ v: Value, spec: String) throws -> String {
     var zero = false
     if chars.first == "0" { zero = true }
     var width = 0
-    while let c = chars.first, let d = c.wholeNumberValue { width = width * 10 + d; chars.removeFirst() }
+    // Checked: a long digit string would overflow (and wrap, in release builds).
+    while let c = chars.first, let d = c.wholeNumberValue { width = min(width, 1 << 40) * 10 + d; chars.removeFirst() }
+    try Limits.check(width, bytesEach: 1, "format '\(spec)' width")
     var grouping = false
     if chars.first == "," { grouping = true; chars.removeFirst() }
     var precision: Int? = nil
     if chars.first == "." {
         chars.removeFirst(); var p = 0
-        while let c = chars.first, let d = c.wholeNumberValue { p = p * 10 + d; chars.removeFirst() }
+        while let c = chars.first, let d = c.wholeNumberValue { p = min(p, 1 << 40) * 10 + d; chars.removeFirst() }
+        try Limits.check(p, bytesEach: 1, "format '\(spec)' precision")
         precision = p
     }
     let type: Character? = chars.first
@@ -129,7 +132,8 @@ public func formatValue(_ v: Value, spec: String) throws -> String {
         case "%": body = String(format: "%.\(precision ?? 6)f%%", x * 100)
         case "d":
             guard x == x.rounded() else { throw DprmError.runtime("format 'd' needs a whole number, got \(formatNumber(x))") }
-            body = formatNumber(x)
+            // Beyond 2^53 `formatNumber` writes an exponent ("1e+308"), which grouping mangled.
+            body = abs(x) < 1e21 ? formatNumber(x) : String(format: "%.0f", x)
         case nil, "s": body = precision.map { String(format: "%.\($0)g", x) } ?? formatNumber(x)
         default: throw DprmError.runtime("bad format type '\(type!)' in '\(spec)'")
         }

@@ -321,7 +321,11 @@ public final class Interpreter {
     public func iterate(_ v: Value, what: String = "value") throws -> [Value] {
         switch v {
         case .list(let l): return l.items
-        case .range(let a, let b): return a < b ? (a..<b).map { .int($0) } : []
+        case .range(let a, let b):
+            guard a < b else { return [] }
+            let (count, overflow) = b.subtractingReportingOverflow(a)
+            try Limits.check(overflow ? .max : count, bytesEach: Limits.valueBytes, "\(what): the range \(a)..\(b)")
+            return (a..<b).map { .int($0) }
         case .dict(let d): return d.keys.map { .string($0) }
         case .string(let s): return s.map { .string(String($0)) }
         case .native(let n):

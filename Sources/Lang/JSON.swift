@@ -17,7 +17,11 @@ public enum JSON {
     /// Serialises a value (nil, bool, number, string, range, list, dict; functions and natives
     /// are rejected). Non-finite numbers become `null`.
     public static func stringify(_ v: Value, indent: Int? = nil) throws -> String {
-        try json(v).serialized(indent: indent)
+        if let indent, indent > 100 {
+            // Each line repeats the indent once per level: 1e9 spaces per line is no layout.
+            throw DprmError.runtime("JSON indent \(indent) is more than 100 spaces per level")
+        }
+        return try json(v).serialized(indent: indent)
     }
 
     /// The language value of a JSON value.

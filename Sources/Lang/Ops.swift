@@ -38,9 +38,13 @@ enum Ops {
         case .multiply:
             switch (a, b) {
             case (.string(let s), .number(let n)), (.number(let n), .string(let s)):
-                return .string(String(repeating: s, count: max(0, try wholeNumber(n, "string repeat count"))))
+                let k = max(0, try wholeNumber(n, "string repeat count"))
+                try Limits.check(k, bytesEach: s.utf8.count, "string repeat")
+                return .string(String(repeating: s, count: k))
             case (.list(let l), .number(let n)), (.number(let n), .list(let l)):
                 let k = max(0, try wholeNumber(n, "list repeat count"))
+                let (total, overflow) = k.multipliedReportingOverflow(by: l.items.count)
+                try Limits.check(overflow ? .max : total, bytesEach: Limits.valueBytes, "list repeat")
                 var items: [Value] = []; items.reserveCapacity(l.items.count * k)
                 for _ in 0..<k { items += l.items }
                 return .list(ListRef(items))

@@ -152,7 +152,11 @@ enum ReweightBuiltins {
                 help: "detach: false matches the reference (the PRM also gets a gradient through the weight). layers adds hidden layers.",
                 example: "let net = instance_net(hidden_dim: 10)\nprint(net.parameter_count)") { args in
             let activation = try Convert.library("instance_net") { try WeightActivation(name: try args.string(nil, "activation")) }
-            return .native(WeightingValue(InstanceNet(hiddenDim: try args.int(0, "hidden_dim"), extraHiddenLayers: try args.int(nil, "layers"),
+            // Range-checked here: -1 crashed building the layer, 1e9 layers grew memory without end.
+            let hidden = try args.int(0, "hidden_dim"), layers = try args.int(nil, "layers")
+            guard (1...65_536).contains(hidden) else { throw DprmError.runtime("instance_net(): hidden_dim must be between 1 and 65536, got \(hidden)") }
+            guard (0...64).contains(layers) else { throw DprmError.runtime("instance_net(): layers must be between 0 and 64, got \(layers)") }
+            return .native(WeightingValue(InstanceNet(hiddenDim: hidden, extraHiddenLayers: layers,
                                                       activation: activation, detachInput: try args.bool(nil, "detach"),
                                                       seed: UInt64(try args.int(nil, "seed")))))
         },

@@ -20,7 +20,8 @@ extension Value {
 extension TensorValue {
     /// Largest element count a script may allocate in one tensor (2^31): a typo such as
     /// `zeros([100000, 100000])` becomes an error instead of killing the process.
-    public static let maxElements = 1 << 31
+    /// Also at most what one request may allocate (Lang's `Limits`), 4 bytes per element.
+    public static let maxElements = min(1 << 31, Limits.maxAllocationBytes / 4)
     /// Most dimensions a script's tensor may have (numpy's limit too): `zeros([1] * 20000)` took
     /// 12 s and 3.3 GB to print, and a nested list that contains itself grew its shape forever.
     public static let maxRank = 64

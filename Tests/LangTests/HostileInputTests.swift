@@ -101,6 +101,30 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(outcome("let a = []\na.push(a)\nlet b = []\nb.push(b)\nsort([a, b])").contains("does a list contain itself?"))
     }
 
+    /// Huge requests (issue 18, item 8) are runtime errors raised before anything is allocated;
+    /// each of these aborted the process ("failed to allocate ... bytes") or ran for minutes.
+    func testHugeRequestsAreErrorsBeforeAllocating() {
+        for (code, words) in [("[0] * 1e10", "list repeat: 10000000000 items of \(Limits.valueBytes) bytes is more than one request may allocate"),
+                              ("[0, 1] * 4e18", "list repeat"),  // the item count overflows Int
+                              ("\"x\" * 1e12", "string repeat: 1000000000000 items"),
+                              ("\"xy\" * 4e15", "string repeat"),
+                              ("list(0..1e12)", "the range 0..1000000000000"),
+                              ("len(range(0, 1e15, 2))", "range() with step 2: 500000000000000 items"),
+                              ("pad(\"a\", 1e12)", "width: 1000000000000 items"),
+                              ("format(1, \">100000000000\")", "width: 100000000000 items"),
+                              ("format(1, \".99999999999999999999999f\")", "precision"),
+                              ("json_string([1], indent: 1e9)", "JSON indent 1000000000 is more than 100 spaces per level")] {
+            let text = outcome(code)
+            XCTAssertTrue(text.contains(words), "\(code): \(text)")
+        }
+        // A range is lazy: looping over a huge one allocates nothing.
+        XCTAssertEqual(outcome("let n = 0\nfor x in 0..1e12 { n += 1\n if n == 3 { break } }\nn"), "ok: 3")
+        // Small requests still work, and format(1e308, ",d") groups digits instead of "1e+,308".
+        XCTAssertEqual(outcome("[len([0] * 1000), len(\"ab\" * 3), len(range(0, 10, 2)), format(1234567, \",d\")]"), #"ok: [1000, 6, 5, "1,234,567"]"#)
+        let grouped = outcome("format(1e308, \",d\")")
+        XCTAssertTrue(grouped.hasPrefix("ok: \"100,000,000,000,000,001,097,") && !grouped.contains("e+"), grouped)
+    }
+
     /// Unbounded recursion in a user function is the runtime error it always was (with a trace),
     /// on the evaluation thread's stack.
     func testDeepUserRecursionIsAnError() {

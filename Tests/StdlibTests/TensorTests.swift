@@ -40,6 +40,15 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(eval("zeros([1] * 64).shape.len()"), "64")
     }
 
+    /// Size arguments are range-checked before allocating (issue 18, item 8): zeros(2^31) asked
+    /// for 8 GB and aborted, instance_net(hidden_dim: -1) crashed, layers: 1e9 grew memory.
+    func testHugeAndNegativeSizesAreErrors() {
+        assertError("zeros(2147483648)", "has too many elements (limit \(TensorValue.maxElements))")
+        assertError("instance_net(hidden_dim: -1)", "hidden_dim must be between 1 and 65536, got -1")
+        assertError("instance_net(layers: 1e9)", "layers must be between 0 and 64, got 1000000000")
+        XCTAssertEqual(eval("instance_net(hidden_dim: 4, layers: 1).parameter_count > 0"), "true")
+    }
+
     func testArithmeticAndBroadcasting() {
         XCTAssertEqual(eval("(tensor([[1, 2], [3, 4]]) + tensor([10, 20])).tolist()"), "[[11, 22], [13, 24]]")
         XCTAssertEqual(eval("(2 - tensor([1, 2])).tolist()"), "[1, 0]")
