@@ -149,8 +149,8 @@ final class DistributedRunTests: XCTestCase {
         }
     }
 
-    // Instance Table (darts, clipping on both levels, LM loss), Instance Net and an Instance
-    // Table with cg (Hessian products summed over the ranks). Batches of 5 over 12 training
+    // Instance Table (darts, clipping on both levels, LM loss), Instance Net, an Instance
+    // Table with cg (Hessian products summed over the ranks) and a Domain Table. Batches of 5 over 12 training
     // instances (shards 2/2/1 and, for the last batch of 2, 1/1/0 on 3 ranks), meta batches of
     // 3 over 4 (1/1/1 and 1/0/0). `--iters` and `--resume` let the checkpoint test stop and
     // continue the Instance Table run (`--table_only` skips the other two).
@@ -173,6 +173,10 @@ final class DistributedRunTests: XCTestCase {
     if not has(args, "table_only") {
       let net = rw(instance_net(hidden_dim: 4, seed: 3), "darts", "both", nil, nil)
       let cg = rw(instance_table(b.train), "cg", "+", nil, nil)
+      let domains = domain_table(b.train)
+      let d = rw(domains, "darts", "both", nil, nil)
+      result.domain_meta = d.history.meta_loss
+      result.domain_weights = domains.weights().values()
       result.net_lower = net.history.lower_loss
       result.net_meta = net.history.meta_loss
       result.net_weights = net.weights()
@@ -184,7 +188,7 @@ final class DistributedRunTests: XCTestCase {
 
     func assertSameRun(_ a: [String: Any], _ b: [String: Any], _ what: String, file: StaticString = #filePath, line: UInt = #line) throws {
         for key in ["table_lower", "table_weighted", "table_meta", "table_weights", "table_weight_std",
-                    "net_lower", "net_meta", "net_weights", "cg_meta"] {
+                    "net_lower", "net_meta", "net_weights", "cg_meta", "domain_meta", "domain_weights"] {
             assertClose(try numbers(a[key], key), try numbers(b[key], key), "\(what) \(key)", file: file, line: line)
         }
         // cg's Hessian products are central differences of gradients with a step of 1e-3, which
