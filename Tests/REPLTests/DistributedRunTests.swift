@@ -126,16 +126,19 @@ final class DistributedRunTests: XCTestCase {
         let script = """
         fn flat(xss) { let out = []; for xs in xss { for x in xs { out.push(x) } }; out }
         let w = world()
-        let b = benchmark(seed: 5, train_size: 8, meta: 2, test: 10)
+        let b = benchmark(seed: 5, train_size: 80, meta: 2, test: 10)
         let prm = prm_new(preset: "tiny", seed: 4, corpus: [b.train, b.meta, b.test])
         let r = best_of_n(prm, b.test, aggregation: "min", out: path_join(args.out, "bon.json"), tokens_per_batch: 600)
+        # Step scoring of a dataset (batches of 4096 tokens: 80 instances make more than one).
+        let steps = prm.step_scores(b.train)
         write_json(path_join(args.out, "rank{w.rank}.json"), {scores: flat(r.scores), choices: r.choices,
-                   accuracy: r.accuracy, candidates: len(flat(r.scores))})
+                   accuracy: r.accuracy, candidates: len(flat(r.scores)), step_scores: flat(steps)})
         """
         let (oneDir, one) = try run(script, ranks: 1)
         XCTAssertEqual(one.status, 0, one.err)
         let reference = try json(oneDir + "/rank0.json")
         XCTAssertGreaterThan(try XCTUnwrap(reference["candidates"] as? Int), 20)
+        XCTAssertGreaterThan(try numbers(reference["step_scores"], "step_scores").count, 200)
         for ranks in [2, 3] {
             let (dir, r) = try run(script, ranks: ranks)
             XCTAssertEqual(r.status, 0, "np \(ranks): \(r.err)")
@@ -143,6 +146,7 @@ final class DistributedRunTests: XCTestCase {
             // Exact: each batch is scored by one rank with the very shapes and the one BLAS
             // thread a single process uses, and the gather only moves bytes.
             XCTAssertEqual(try numbers(result["scores"], "scores"), try numbers(reference["scores"], "scores"), "np \(ranks)")
+            XCTAssertEqual(try numbers(result["step_scores"], "step_scores"), try numbers(reference["step_scores"], "step_scores"), "np \(ranks)")
             XCTAssertEqual(result["choices"] as? [Int], reference["choices"] as? [Int])
             XCTAssertEqual(result["accuracy"] as? Double, reference["accuracy"] as? Double)
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/bon.json"))
