@@ -31,11 +31,12 @@ public struct Parameter {
     /// Whether the call must pass it.
     public let required: Bool
 
-    /// A parameter passed by position or keyword; `required` unless it has a default or is `optional`.
-    public static func positional(_ name: String, _ kind: String, default value: Value? = nil, optional: Bool = false,
-                                  _ doc: String) -> Parameter {
-        Parameter(name: name, kind: kind, defaultValue: value, defaultText: nil, doc: doc, passing: .positional,
-                  aliases: [], required: value == nil && !optional)
+    /// A parameter passed by position or keyword; `required` unless it has a default, is
+    /// `optional`, or its default is computed by the implementation and `shown` in words.
+    public static func positional(_ name: String, _ kind: String, default value: Value? = nil, shown: String? = nil,
+                                  optional: Bool = false, _ doc: String) -> Parameter {
+        Parameter(name: name, kind: kind, defaultValue: value, defaultText: shown, doc: doc, passing: .positional,
+                  aliases: [], required: value == nil && shown == nil && !optional)
     }
 
     /// A parameter passed only as `name: value`. Without a default it is optional (absent: nil),
@@ -87,8 +88,7 @@ public struct Parameter {
 public struct Builtin {
     /// The name scripts call, e.g. `randn`.
     public let name: String
-    /// The call form shown by `help`, e.g. `randn(shape, seed: nil)`. Generated from `parameters`
-    /// when they are declared.
+    /// The call form shown by `help`, e.g. `randn(shape, seed: nil)`, generated from `parameters`.
     public let signature: String
     /// One line.
     public let summary: String
@@ -96,20 +96,14 @@ public struct Builtin {
     public let help: String
     /// A short usage example (may be empty).
     public let example: String
-    /// The declared parameters, when the builtin declares them (nil: only `signature` describes them).
-    public let parameters: [Parameter]?
-    /// The implementation; for a builtin with declared parameters it checks the call against them
-    /// first, and its `Arguments` know the declared defaults.
+    /// The declared parameters: every builtin declares them (an empty list takes no arguments).
+    public let parameters: [Parameter]
+    /// The implementation; it checks the call against `parameters` first, and its `Arguments`
+    /// know the declared defaults.
     public let implementation: (inout Arguments) throws -> Value
 
-    public init(_ name: String, _ signature: String, _ summary: String, help: String = "", example: String = "",
-                _ implementation: @escaping (inout Arguments) throws -> Value) {
-        self.name = name; self.signature = signature; self.summary = summary
-        self.help = help; self.example = example; self.parameters = nil; self.implementation = implementation
-    }
-
-    /// A builtin with declared parameters: its signature is generated, and every call is checked
-    /// against them (positional count, unknown or repeated keywords, required ones) before
+    /// A builtin with its parameters declared once: its signature is generated, and every call is
+    /// checked against them (positional count, unknown or repeated keywords, required ones) before
     /// `implementation` runs.
     public init(_ name: String, parameters: [Parameter], _ summary: String,
                 help: String = "", example: String = "", _ implementation: @escaping (inout Arguments) throws -> Value) {
@@ -124,45 +118,16 @@ public struct Builtin {
         }
     }
 
-    /// The names a call may pass as `name:` (declared parameters and their aliases are accepted;
-    /// completion offers the names).
-    /// A builtin whose parameters are not declared yet offers the names its signature string lists
-    /// (`read_csv(path, header: true)` -> path, header), so completion works for every builtin.
+    /// The names a call may pass as `name:` (completion offers them; aliases are accepted too).
     public var keywordNames: [String] {
-        if let ps = parameters { return ps.filter { $0.passing == .positional || $0.passing == .keyword }.map(\.name) }
-        return Builtin.parameterNames(inSignature: signature)
-    }
-
-    /// The parameter names of a written signature such as `f(a, b: 1, "x", ...rest)`: the top-level
-    /// comma-separated entries of its outer parentheses, each up to `:` or `=`; variadic and
-    /// non-identifier entries are left out.
-    static func parameterNames(inSignature text: String) -> [String] {
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else { return [] }
-        var names: [String] = [], entry = "", depth = 0, quote: Character? = nil
-        func flush() {
-            let head = entry.prefix { $0 != ":" && $0 != "=" }.trimmingCharacters(in: .whitespaces)
-            if let first = head.first, first.isLetter || first == "_", head.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) { names.append(head) }
-            entry = ""
-        }
-        for c in text[text.index(after: open)..<close] {
-            if let q = quote { if c == q { quote = nil }; entry.append(c); continue }
-            switch c {
-            case "\"": quote = c; entry.append(c)
-            case "(", "[", "{": depth += 1; entry.append(c)
-            case ")", "]", "}": depth -= 1; entry.append(c)
-            case "," where depth == 0: flush()
-            default: entry.append(c)
-            }
-        }
-        flush()
-        return names
+        parameters.filter { $0.passing == .positional || $0.passing == .keyword }.map(\.name)
     }
 
     /// `help(name)` text: signature, summary, the declared parameters, help and example.
     public var helpText: String {
         var s = "\(signature)\n  \(summary)"
-        if let ps = parameters, !ps.isEmpty {
-            s += "\n\nparameters:\n" + ps.map { "  " + $0.helpLine }.joined(separator: "\n")
+        if !parameters.isEmpty {
+            s += "\n\nparameters:\n" + parameters.map { "  " + $0.helpLine }.joined(separator: "\n")
         }
         if !help.isEmpty { s += "\n\n" + help.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") }
         if !example.isEmpty { s += "\n\nexample:\n" + example.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") }
@@ -309,18 +274,10 @@ public struct Arguments {
         return try interpreter.iterate(v, what: "\(callee)() argument '\(name)'")
     }
 
-    /// Throws unless the positional count is within `range` and every keyword is in `allowed`.
-    public func check(positional range: ClosedRange<Int>, keywords allowed: [String] = []) throws {
-        if !range.contains(positional.count) {
-            let want = range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
-            throw DprmError.type("\(callee)() takes \(want) positional argument\(range.upperBound == 1 ? "" : "s") but \(positional.count) \(positional.count == 1 ? "was" : "were") given")
-        }
-        try check(keywords: allowed)
-    }
-
     /// Throws the one "unexpected keyword argument" error (with the closest allowed name) for the
-    /// first keyword not in `allowed`. Every builtin's keyword check ends here.
-    public func check(keywords allowed: [String]) throws {
+    /// first keyword not in `allowed`. Every builtin's and method's keyword check ends here (through
+    /// `check(declared:)`).
+    func check(keywords allowed: [String]) throws {
         for k in keywords where !allowed.contains(k.name) {
             var e = DprmError.type("\(callee)() got an unexpected keyword argument '\(k.name)'")
             if let s = closestName(k.name, in: allowed) { e.notes.append("did you mean `\(s)`?") }
@@ -328,14 +285,16 @@ public struct Arguments {
         }
     }
 
-    /// Moves positional parameters passed by name (`len(x: [1])`) into `positional`, in declared
-    /// order, while they continue the positionals the call passed, so an implementation can read
-    /// `positional[k]` for a required parameter whichever way the call passed it. One after a gap
-    /// (an earlier optional one absent) stays a keyword; the accessors find it by name.
+    /// Moves required positional parameters passed by name (`len(x: [1])`) into `positional`, in
+    /// declared order, while they continue the positionals the call passed, so an implementation
+    /// can read `positional[k]` for a required parameter whichever way the call passed it.
+    /// Optional ones stay keywords (the accessors find them by name), so a count of positionals
+    /// still says which were passed by position, and a builtin that hands its call on to another
+    /// (a tensor builtin to the core one) hands on the keywords as written.
     mutating func bindPositionalKeywords() {
         guard let ps = declared else { return }
         let byPosition = ps.prefix { $0.passing != .variadic }.filter { $0.passing == .positional }
-        while positional.count < byPosition.count {
+        while positional.count < byPosition.count, byPosition[positional.count].required {
             let p = byPosition[positional.count], names = [p.name] + p.aliases
             guard let i = keywords.firstIndex(where: { names.contains($0.name) }) else { return }
             positional.append(keywords.remove(at: i).value)
@@ -387,7 +346,7 @@ extension BuiltinRegistry {
         var s = ""
         for b in builtins {
             s += "### \(b.name)\n\n```\n\(b.signature)\n```\n\n\(b.summary)\n\n"
-            if let ps = b.parameters, !ps.isEmpty { s += ps.map { "- " + $0.markdownLine }.joined(separator: "\n") + "\n\n" }
+            if !b.parameters.isEmpty { s += b.parameters.map { "- " + $0.markdownLine }.joined(separator: "\n") + "\n\n" }
             if !b.help.isEmpty { s += b.help + "\n\n" }
             if !b.example.isEmpty { s += "```\n\(b.example)\n```\n\n" }
         }

@@ -179,8 +179,9 @@ extension Interpreter {
                 range(0, 10, 3)       # [0, 3, 6, 9]
                 range(5, 0, step: -2) # [5, 3, 1]
                 """#) { a in
-                let start = a.count >= 2 ? try a.int(0, "start") : 0
-                let stop = a.count >= 2 ? try a.int(1, "stop") : try a.int(0, "start")
+                let both = a.count >= 2 || a.keyword("stop") != nil
+                let start = both ? try a.int(0, "start") : 0
+                let stop = both ? try a.int(1, "stop") : try a.int(0, "start")
                 let step = try a.int(2, "step")
                 if step == 1 { return .range(start, stop) }
                 guard step != 0 else { throw DprmError.runtime("range() step cannot be zero") }
@@ -203,7 +204,7 @@ extension Interpreter {
                 help(area)
                 """#) { a in
                 let interp = a.interpreter
-                if a.count == 0 {
+                guard let topic = a.optional(0, "name") else {
                     for r in interp.registries {
                         interp.output("[\(r.module)]\n")
                         for b in r.builtins { interp.output("  \(b.signature.padding(toLength: max(b.signature.count, 34), withPad: " ", startingAt: 0))  \(b.summary)\n") }
@@ -211,7 +212,7 @@ extension Interpreter {
                     return .nil
                 }
                 let name: String
-                switch a.positional[0] {
+                switch topic {
                 case .string(let s): name = s
                 case .function(let f): name = f.name
                 default: throw DprmError.type("help() takes a name or a function")

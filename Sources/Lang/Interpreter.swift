@@ -300,8 +300,16 @@ public final class Interpreter {
     }
 
     /// The names a call of the global `callee` may pass as `name:`: a builtin's declared
-    /// parameters, or a .dprm function's parameters (not the variadic one). Empty when unknown.
+    /// parameters, or a .dprm function's parameters (not the variadic one). `receiver.method`
+    /// gives a native object's method's declared parameters, or for another value the builtin
+    /// called as its method (without the receiver's own parameter). Empty when unknown.
     public func keywordNames(ofCallee callee: String) -> [String] {
+        if let dot = callee.firstIndex(of: ".") {
+            let method = String(callee[callee.index(after: dot)...])
+            guard let receiver = global(String(callee[..<dot])) else { return [] }
+            if case .native(let n) = receiver { return n.memberDocs.first { $0.name == method }?.keywordNames ?? [] }
+            return builtinTable[method].map { Array($0.keywordNames.dropFirst()) } ?? []
+        }
         guard let v = global(callee), case .function(let f) = v else { return [] }
         if let b = f.builtin { return b.keywordNames }
         guard let proto = f.proto else { return [] }

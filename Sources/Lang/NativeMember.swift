@@ -10,32 +10,45 @@ public struct NativeMember<Object: NativeObject> {
     public let signature: String
     /// One line.
     public let summary: String
+    /// A method's declared parameters (nil for a field): its call form, the check of its calls,
+    /// its defaults and the keyword names completion offers come from them.
+    public let parameters: [Parameter]?
     let get: ((Object) throws -> Value)?
     let set: ((Object, Value) throws -> Void)?
     let call: ((Object, inout Arguments) throws -> Value)?
 
     /// A read-only field.
     public static func field(_ name: String, _ summary: String, _ get: @escaping (Object) throws -> Value) -> NativeMember {
-        NativeMember(name: name, signature: name, summary: summary, get: get, set: nil, call: nil)
+        NativeMember(name: name, signature: name, summary: summary, parameters: nil, get: get, set: nil, call: nil)
     }
 
     /// A field that scripts may also assign (`x.name = value`); `set` checks the value.
     public static func field(_ name: String, _ summary: String, get: @escaping (Object) throws -> Value,
                              set: @escaping (Object, Value) throws -> Void) -> NativeMember {
-        NativeMember(name: name, signature: name, summary: summary, get: get, set: set, call: nil)
+        NativeMember(name: name, signature: name, summary: summary, parameters: nil, get: get, set: set, call: nil)
     }
 
-    /// A method. `signature` is its call form after the receiver (`sum(axis: nil, keepdims: false)`).
+    /// A method with its parameters declared once, as a builtin's: its call form after the
+    /// receiver (`sum(axis: nil, keepdims: false)`) is generated, and every call is checked against
+    /// them before `call` runs (one message for an unknown keyword), with declared defaults.
     /// The receiver comes as `Object`; `Arguments` holds only the call's own arguments, from index 0.
-    public static func method(_ name: String, _ signature: String, _ summary: String,
+    public static func method(_ name: String, parameters: [Parameter], _ summary: String,
                               _ call: @escaping (Object, inout Arguments) throws -> Value) -> NativeMember {
-        NativeMember(name: name, signature: signature, summary: summary, get: nil, set: nil, call: call)
+        NativeMember(name: name, signature: "\(name)(\(parameters.map(\.signatureText).joined(separator: ", ")))",
+                     summary: summary, parameters: parameters, get: nil, set: nil) { object, args in
+            try args.check(declared: parameters)
+            args.declared = parameters
+            args.bindPositionalKeywords()
+            return try call(object, &args)
+        }
     }
 
     /// What help and completion show of this member.
     public var doc: MemberDoc {
         MemberDoc(name: name, signature: signature, summary: summary,
-                  kind: call != nil ? .method : (set != nil ? .settableField : .field))
+                  kind: call != nil ? .method : (set != nil ? .settableField : .field),
+                  keywordNames: parameters?.filter { $0.passing == .positional || $0.passing == .keyword }.map(\.name) ?? [],
+                  parameterLines: parameters?.map(\.helpLine) ?? [])
     }
 }
 
@@ -47,15 +60,21 @@ public struct MemberDoc: Equatable {
     public let signature: String
     public let summary: String
     public let kind: Kind
+    /// A method's declared parameter names a call may pass as `name:` (completion offers them).
+    public let keywordNames: [String]
+    /// A method's declared parameters, one help line each.
+    public let parameterLines: [String]
 
-    public init(name: String, signature: String, summary: String, kind: Kind) {
+    public init(name: String, signature: String, summary: String, kind: Kind, keywordNames: [String] = [], parameterLines: [String] = []) {
         self.name = name; self.signature = signature; self.summary = summary; self.kind = kind
+        self.keywordNames = keywordNames; self.parameterLines = parameterLines
     }
 
-    /// The help text of `receiver.name`: the call form, then the doc line.
+    /// The help text of `receiver.name`: the call form, the doc line, then a method's parameters.
     public func helpText(receiver: String) -> String {
         let settable = kind == .settableField ? " (settable)" : ""
-        return "\(receiver).\(signature)\(settable)\n  \(summary)"
+        let parameters = parameterLines.isEmpty ? "" : "\n\nparameters:\n" + parameterLines.map { "  " + $0 }.joined(separator: "\n")
+        return "\(receiver).\(signature)\(settable)\n  \(summary)" + parameters
     }
 }
 

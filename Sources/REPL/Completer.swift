@@ -91,6 +91,15 @@ public struct Completer {
         var r = paren
         while r > 0 && isIdentByte(b[r - 1]) { r -= 1 }
         guard r < paren, !isDigit(b[r]) else { return nil }
+        // A method call on a name (`t.sum(`): `t.sum`, so the method's own parameters are offered.
+        if r > 1, b[r - 1] == UInt8(ascii: ".") {
+            var q = r - 1
+            while q > 0 && isIdentByte(b[q - 1]) { q -= 1 }
+            if q < r - 1, !isDigit(b[q]), q == 0 || (b[q - 1] != UInt8(ascii: ".") && b[q - 1] != UInt8(ascii: ")") && b[q - 1] != UInt8(ascii: "]")) {
+                return String(decoding: b[q..<paren], as: UTF8.self)
+            }
+            return nil
+        }
         return String(decoding: b[r..<paren], as: UTF8.self)
     }
 

@@ -45,10 +45,10 @@ public final class EngineValue: TabledObject {
                           ("meta_loss", .list(e.records.map { $0.meta.map { .number(Double($0)) } ?? .nil }))])
         },
         .field("trace", "the engine's operations in the order they ran") { Convert.strings($0.trace) },
-        .method("step", "step()", "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
+        .method("step", parameters: [], "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
             try e.guarded(args) { try e.engine.runIteration() }
         },
-        .method("run", "run()", "runs the remaining iterations (Ctrl-C stops at the next one)") { e, args in
+        .method("run", parameters: [], "runs the remaining iterations (Ctrl-C stops at the next one)") { e, args in
             try e.guarded(args) { try e.engine.run() }
         },
     ])
@@ -73,7 +73,22 @@ enum BilevelBuiltins {
     }
 
     static let registry = BuiltinRegistry(module: "bilevel", builtins: [
-        Builtin("bilevel", "bilevel(lower: {params, optimizer, loss}, upper: {params, optimizer, loss}, lower_data:, upper_data:, batch_size: 1, meta_batch_size: 1, seed: 0, iteration_num: 1, unroll_steps: 1, gradiant_accumulation: 1, gradiant_clipping: 0, rollback: false, hypergradient: \"darts\")",
+        Builtin("bilevel", parameters: [
+                .keyword("lower", "dict", required: true, "the lower level: {params, optimizer, loss} (scheduler optional)"),
+                .keyword("upper", "dict", required: true, "the upper level: {params, optimizer, loss} (scheduler optional)"),
+                .keyword("lower_data", "list or iterable", required: true, "the items the lower loss's batches are drawn from"),
+                .keyword("upper_data", "list or iterable", required: true, "the items the upper loss's batches are drawn from"),
+                .keyword("batch_size", "whole number", default: 1, "items per lower batch"),
+                .keyword("meta_batch_size", "whole number", default: 1, "items per upper batch"),
+                .keyword("seed", "whole number", default: 0, "seeds the batch order"),
+                .keyword("iterations", "whole number", default: 1, aliases: ["iteration_num"], "lower steps to run"),
+                .keyword("unroll_steps", "whole number", default: 1, "lower steps between upper steps"),
+                .keyword("gradient_accumulation", "whole number", default: 1, aliases: ["gradiant_accumulation"], "batches per lower step"),
+                .keyword("gradient_clipping", "number", default: 0, aliases: ["gradiant_clipping"], "largest gradient norm of each level (0: none)"),
+                .keyword("rollback", "bool", default: .bool(false), "undo a lower step whose loss is not finite"),
+                .keyword("save_every_iterations", "whole number", default: 0, "run the validation / checkpoint hook every this many iterations (0: never)"),
+                .keyword("hypergradient", "string", default: .string("darts"), "how the upper gradient is computed (see docs/bilevel.md)"),
+            ],
                 "A bi-level problem with .dprm losses, run by the same engine as reweight().",
                 help: """
                 `loss` functions take a batch (a list of items of lower_data / upper_data) and return a scalar tensor. \
@@ -91,24 +106,21 @@ enum BilevelBuiltins {
                 eng.run()
                 print(eng.history.meta_loss)
                 """) { args in
-            try Convert.checkKeywords(args, ["lower", "upper", "lower_data", "upper_data", "batch_size", "meta_batch_size", "seed",
-                                             "iteration_num", "iterations", "unroll_steps", "gradiant_accumulation", "gradient_accumulation",
-                                             "gradiant_clipping", "gradient_clipping", "rollback", "hypergradient", "save_every_iterations"])
             let (lower, lowerLoss) = try level(try args.dict(nil, "lower"), "lower")
             let (upper, upperLoss) = try level(try args.dict(nil, "upper"), "upper")
             let lowerData = try args.sequence(nil, "lower_data"), upperData = try args.sequence(nil, "upper_data")
             guard !lowerData.isEmpty, !upperData.isEmpty else { throw DprmError.type("bilevel() lower_data and upper_data must not be empty") }
             var config = BilevelConfig()
-            config.iterations = try args.int(nil, "iteration_num", default: try args.int(nil, "iterations", default: 1))
-            config.unrollSteps = try args.int(nil, "unroll_steps", default: 1)
-            config.gradientAccumulation = try args.int(nil, "gradiant_accumulation", default: try args.int(nil, "gradient_accumulation", default: 1))
-            let clip = Float(try args.number(nil, "gradiant_clipping", default: try args.number(nil, "gradient_clipping", default: 0)))
+            config.iterations = try args.int(nil, "iterations")
+            config.unrollSteps = try args.int(nil, "unroll_steps")
+            config.gradientAccumulation = try args.int(nil, "gradient_accumulation")
+            let clip = Float(try args.number(nil, "gradient_clipping"))
             config.lowerClipping = clip
             config.upperClipping = clip
-            config.rollback = try args.bool(nil, "rollback", default: false)
-            config.saveEvery = try args.int(nil, "save_every_iterations", default: 0)
-            config.method = try Convert.library("bilevel") { try HypergradientMethod(name: try args.string(nil, "hypergradient", default: "darts")) }
-            let seed = UInt64(try args.int(nil, "seed", default: 0))
+            config.rollback = try args.bool(nil, "rollback")
+            config.saveEvery = try args.int(nil, "save_every_iterations")
+            config.method = try Convert.library("bilevel") { try HypergradientMethod(name: try args.string(nil, "hypergradient")) }
+            let seed = UInt64(try args.int(nil, "seed"))
             let interpreter = args.interpreter
             weak var box: EngineValue?
             func call(_ f: Value, _ batch: [Value]) -> Variable {
@@ -122,8 +134,8 @@ enum BilevelBuiltins {
             }
             let engine = try Convert.library("bilevel") {
                 try BilevelEngine(config: config, lower: lower, upper: upper,
-                                  lowerData: BatchLoader(lowerData, batchSize: try args.int(nil, "batch_size", default: 1), seed: seed),
-                                  upperData: BatchLoader(upperData, batchSize: try args.int(nil, "meta_batch_size", default: 1), seed: seed &+ 1),
+                                  lowerData: BatchLoader(lowerData, batchSize: try args.int(nil, "batch_size"), seed: seed),
+                                  upperData: BatchLoader(upperData, batchSize: try args.int(nil, "meta_batch_size"), seed: seed &+ 1),
                                   lowerLoss: { call(lowerLoss, $0) }, upperLoss: { call(upperLoss, $0) })
             }
             let value = EngineValue(engine)

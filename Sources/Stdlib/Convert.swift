@@ -38,10 +38,6 @@ enum Convert {
     static func strings(_ xs: [String]) -> Value { .list(xs.map { .string($0) }) }
     static func dict(_ pairs: [(String, Value)]) -> Value { .dict(DictRef(pairs)) }
 
-    /// Fails when a keyword outside `allowed` was passed, suggesting the closest allowed name
-    /// (the one message of `Arguments.check(keywords:)`).
-    static func checkKeywords(_ args: Arguments, _ allowed: [String]) throws { try args.check(keywords: allowed) }
-
     /// Runs a Swift call that may throw library errors, turning them into runtime errors with
     /// the builtin's name (the library's message already names file, record or shape).
     static func library<T>(_ callee: String, _ body: () throws -> T) throws -> T {

@@ -49,7 +49,10 @@ enum DataBuiltins {
         reader("load_bbm", "Reads a BIG-Bench-Mistake JSONL file as step-labelled instances (- from mistake_index on).",
                example: "let bbm = load_bbm(path_join(shared_data(), \"bbm/word_sorting.jsonl\"), limit: 3)\nprint(bbm[0].labels)",
                DatasetIO.readBBM) { .train($0) },
-        Builtin("save_train", "save_train(dataset, path)", "Writes training instances in the DreamPRM-1.5 format (atomic).",
+        Builtin("save_train", parameters: [
+                .positional("dataset", "dataset", "a dataset of training instances"),
+                .positional("path", "string", "the JSON file written"),
+            ], "Writes training instances in the DreamPRM-1.5 format (atomic).",
                 help: "The file is written to a temporary name and renamed, so a crash never leaves half a file. load_train reads it back.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_train(b.train, \"/tmp/dprm-example-train.json\")") { args in
             try save(args) { content, path in
@@ -57,7 +60,10 @@ enum DataBuiltins {
                 try DatasetIO.writeTrain(x, to: path); return true
             }
         },
-        Builtin("save_meta", "save_meta(dataset, path)", "Writes meta instances in the DreamPRM-1.5 format (atomic).",
+        Builtin("save_meta", parameters: [
+                .positional("dataset", "dataset", "a dataset of meta instances"),
+                .positional("path", "string", "the JSON file written"),
+            ], "Writes meta instances in the DreamPRM-1.5 format (atomic).",
                 help: "Every step's gpt turn is '+' and the whole-solution label goes to true_false, as in meta_MMMU_Pro.json. load_meta reads it back.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_meta(b.meta, \"/tmp/dprm-example-meta.json\")") { args in
             try save(args) { content, path in
@@ -65,7 +71,10 @@ enum DataBuiltins {
                 try DatasetIO.writeMeta(x, to: path); return true
             }
         },
-        Builtin("save_candidates", "save_candidates(dataset, path)", "Writes candidate sets in the DreamPRM-1.5 test format (atomic).",
+        Builtin("save_candidates", parameters: [
+                .positional("dataset", "dataset", "a dataset of candidate sets"),
+                .positional("path", "string", "the JSON file written"),
+            ], "Writes candidate sets in the DreamPRM-1.5 test format (atomic).",
                 help: "One record per question: question, image_path, candidates (texts) and true_false per candidate. load_candidates reads it back.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nsave_candidates(b.test, \"/tmp/dprm-example-cands.json\")") { args in
             try save(args) { content, path in
@@ -116,17 +125,21 @@ enum DataBuiltins {
                 ])),
             ])
         },
-        Builtin("split_steps", "split_steps(text)", "Splits a solution into steps (markers, blank-line blocks, answer line).",
+        Builtin("split_steps", parameters: [
+                .positional("text", "string", "a solution's text"),
+            ], "Splits a solution into steps (markers, blank-line blocks, answer line).",
                 help: "Top-level markers at line starts ('Step 3:', '3.', '3)', circled numbers) win; else blank-line blocks; then inline enumerations. An answer line ('Final answer: ...') becomes the last step. See docs/data.md.",
                 example: "print(split_steps(\"Step 1: 2 + 2 = 4\\nStep 2: 4 * 3 = 12\\nFinal answer: 12\"))") { args in
             Convert.strings(StepSplitter.split(try args.string(0, "text")))
         },
-        Builtin("final_answer", "final_answer(text)", "The normalised final answer of a solution, or nil.",
+        Builtin("final_answer", parameters: [
+                .positional("text", "string", "a solution's text"),
+            ], "The normalised final answer of a solution, or nil.",
                 help: "Reads the last 'Final answer:', \\boxed{...} or 'the answer is' value and normalises it (case, spaces, trailing period), as self-consistency voting does.",
                 example: "print(final_answer(\"so the answer is 42.\"))") { args in
             FinalAnswer.extract(try args.string(0, "text")).map { .string($0) } ?? .nil
         },
-        Builtin("shared_data", "shared_data()", "The folder of the shared real datasets ($DPRM_SHARED/data or ../shared/data).",
+        Builtin("shared_data", parameters: [], "The folder of the shared real datasets ($DPRM_SHARED/data or ../shared/data).",
                 help: "Errors when it cannot be found, saying which paths were tried.",
                 example: "print(exists(shared_data()))") { _ in
             guard let dir = SharedData.directory() else {

@@ -120,21 +120,21 @@ public final class DatasetValue: TabledObject {
         .field("kind", "train, meta or candidates") { .string($0.kind) },
         .field("source", "the file it was read from") { .string($0.source) },
         .field("skipped", "messages of records skipped as invalid") { Convert.strings($0.skipped) },
-        .method("domains", "domains()", "the distinct domains, sorted") { d, _ in Convert.strings(Array(Set(d.domains.compactMap { $0 })).sorted()) },
-        .method("take", "take(n)", "the first n records as a new dataset") { d, args in
+        .method("domains", parameters: [], "the distinct domains, sorted") { d, _ in Convert.strings(Array(Set(d.domains.compactMap { $0 })).sorted()) },
+        .method("take", parameters: [.positional("n", "whole number", "how many records")], "the first n records as a new dataset") { d, args in
             let n = try args.int(0, "n")
             return .native(d.subset(Array(0..<max(0, min(n, d.length ?? 0)))))
         },
-        .method("slice", "slice(start, end)", "records start..<end as a new dataset") { d, args in
+        .method("slice", parameters: [.positional("start", "whole number", "the first record (included)"), .positional("end", "whole number", shown: "the length", "the end (not included)")], "records start..<end as a new dataset") { d, args in
             let count = d.length ?? 0
             let start = max(0, min(try args.int(0, "start"), count)), end = max(start, min(try args.int(1, "end", default: count), count))
             return .native(d.subset(Array(start..<end)))
         },
-        .method("filter", "filter(f)", "the records for which f(record) is truthy, as a new dataset") { d, args in
+        .method("filter", parameters: [.positional("f", "function", "called with each record; records where it is truthy are kept")], "the records for which f(record) is truthy, as a new dataset") { d, args in
             let f = try args.function(0, "f"), interp = args.interpreter
             return .native(d.subset(try (0..<(d.length ?? 0)).filter { try interp.call(f, [d.record($0)]).isTruthy }))
         },
-        .method("filter_domain", "filter_domain(domain)", "the records of one domain as a new dataset") { d, args in
+        .method("filter_domain", parameters: [.positional("domain", "string", "the domain kept")], "the records of one domain as a new dataset") { d, args in
             let name = try args.string(0, "domain")
             return .native(d.subset(d.domains.indices.filter { d.domains[$0] == name }))
         },

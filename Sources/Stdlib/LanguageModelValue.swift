@@ -44,23 +44,20 @@ public final class LanguageModelValue: TabledObject {
         .field("max_length", "the context length the model was trained for") { .int($0.model.maxLength) },
         .field("parameter_count", "number of parameters") { .int($0.model.model.parameterCount) },
         .field("source", "the GGUF file or folder it was loaded from") { .string($0.model.source) },
-        .method("tokenize", "tokenize(text, add_special_tokens: false)", "token ids of a text, nothing added unless add_special_tokens: true (the BOS id)") { m, args in
-            try Convert.checkKeywords(args, ["text", "add_special_tokens"])
+        .method("tokenize", parameters: [.positional("text", "string", "the text"), .keyword("add_special_tokens", "bool", default: .bool(false), "prepend the BOS id")], "token ids of a text, nothing added unless add_special_tokens: true (the BOS id)") { m, args in
             return Convert.ints(m.model.tokenize(try args.string(0, "text"),
                                                  addSpecialTokens: try args.bool(nil, "add_special_tokens", default: false)))
         },
-        .method("detokenize", "detokenize(ids, skip_special_tokens: false)", "the text of token ids, special tokens kept unless skip_special_tokens: true") { m, args in
-            try Convert.checkKeywords(args, ["ids", "skip_special_tokens"])
+        .method("detokenize", parameters: [.positional("ids", "list of whole numbers", "the token ids"), .keyword("skip_special_tokens", "bool", default: .bool(false), "leave special tokens out of the text")], "the text of token ids, special tokens kept unless skip_special_tokens: true") { m, args in
             let ids = try args.ints(0, "ids")
             try Convert.library("detokenize") { try m.model.check(ids: ids) }
             return .string(m.model.detokenize(ids, skipSpecialTokens: try args.bool(nil, "skip_special_tokens", default: false)))
         },
-        .method("logits", "logits(text_or_ids)", "next-token logits at every position, a tensor [tokens x vocab]") { m, args in
+        .method("logits", parameters: [.positional("text_or_ids", "string or list of whole numbers", "a text or a list of token ids")], "next-token logits at every position, a tensor [tokens x vocab]") { m, args in
             let ids = try ids(try args.value(0, "text_or_ids"), m, "logits() text_or_ids")
             return .native(TensorValue(try Convert.library("logits") { try m.model.logits(ids: ids) }))
         },
-        .method("generate", "generate(prompt, max_tokens: 40, temperature: 0, seed: 0)", "continues a prompt (text -> text without special tokens, ids -> ids)") { m, args in
-            try Convert.checkKeywords(args, ["prompt", "max_tokens", "temperature", "seed"])
+        .method("generate", parameters: [.positional("prompt", "string or list of whole numbers", "a text (text comes back) or token ids (ids come back)"), .keyword("max_tokens", "whole number", default: 40, "the most tokens added"), .keyword("temperature", "number", default: 0, "sampling temperature (0: greedy)"), .keyword("seed", "whole number", default: 0, "seeds the sampling")], "continues a prompt (text -> text without special tokens, ids -> ids)") { m, args in
             let prompt = try args.value(0, "prompt")
             let maxTokens = try args.int(nil, "max_tokens", default: 40)
             let temperature = Float(try args.number(nil, "temperature", default: 0))
@@ -73,8 +70,7 @@ public final class LanguageModelValue: TabledObject {
                 try m.model.generate(ids: ids, maxTokens: maxTokens, temperature: temperature, seed: seed)
             })
         },
-        .method("chat_template", "chat_template(messages, add_generation_prompt: true)", "a conversation in the model's chat format (ChatML), ending with an open assistant turn") { m, args in
-            try Convert.checkKeywords(args, ["messages", "add_generation_prompt"])
+        .method("chat_template", parameters: [.positional("messages", "list of dicts", "a list of {role, content} dicts"), .keyword("add_generation_prompt", "bool", default: .bool(true), "end with an open assistant turn")], "a conversation in the model's chat format (ChatML), ending with an open assistant turn") { m, args in
             let messages = try messages(try args.value(0, "messages"))
             let open = try args.bool(nil, "add_generation_prompt", default: true)
             return .string(try Convert.library("chat_template") { try m.model.applyChatTemplate(messages, addGenerationPrompt: open) })

@@ -29,24 +29,19 @@ public final class ModuleValue: TabledObject {
     }
 
     public static let members = MemberTable<ModuleValue>([
-        .method("forward", "forward(x)", "The module applied to x (last axis of size in_features).") { m, a in
-            try a.check(positional: 1...1)
+        .method("forward", parameters: [.positional("x", "tensor", "the input (last axis of size in_features)")], "The module applied to x (last axis of size in_features).") { m, a in
             return .variable(try m.forward(try a.variable(0, "x")))
         },
-        .method("parameters", "parameters()", "The parameters, as a list of tensors (for an optimizer).") { m, a in
-            try a.check(positional: 0...0)
+        .method("parameters", parameters: [], "The parameters, as a list of tensors (for an optimizer).") { m, a in
             return .list(m.module.parameters().map { .variable($0) })
         },
-        .method("named_parameters", "named_parameters()", "The parameters by dotted name, as a dict.") { m, a in
-            try a.check(positional: 0...0)
+        .method("named_parameters", parameters: [], "The parameters by dotted name, as a dict.") { m, a in
             return .dict(DictRef(m.module.namedParameters().map { ($0.0, .variable($0.1)) }))
         },
-        .method("state_dict", "state_dict()", "Copies of the parameter values by name (for save_tensors).") { m, a in
-            try a.check(positional: 0...0)
+        .method("state_dict", parameters: [], "Copies of the parameter values by name (for save_tensors).") { m, a in
             return .dict(DictRef(m.module.stateDict().sorted { $0.key < $1.key }.map { ($0.key, .tensor($0.value.copy())) }))
         },
-        .method("load_state_dict", "load_state_dict(tensors)", "Copies values by name into the parameters (every name must match, shapes too).") { m, a in
-            try a.check(positional: 1...1)
+        .method("load_state_dict", parameters: [.positional("tensors", "dict of tensors", "a dict of tensors by parameter name")], "Copies values by name into the parameters (every name must match, shapes too).") { m, a in
             let module = m.module
             var dict: [String: Tensor] = [:]
             for (k, v) in try a.dict(0, "tensors").pairs {
@@ -59,8 +54,7 @@ public final class ModuleValue: TabledObject {
             do { _ = try module.load(stateDict: dict, strict: true) } catch { throw DprmError.runtime("load_state_dict(): \(error)") }
             return .nil
         },
-        .method("zero_grad", "zero_grad()", "Clears the gradients of every parameter.") { m, a in
-            try a.check(positional: 0...0)
+        .method("zero_grad", parameters: [], "Clears the gradients of every parameter.") { m, a in
             m.module.zeroGrad()
             return .nil
         },

@@ -17,13 +17,11 @@ public final class OptimizerValue: TabledObject {
     }
 
     public static let members = MemberTable<OptimizerValue>([
-        .method("step", "step()", "One update of every parameter from its gradient (parameters without one are skipped).") { o, a in
-            try a.check(positional: 0...0)
+        .method("step", parameters: [], "One update of every parameter from its gradient (parameters without one are skipped).") { o, a in
             noGrad { o.optimizer.step() }
             return .nil
         },
-        .method("zero_grad", "zero_grad()", "Clears the gradients of the parameters.") { o, a in
-            try a.check(positional: 0...0)
+        .method("zero_grad", parameters: [], "Clears the gradients of the parameters.") { o, a in
             o.optimizer.zeroGrad()
             return .nil
         },
@@ -49,8 +47,7 @@ public final class SchedulerValue: TabledObject {
     public var summary: String { "<scheduler \(kind) step=\(scheduler.currentStep) lr=\(formatNumber(scheduler.currentLR))>" }
 
     public static let members = MemberTable<SchedulerValue>([
-        .method("step", "step()", "Advances one step and sets the optimizer's learning rate (call after opt.step()).") { s, a in
-            try a.check(positional: 0...0)
+        .method("step", parameters: [], "Advances one step and sets the optimizer's learning rate (call after opt.step()).") { s, a in
             s.scheduler.step()
             return .nil
         },

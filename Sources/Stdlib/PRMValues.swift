@@ -28,13 +28,17 @@ public final class PRMValue: TabledObject {
             guard let r = p.prm.config.recommendedColdStart else { return .nil }
             return Convert.dict([("lr", .number(r.lr)), ("batch_size", .int(r.batchSize)), ("lm_loss_weight", .number(Double(r.languageModelWeight)))])
         },
-        .method("score", "score(question, steps, system_prompt: nil)", "p(+) of each step (system_prompt: the reference's unless given)") { p, args in
+        .method("score", parameters: [
+            .positional("question", "string", "the question"),
+            .positional("steps", "list of strings", "the solution steps (a list of strings)"),
+            .keyword("system_prompt", "string", shown: "the reference's", "the system prompt of the template"),
+        ], "p(+) of each step (system_prompt: the reference's unless given)") { p, args in
             let question = try args.string(0, "question")
             let steps = try Convert.strings(try args.value(1, "steps"), "steps")
             let system = args.optional(nil, "system_prompt") == nil ? Datasets.defaultSystemPrompt : try args.string(nil, "system_prompt")
             return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps, systemPrompt: system)])[0])
         },
-        .method("step_scores", "step_scores(dataset)", "p(+) of every step of every instance of a training (step-labelled) dataset, scored in batches with + placeholders: a list of lists, aligned with the dataset's labels (steps cut by max_length get no score)") { p, args in
+        .method("step_scores", parameters: [.positional("dataset", "dataset", "a training (step-labelled) dataset")], "p(+) of every step of every instance of a training (step-labelled) dataset, scored in batches with + placeholders: a list of lists, aligned with the dataset's labels (steps cut by max_length get no score)") { p, args in
             let d = try args.native(0, "dataset", as: DatasetValue.self, expected: "a training dataset")
             guard case .train(let instances) = d.content else { throw DprmError.type("step_scores() needs a training (step-labelled) dataset, got a \(d.kind) dataset") }
             let templated = instances.map { p.prm.template(question: $0.question, steps: $0.steps, systemPrompt: $0.systemPrompt) }
@@ -43,11 +47,11 @@ public final class PRMValue: TabledObject {
             }
             return .list(scores.map { Convert.numbers($0) })
         },
-        .method("copy", "copy()", "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
+        .method("copy", parameters: [], "an independent copy (same weights and tokenizer), e.g. to branch a cold-started PRM") { p, _ in
             .native(PRMValue(try Convert.library("copy") { try p.prm.copy() }))
         },
-        .method("tokenize", "tokenize(text)", "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(0, "text"))) },
-        .method("save", "save(path)", "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
+        .method("tokenize", parameters: [.positional("text", "string", "the text")], "the token ids of a text") { p, args in Convert.ints(p.prm.tokenizer.encode(try args.string(0, "text"))) },
+        .method("save", parameters: [.positional("path", "string", "the checkpoint directory written")], "writes a checkpoint directory (safetensors + config + tokenizer)") { p, args in
             let dir = try args.string(0, "path")
             try Convert.library("save") { try p.prm.save(to: dir) }
             return .string(dir)
@@ -76,7 +80,7 @@ public final class ColdStartValue: TabledObject {
         .field("stopped", "true when interrupted") { .bool($0.result.stopped) },
         .field("seconds", "wall time") { .number($0.result.seconds) },
         .field("checkpoints", "checkpoint directories written") { Convert.strings($0.result.checkpoints) },
-        .method("final_loss", "final_loss(n: 50)", "mean loss over the last n steps (default 50)") { c, args in
+        .method("final_loss", parameters: [.positional("n", "whole number", default: 50, "how many of the last steps are averaged")], "mean loss over the last n steps (default 50)") { c, args in
             .number(Double(c.result.history.meanLoss(last: try args.int(0, "n", default: 50))))
         },
     ])
@@ -104,10 +108,10 @@ public final class BestOfNValue: TabledObject {
             return Convert.dict([("first", .number(b.first)), ("random", .number(b.random)),
                                  ("self_consistency", .number(b.selfConsistency)), ("oracle", .number(b.oracle))])
         },
-        .method("table", "table(label: \"PRM\")", "the paper-style results table as text") { v, args in
+        .method("table", parameters: [.positional("label", "string", default: .string("PRM"), "the name of the PRM row")], "the paper-style results table as text") { v, args in
             .string(v.result.table(prmLabel: try args.string(0, "label", default: "PRM")).description)
         },
-        .method("write", "write(path)", "writes accuracy, choices and scores as JSON (atomic)") { v, args in
+        .method("write", parameters: [.positional("path", "string", "the JSON file written")], "writes accuracy, choices and scores as JSON (atomic)") { v, args in
             let path = try args.string(0, "path")
             try Convert.library("write") { try v.result.write(json: path) }
             return .string(path)

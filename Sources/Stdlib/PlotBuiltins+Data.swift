@@ -13,6 +13,43 @@ enum PlotData {
     /// Every figure option a builtin or `figure(...)` accepts.
     static var figureOptionNames: [String] { PlotOptions.figureKeys + aliases.keys.sorted() }
 
+    /// The figure options as declared keyword parameters: every plotting builtin and figure method
+    /// lists these, so their signature, keyword check, help and completion come from one list.
+    /// Each is nil by default (the figure's own setting stays).
+    static func figureOptionParameters(except excluded: Set<String> = []) -> [Parameter] {
+        let all: [Parameter] = [
+            .keyword("title", "string", "the figure's title"),
+            .keyword("xlabel", "string", "the x axis label"),
+            .keyword("ylabel", "string", "the y axis label"),
+            .keyword("xlog", "bool or number", aliases: ["logx"], "a logarithmic x axis (true: base 10, or the base)"),
+            .keyword("ylog", "bool or number", aliases: ["logy"], "a logarithmic y axis (true: base 10, or the base)"),
+            .keyword("xrange", "list of 2 numbers", "[lo, hi] of the x axis"),
+            .keyword("yrange", "list of 2 numbers", "[lo, hi] of the y axis"),
+            .keyword("legend", "bool or string", "show the legend, or where: \"top left\", \"bottom right\", \"outside\", ..."),
+            .keyword("grid", "bool", "draw grid lines"),
+            .keyword("size", "list of 2 numbers", "[width, height] in pixels"),
+        ]
+        precondition(Set(all.map(\.name)) == Set(PlotOptions.figureKeys), "figure option parameters and PlotOptions.figureKeys differ")
+        return all.filter { !excluded.contains($0.name) }
+    }
+
+    /// The series options as declared keyword parameters (see `figureOptionParameters`).
+    static let seriesOptionParameters: [Parameter] = [
+        .keyword("label", "string or list of strings", "the series' legend entry (a list: one per series)"),
+        .keyword("color", "string", "\"red\", \"#1f77b4\", ..."),
+        .keyword("lw", "number", aliases: ["linewidth"], "the line width"),
+        .keyword("pt", "whole number", aliases: ["pointtype"], "gnuplot's point type"),
+        .keyword("ps", "number", aliases: ["pointsize"], "the marker size"),
+        .keyword("dash", "string", "\"solid\", \"dashed\", \"dotted\" or \"dashdot\""),
+        .keyword("with", "string", "\"lines\", \"points\", \"linespoints\" or \"scatter\""),
+    ]
+
+    /// `out:` and `show:`, the output parameters of every builder.
+    static let outputParameters: [Parameter] = [
+        .keyword("out", "string", "write the figure to this file (.png, .svg, .pdf, .txt) and return the path"),
+        .keyword("show", "bool", default: .bool(false), "also print the figure as a text plot"),
+    ]
+
     // MARK: numbers
 
     /// A number from a number, bool, or scalar native object (a 0-d tensor: its `item()`).
@@ -118,19 +155,13 @@ enum PlotData {
     }
 
     /// The keywords of a call minus `reserved` (the builtin's own arguments), as plot options with
-    /// aliases resolved, split into figure and series options. An unknown keyword is an error that
-    /// suggests the closest name among the options and `reserved`.
+    /// aliases resolved, split into figure and series options. The call was checked against the
+    /// builtin's or method's declared parameters (the plot options among them) before it got here.
     static func options(_ args: Arguments, reserved: [String], series allowSeries: Bool = true)
         throws -> (figure: [String: PlotValue], series: [String: PlotValue]) {
         var raw: [String: PlotValue] = [:]
-        let known = PlotOptions.figureKeys + (allowSeries ? PlotOptions.seriesKeys : []) + aliases.keys.sorted() + reserved
         for (name, value) in args.keywords where !reserved.contains(name) {
             let key = aliases[name] ?? name
-            guard known.contains(key) else {
-                var e = DprmError.type("\(args.callee)() got an unknown option '\(name)'; plot options: \(known.filter { !reserved.contains($0) }.joined(separator: ", "))")
-                if let s = closestName(name, in: known) { e.notes.append("did you mean `\(s)`?") }
-                throw e
-            }
             if case .nil = value { continue }
             raw[key] = try plotValue(value, key: name, args.interpreter)
         }

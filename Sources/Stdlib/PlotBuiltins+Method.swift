@@ -54,13 +54,15 @@ extension PlotBuiltins {
 
     static func methodPlots() -> [Builtin] {
         [
-            Builtin("plot_losses", "plot_losses(run_or_history, x: nil, logy: false, title:, ..., out: nil, show: false)",
+            Builtin("plot_losses", parameters: [
+                        .positional("run", "run, dict or list", "a run, or its history (a dict of columns)"),
+                        .keyword("x", "string", "the step column (default: step, iteration or epoch)"),
+                    ] + PlotData.figureOptionParameters() + PlotData.outputParameters,
                     "Loss curves of a run: lower (training) loss, weighted loss, meta loss, and any other *loss column.",
                     help: "Reads history columns: step (or iteration / epoch, or x:), lower_loss (or loss), weighted_loss,\n"
                         + "meta_loss (nil where there was no upper step: drawn at the steps that have one), then any\n"
                         + "other column whose name ends in 'loss' (val_loss, ...). Figure options apply (logy: true, ...).",
                     example: "let h = {iteration: [0, 1, 2, 3, 4], lower_loss: [2.3, 1.9, 1.5, 1.2, 1.0], meta_loss: [2.0, nil, 1.6, nil, 1.3]}\nplot_losses(h, title: \"reweighting losses\")") { a in
-                try a.check(positional: 1...1, keywords: ["run", "x"] + outputKeywords + PlotData.figureOptionNames)
                 let table = try PlotData.history(try a.value(0, "run"), "plot_losses() argument 'run'", a.interpreter)
                 let x = try stepColumn(table, a)
                 guard let lowerName = PlotData.firstColumn(table, ["lower_loss", "loss", "train_loss", "weighted_loss"]) else {
@@ -88,13 +90,17 @@ extension PlotBuiltins {
                 }
                 return try finishStandard(figure, a, reserved: ["run", "x"])
             },
-            Builtin("plot_weights", "plot_weights(run_or_snapshots, sample: 50, seed: 0, domains: nil, title:, ..., out: nil, show: false)",
+            Builtin("plot_weights", parameters: [
+                        .positional("run", "run, dict or list", "a run, a snapshots dict {iterations, domains, weights}, or a list of weight rows"),
+                        .keyword("sample", "whole number", default: 50, "how many instances to draw"),
+                        .keyword("seed", "whole number", default: 0, "picks the instances drawn (the same seed, the same instances)"),
+                        .keyword("domains", "list of strings", "each instance's domain (default: the snapshots')"),
+                    ] + PlotData.figureOptionParameters() + PlotData.outputParameters,
                     "Instance-weight trajectories of a sample of instances, coloured by training domain.",
                     help: "Reads snapshots {iterations, ids, domains, weights: [[w per instance] per snapshot]} from a run\n"
                         + "(its snapshots member), a dict with a 'snapshots' entry, the snapshots dict itself, or a plain\n"
                         + "list of weight rows (steps 0, 1, ...). The same seed picks the same instances.",
                     example: "let s = {iterations: [0, 10, 20], domains: [\"math\", \"code\", \"math\"], weights: [[1, 1, 1], [1.2, 0.8, 1.1], [1.5, 0.4, 1.2]]}\nplot_weights(s, sample: 3)") { a in
-                try a.check(positional: 1...1, keywords: ["run", "sample", "seed", "domains"] + outputKeywords + PlotData.figureOptionNames)
                 let interpreter = a.interpreter
                 let source = try a.value(0, "run")
                 var weights: [[Double]], steps: [Double]?, domainNames: [String]?
@@ -118,12 +124,16 @@ extension PlotBuiltins {
                 }
                 return try finishStandard(figure, a, reserved: ["run", "sample", "seed", "domains"])
             },
-            Builtin("plot_weight_hist", "plot_weight_hist(run_or_weights, domains: nil, bins: 30, at: -1, title:, ..., out: nil, show: false)",
+            Builtin("plot_weight_hist", parameters: [
+                        .positional("run", "run, dict or list", "a run, a snapshots dict, or a list / 1-d tensor of weights"),
+                        .keyword("domains", "list of strings", "each weight's domain (default: the snapshots')"),
+                        .keyword("bins", "whole number", default: 30, "the number of bins (shared by all domains)"),
+                        .keyword("at", "whole number", default: -1, "the snapshot drawn (negative counts from the end)"),
+                    ] + PlotData.figureOptionParameters() + PlotData.outputParameters,
                     "Distribution of instance weights (by default the last snapshot), one histogram per domain side by side.",
                     help: "Takes a run or snapshots dict (snapshot `at`, default the last) or a plain list / 1-d tensor of\n"
                         + "weights with domains: [one name per weight]. Bins are shared by all domains.",
                     example: "plot_weight_hist([0.2, 0.9, 1.1, 1.3, 0.1, 1.0], domains: [\"code\", \"math\", \"math\", \"math\", \"code\", \"code\"], bins: 4)") { a in
-                try a.check(positional: 1...1, keywords: ["run", "domains", "bins", "at"] + outputKeywords + PlotData.figureOptionNames)
                 let interpreter = a.interpreter
                 let source = try a.value(0, "run")
                 var weights: [Double], domainNames: [String]?
@@ -152,7 +162,10 @@ extension PlotBuiltins {
                 }
                 return try finishStandard(figure, a, reserved: ["run", "domains", "bins", "at"])
             },
-            Builtin("plot_best_of_n", "plot_best_of_n(results_by_n, baselines: nil, title:, ..., out: nil, show: false)",
+            Builtin("plot_best_of_n", parameters: [
+                        .positional("results_by_n", "dict or list", "accuracy per N for each aggregation function (see help)"),
+                        .keyword("baselines", "dict", "name: accuracy, drawn as dashed lines"),
+                    ] + PlotData.figureOptionParameters() + PlotData.outputParameters,
                     "Best-of-N accuracy against N: one curve per aggregation function, dashed baselines.",
                     help: "results_by_n, any of:\n"
                         + "  {\"1\": {min: 0.4, prod: 0.4}, \"4\": {min: 0.55, prod: 0.5}}     (N -> aggregation -> accuracy)\n"
@@ -162,7 +175,6 @@ extension PlotBuiltins {
                         + "baselines: {name: accuracy} (a horizontal line) or {name: [one per N]} (a dashed curve);\n"
                         + "baselines found inside the results are drawn too. N is on a log-2 axis when it spans >= 4x.",
                     example: "let r = {\"1\": {min: 0.42, prod: 0.42}, \"4\": {min: 0.55, prod: 0.51}, \"16\": {min: 0.61, prod: 0.55}}\nplot_best_of_n(r, baselines: {\"self-consistency\": [0.42, 0.5, 0.56], first: 0.42})") { a in
-                try a.check(positional: 1...1, keywords: ["results_by_n", "baselines"] + outputKeywords + PlotData.figureOptionNames)
                 var table = BestOfNTable()
                 try table.read(try a.value(0, "results_by_n"), a.interpreter)
                 if let b = a.optional(nil, "baselines") {
@@ -173,12 +185,14 @@ extension PlotBuiltins {
                 let figure = try PlotData.wrap("plot_best_of_n") { try MethodPlots.bestOfN(ns: ns, curves: curves, baselines: baselines) }
                 return try finishStandard(figure, a, reserved: ["results_by_n", "baselines"])
             },
-            Builtin("plot_lr", "plot_lr(run_or_history, x: nil, title:, ..., out: nil, show: false)",
+            Builtin("plot_lr", parameters: [
+                        .positional("run", "run, dict or list", "a run, or its history (a dict of columns)"),
+                        .keyword("x", "string", "the step column (default: step, iteration or epoch)"),
+                    ] + PlotData.figureOptionParameters() + PlotData.outputParameters,
                     "Learning-rate schedules: lr and, for a reweighting run, meta_lr in a second panel.",
                     help: "Reads history columns step (or iteration / epoch, or x:), lr and meta_lr (nil where there was\n"
                         + "no upper step). Without meta_lr it is one plot of lr.",
                     example: "plot_lr({step: [0, 1, 2, 3], lr: [0.001, 0.002, 0.0015, 0.001], meta_lr: [0.01, nil, 0.008, nil]})") { a in
-                try a.check(positional: 1...1, keywords: ["run", "x"] + outputKeywords + PlotData.figureOptionNames)
                 let table = try PlotData.history(try a.value(0, "run"), "plot_lr() argument 'run'", a.interpreter)
                 let x = try stepColumn(table, a)
                 guard let lrName = PlotData.firstColumn(table, ["lr", "learning_rate", "lower_lr"]) else {

@@ -66,12 +66,18 @@ public enum PlotBuiltins {
 
     // MARK: adding series (shared by the builtins and the figure's methods)
 
-    static let lineKeywords = ["x", "y"] + outputKeywords
+    static let lineKeywords = ["data", "ys", "x", "y"] + outputKeywords
 
     /// Adds the lines of a `plot(...)` / `scatter(...)` call to `figure`:
     /// `(y)`, `(x, y)`, `(x, [y1, y2])`, or `(table, x: "step", y: "loss" | [...])`.
     static func addLines(_ figure: inout Figure, _ positional: [Value], _ args: Arguments, kind: SeriesKind) throws {
         let interpreter = args.interpreter, callee = args.callee
+        // `data:` and `ys:` passed by name stand where they would stand by position.
+        var positional = positional
+        for name in ["data", "ys"].dropFirst(positional.count) {
+            guard let v = args.optional(nil, name) else { break }
+            positional.append(v)
+        }
         let (figureOptions, seriesOptions) = try PlotData.options(args, reserved: lineKeywords)
         var lines: [(x: [Double], y: [Double], label: String?)] = []
         var defaultXLabel: String?, defaultYLabel: String?
@@ -153,7 +159,31 @@ public enum PlotBuiltins {
         figure = updated
     }
 
-    static let histKeywords = ["bins", "range", "edges"] + outputKeywords
+    static let histKeywords = ["values", "bins", "range", "edges"] + outputKeywords
+
+    /// The parameters of `plot` and `scatter`: the data forms `(y)`, `(x, y)`, `(table, x:, y:)`,
+    /// then every plot option and the output ones.
+    static let lineParameters = lineInputs + PlotData.figureOptionParameters() + PlotData.seriesOptionParameters + PlotData.outputParameters
+
+    /// The data arguments of `plot`, `scatter`, `fig.plot` and `fig.scatter`.
+    static let lineInputs: [Parameter] = [
+        .positional("data", "list, tensor or table", optional: true,
+                    "the y values (a list of lists: several series); with a second positional, the x values; or a table (a history dict or a run)"),
+        .positional("ys", "list or tensor", optional: true, "the y values when data holds the x values"),
+        .keyword("x", "string, list or tensor", "a table's x column (default: step, iteration or epoch), or the x values"),
+        .keyword("y", "string, list of strings, or values", "a table's y column or columns (default: loss), or the y values"),
+    ]
+
+    /// The parameters of `hist`.
+    static let histParameters = histInputs + PlotData.figureOptionParameters() + PlotData.seriesOptionParameters + PlotData.outputParameters
+
+    /// The data arguments of `hist` and `fig.hist`.
+    static let histInputs: [Parameter] = [
+        .positional("values", "list or tensor", "the values counted (nil entries are left out)"),
+        .keyword("bins", "whole number", default: 10, "the number of bins"),
+        .keyword("range", "list of 2 numbers", "[lo, hi] bounding the bins (values outside are left out)"),
+        .keyword("edges", "list of numbers", "explicit bin edges (instead of bins and range)"),
+    ]
 
     /// Adds the bars of a `hist(values, bins:, range:)` call to `figure`; nil values are left out.
     static func addHistogram(_ figure: inout Figure, _ positional: [Value], _ args: Arguments) throws {
@@ -201,7 +231,7 @@ public enum PlotBuiltins {
         guard positional.count == 1, let yValue = positional[0].asNumber else {
             throw DprmError.type("\(callee)() takes the height y (a number)")
         }
-        let (figureOptions, seriesOptions) = try PlotData.options(args, reserved: ["from", "to"])
+        let (figureOptions, seriesOptions) = try PlotData.options(args, reserved: ["y", "from", "to"])
         let xs = figure.series.flatMap(\.x).filter(\.isFinite)
         let from = try args.number(nil, "from", default: xs.min() ?? 0)
         let to = try args.number(nil, "to", default: xs.max() ?? 1)
@@ -225,12 +255,12 @@ public enum PlotBuiltins {
             out: "file.png|svg|pdf|txt" writes the figure and returns the path; show: true prints a text plot.
             """
         return [
-            Builtin("figure", "figure(title: nil, xlabel:, ylabel:, logx:, logy:, legend:, grid:, size:, xrange:, yrange:)",
+            Builtin("figure", parameters: [.positional("title", "string", optional: true, "the figure's title")]
+                        + PlotData.figureOptionParameters(except: ["title"]),
                     "An empty figure to add series to with fig.plot / fig.scatter / fig.hist / fig.hline / fig.raw.",
                     help: "Settings are also fields: fig.title = \"loss\", fig.logy = true, fig.xrange = [0, 100].\n"
                         + "Printing a figure shows it as a text plot; savefig(fig, path) writes it.",
                     example: "let fig = figure(title: \"curves\", xlabel: \"step\")\nfig.plot([1, 2, 3], [3, 1, 2], label: \"a\")\nfig.hline(2, label: \"target\")\nfig.series") { a in
-                try a.check(positional: 0...1, keywords: PlotData.figureOptionNames)
                 var figure = Figure()
                 if let title = a.optional(0, "title") {
                     guard case .string(let s) = title else { throw DprmError.type("figure() argument 'title' must be a string, got \(title.typeName)") }
@@ -240,7 +270,7 @@ public enum PlotBuiltins {
                 try PlotData.wrap("figure") { try figure.apply(options: options) }
                 return .native(FigureValue(figure))
             },
-            Builtin("plot", "plot(y) | plot(x, y) | plot(history, x: \"step\", y: \"loss\" | [...], ...options, out: nil, show: false)",
+            Builtin("plot", parameters: lineParameters,
                     "A line plot of lists, tensors, or columns of a run's history; returns the figure (or the path with out:).",
                     help: "y may be a list of lists (several series). A history is a dict of columns or a run;\n"
                         + "nil entries of a column (meta_loss between upper steps) are skipped.\n" + optionHelp,
@@ -249,7 +279,7 @@ public enum PlotBuiltins {
                 try addLines(&figure, a.positional, a, kind: .line)
                 return try finish(figure, a)
             },
-            Builtin("scatter", "scatter(x, y, ...options, out: nil, show: false)",
+            Builtin("scatter", parameters: lineParameters,
                     "A scatter plot (small markers); returns the figure (or the path with out:).",
                     help: "Takes the same data forms and options as plot().\n" + optionHelp,
                     example: "scatter([0.1, 0.4, 0.5, 0.9], [0.2, 0.5, 0.3, 0.8], title: \"score vs label\", ps: 1)") { a in
@@ -257,7 +287,7 @@ public enum PlotBuiltins {
                 try addLines(&figure, a.positional, a, kind: .scatter)
                 return try finish(figure, a)
             },
-            Builtin("hist", "hist(values, bins: 10, range: nil, edges: nil, ...options, out: nil, show: false)",
+            Builtin("hist", parameters: histParameters,
                     "A histogram (numpy.histogram's bins); returns the figure (or the path with out:).",
                     help: "range: [lo, hi] bounds the bins (values outside are left out); edges: explicit bin edges.\n"
                         + "nil values are left out.\n" + optionHelp,
@@ -266,12 +296,17 @@ public enum PlotBuiltins {
                 try addHistogram(&figure, a.positional, a)
                 return try finish(figure, a)
             },
-            Builtin("subplots", "subplots(rows, cols, figures, title: nil, size: nil, out: nil, show: false)",
+            Builtin("subplots", parameters: [
+                    .positional("rows", "whole number", "rows of the grid"),
+                    .positional("cols", "whole number", "columns of the grid"),
+                    .positional("figures", "list of figures", "the panels, row by row"),
+                    .keyword("title", "string", "a title over the grid"),
+                    .keyword("size", "list of 2 numbers", "[width, height] of the whole figure in pixels"),
+                ] + PlotData.outputParameters,
                     "One figure holding the given figures as a rows x cols grid of panels (filled row by row).",
                     help: "Panels keep their own titles, labels, scales and series; their size is ignored.\n"
                         + "size: [width, height] of the whole figure (default 480 x 360 per panel).",
                     example: "let a = plot([1, 2, 3], title: \"a\")\nlet b = hist([1, 2, 2, 3], bins: 3, title: \"b\")\nsubplots(1, 2, [a, b], title: \"two panels\")") { a in
-                try a.check(positional: 2...3, keywords: ["figures", "title", "size"] + outputKeywords)
                 let rows = try a.int(0, "rows"), columns = try a.int(1, "cols")
                 let panels = try a.sequence(2, "figures").enumerated().map { index, item -> Figure in
                     guard case .native(let n) = item, let f = n as? FigureValue else {
@@ -299,34 +334,43 @@ public enum PlotBuiltins {
 
     static func drawing() -> [Builtin] {
         [
-            Builtin("savefig", "savefig(fig, path)",
+            Builtin("savefig", parameters: [
+                    .positional("fig", "figure", "the figure"),
+                    .positional("path", "string", "the file: .png, .svg, .pdf, or .txt for a text plot"),
+                ],
                     "Writes a figure to a file (.png, .svg, .pdf, or .txt for a text plot); returns the path.",
                     help: "The file appears complete or not at all. Without gnuplot, PNG is drawn by the built-in\n"
                         + "writer (no text) and a warning says so; other formats need gnuplot.\n"
                         + "gnuplot's errors (e.g. from fig.raw) are reported with the offending command.\n"
                         + "Every file written is listed in the notebook report of the cell that wrote it.",
                     example: "savefig(plot([3, 1, 2], title: \"demo\"), \"/tmp/dprm-demo.png\")") { a in
-                try a.check(positional: 1...2, keywords: ["fig", "path"])
                 let figure = try figureArgument(a, 0)
                 return try save(figure.figure, try a.string(1, "path"), a)
             },
-            Builtin("show", "show(fig, width: 80, height: 25)",
+            Builtin("show", parameters: [
+                    .positional("fig", "figure", "the figure"),
+                    .positional("width", "whole number", default: 80, "columns of the text plot"),
+                    .positional("height", "whole number", default: 25, "rows of the text plot"),
+                ],
                     "Prints a figure as a text plot (gnuplot's dumb terminal).",
                     help: "What the REPL shows for a figure when no file is given.",
                     example: "show(plot([0, 1, 4, 9, 16], title: \"squares\"), width: 60, height: 15)") { a in
-                try a.check(positional: 1...3, keywords: ["fig", "width", "height"])
                 let figure = try figureArgument(a, 0)
-                try show(figure.figure, a, width: try a.int(1, "width", default: 80), height: try a.int(2, "height", default: 25))
+                try show(figure.figure, a, width: try a.int(1, "width"), height: try a.int(2, "height"))
                 return .nil
             },
-            Builtin("render", "render(fig, format: \"text\", width: 80, height: 25)",
+            Builtin("render", parameters: [
+                    .positional("fig", "figure", "the figure"),
+                    .positional("format", "string", default: .string("text"), "\"text\" (a text plot) or \"svg\""),
+                    .keyword("width", "whole number", default: 80, "columns of the text plot"),
+                    .keyword("height", "whole number", default: 25, "rows of the text plot"),
+                ],
                     "A figure as a string: a text plot (\"text\") or SVG markup (\"svg\").",
                     help: "For embedding a figure in a report or comparing text plots; nothing is written or recorded.",
                     example: "let svg = render(plot([1, 2, 3]), format: \"svg\")\nstarts_with(svg, \"<?xml\")") { a in
-                try a.check(positional: 1...2, keywords: ["fig", "format", "width", "height"])
                 let figure = try figureArgument(a, 0)
-                let format = try a.string(1, "format", default: "text")
-                let width = try a.int(nil, "width", default: 80), height = try a.int(nil, "height", default: 25)
+                let format = try a.string(1, "format")
+                let width = try a.int(nil, "width"), height = try a.int(nil, "height")
                 let output: OutputFormat
                 switch format {
                 case "text", "dumb", "txt": output = .dumb(width: width, height: height)
@@ -338,13 +382,15 @@ public enum PlotBuiltins {
                 }
                 return .string(try PlotData.wrap("render") { try Plotter().render(figure.figure, output) })
             },
-            Builtin("gnuplot_script", "gnuplot_script(fig, path: \"figure.png\")",
+            Builtin("gnuplot_script", parameters: [
+                    .positional("fig", "figure", "the figure"),
+                    .positional("path", "string", default: .string("figure.png"), "the file savefig would write (its extension picks the terminal)"),
+                ],
                     "The exact gnuplot commands savefig(fig, path) would send (for debugging raw commands).",
                     help: "The terminal follows the path's extension, as in savefig; nothing is drawn or written.",
                     example: "print(gnuplot_script(plot([1, 2, 3], title: \"t\"), \"out.svg\"))") { a in
-                try a.check(positional: 1...2, keywords: ["fig", "path"])
                 let figure = try figureArgument(a, 0)
-                let path = try a.string(1, "path", default: "figure.png")
+                let path = try a.string(1, "path")
                 return .string(try PlotData.wrap("gnuplot_script") { try Plotter().script(figure.figure, for: path) })
             },
         ]
@@ -356,36 +402,41 @@ public enum PlotBuiltins {
     /// except the drawing ones.
     /// The methods of figures (`FigureValue.members` lists them with the fields).
     static func figureMethods() -> [NativeMember<FigureValue>] {
-        func method(_ name: String, _ signature: String, _ summary: String,
+        func method(_ name: String, _ parameters: [Parameter], _ summary: String,
                     _ body: @escaping (FigureValue, [Value], inout Arguments) throws -> Value) -> NativeMember<FigureValue> {
-            .method(name, signature, summary) { receiver, a in try body(receiver, a.positional, &a) }
+            .method(name, parameters: parameters, summary) { receiver, a in try body(receiver, a.positional, &a) }
         }
-        func mutating(_ name: String, _ signature: String, _ summary: String,
+        func mutating(_ name: String, _ parameters: [Parameter], _ summary: String,
                       _ body: @escaping (inout Figure, [Value], Arguments) throws -> Void) -> NativeMember<FigureValue> {
-            method(name, signature, summary) { receiver, positional, a in
+            method(name, parameters, summary) { receiver, positional, a in
                 var figure = receiver.figure
                 try body(&figure, positional, a)
                 receiver.figure = figure
                 return .native(receiver)
             }
         }
+        let options = PlotData.figureOptionParameters() + PlotData.seriesOptionParameters
         return [
-            mutating("plot", "plot(y) | fig.plot(x, y) | fig.plot(history, x:, y:, ...options)",
+            mutating("plot", lineInputs + options,
                      "Adds lines (same forms and options as plot()); returns the figure.") { f, p, a in
                 try addLines(&f, p, a, kind: .line)
             },
-            mutating("scatter", "scatter(x, y, ...options)", "Adds markers; returns the figure.") { f, p, a in
+            mutating("scatter", lineInputs + options, "Adds markers; returns the figure.") { f, p, a in
                 try addLines(&f, p, a, kind: .scatter)
             },
-            mutating("hist", "hist(values, bins: 10, range: nil, edges: nil, ...options)",
+            mutating("hist", histInputs + options,
                      "Adds histogram bars; returns the figure.") { f, p, a in
                 try addHistogram(&f, p, a)
             },
-            mutating("hline", "hline(y, from: nil, to: nil, label:, color:, dash: \"dashed\")",
+            mutating("hline", [
+                        .positional("y", "number", "the height"),
+                        .keyword("from", "number", shown: "the data's smallest x", "where the line starts"),
+                        .keyword("to", "number", shown: "the data's largest x", "where the line ends"),
+                     ] + options,
                      "Adds a horizontal line across the data's x extent (a baseline); returns the figure.") { f, p, a in
                 try addHorizontalLine(&f, p, a)
             },
-            mutating("raw", "raw(\"gnuplot command\")",
+            mutating("raw", [.positional("command", "string", "a gnuplot command")],
                      "Adds a gnuplot command sent verbatim before plotting (escape hatch); returns the figure.") { f, p, a in
                 guard p.count == 1, case .string(let command) = p[0], a.keywords.isEmpty else {
                     throw DprmError.type("figure.raw() takes one gnuplot command (a string)")
@@ -395,7 +446,7 @@ public enum PlotBuiltins {
                 try PlotData.wrap("figure.raw") { try updated.validate() }
                 f = updated
             },
-            mutating("set", "set(title:, xlabel:, ylabel:, logx:, logy:, legend:, grid:, size:, xrange:, yrange:)",
+            mutating("set", PlotData.figureOptionParameters(),
                      "Changes figure settings; returns the figure.") { f, p, a in
                 guard p.isEmpty else { throw DprmError.type("figure.set() takes keyword options only") }
                 let (options, _) = try PlotData.options(a, reserved: [], series: false)
@@ -403,15 +454,18 @@ public enum PlotBuiltins {
                 try PlotData.wrap("figure.set") { try updated.apply(options: options) }
                 f = updated
             },
-            method("savefig", "savefig(path)", "Writes the figure (see savefig); returns the path.") { r, p, a in
+            method("savefig", [.positional("path", "string", "the file: .png, .svg, .pdf, or .txt for a text plot")], "Writes the figure (see savefig); returns the path.") { r, p, a in
                 guard p.count == 1, case .string(let path) = p[0] else { throw DprmError.type("figure.savefig() takes a file path") }
                 return try save(r.figure, path, a)
             },
-            method("show", "show(width: 80, height: 25)", "Prints the figure as a text plot.") { r, p, a in
-                try show(r.figure, a, width: try a.int(nil, "width", default: 80), height: try a.int(nil, "height", default: 25))
+            method("show", [
+                        .keyword("width", "whole number", default: 80, "columns of the text plot"),
+                        .keyword("height", "whole number", default: 25, "rows of the text plot"),
+                   ], "Prints the figure as a text plot.") { r, p, a in
+                try show(r.figure, a, width: try a.int(nil, "width"), height: try a.int(nil, "height"))
                 return .nil
             },
-            method("copy", "copy()", "An independent copy of the figure.") { r, _, _ in
+            method("copy", [], "An independent copy of the figure.") { r, _, _ in
                 .native(FigureValue(r.figure))
             },
         ]

@@ -30,21 +30,21 @@ public final class PretrainedModelValue: TabledObject {
         .field("num_layers", "number of encoder blocks") { .int($0.model.encoder.config.numHiddenLayers) },
         .field("parameter_count", "number of parameters") { .int($0.model.encoder.parameterCount) },
         .field("directory", "the folder it was loaded from") { .string($0.model.directory) },
-        .method("tokenize", "tokenize(text)", "token ids of a text, with [CLS] and [SEP]") { m, args in
+        .method("tokenize", parameters: [.positional("text", "string", "the text")], "token ids of a text, with [CLS] and [SEP]") { m, args in
             Convert.ints(m.model.tokenize(try args.string(0, "text")))
         },
-        .method("tokens", "tokens(text)", "the WordPiece token strings of a text, with [CLS] and [SEP]") { m, args in
+        .method("tokens", parameters: [.positional("text", "string", "the text")], "the WordPiece token strings of a text, with [CLS] and [SEP]") { m, args in
             Convert.strings(m.model.tokenizer.tokens(try args.string(0, "text")))
         },
-        .method("encode", "encode(text)", "last hidden state of a text, a tensor [tokens x hidden]") { m, args in
+        .method("encode", parameters: [.positional("text", "string", "the text")], "last hidden state of a text, a tensor [tokens x hidden]") { m, args in
             .native(TensorValue(m.model.encode(try args.string(0, "text"))))
         },
-        .method("embed", "embed(texts)", "mean-pooled sentence embeddings, a tensor [texts x hidden]") { m, args in
+        .method("embed", parameters: [.positional("texts", "list of strings", "the texts (a list of strings)")], "mean-pooled sentence embeddings, a tensor [texts x hidden]") { m, args in
             let texts = try texts(try args.value(0, "texts"), "embed() texts")
             guard !texts.isEmpty else { throw DprmError.type("embed() needs at least one text") }
             return .native(TensorValue(m.model.embed(texts)))
         },
-        .method("save", "save(path)", "writes the encoder and tokenizer as a model directory") { m, args in
+        .method("save", parameters: [.positional("path", "string", "the model directory written")], "writes the encoder and tokenizer as a model directory") { m, args in
             let dir = try args.string(0, "path")
             try Convert.library("save") { try m.model.save(directory: dir) }
             return .string(dir)
@@ -58,7 +58,9 @@ enum PretrainedBuiltins {
     static let shortSystemPrompt = "Check each step of the solution: answer + if the solution is correct up to this step, - if not."
 
     static let registry = BuiltinRegistry(module: "pretrained", builtins: [
-        Builtin("load_model", "load_model(path_or_name)", "Loads a pretrained model: a BERT-family encoder, or a llama-family language model from a GGUF file or a Hugging Face folder.",
+        Builtin("load_model", parameters: [
+                .positional("path_or_name", "string", "a .gguf file, a Hugging Face folder, or a model cache name"),
+            ], "Loads a pretrained model: a BERT-family encoder, or a llama-family language model from a GGUF file or a Hugging Face folder.",
                 help: """
                 A .gguf file, a directory, or a model name looked up in the model cache ($DPRM_MODEL_CACHE, ~/.cache/dprm/models; scripts/fetch-models fills it, e.g. smollm2-135m-instruct) and then in the shared models ($DPRM_SHARED/models, ../shared/models).
                 A GGUF file (general.architecture llama or qwen2), or a folder whose config.json says model_type llama or qwen2 (LlamaForCausalLM, Qwen2ForCausalLM; model.safetensors or a sharded model.safetensors.index.json; tokenizer.json), gives a language model with tokenize(text) -> ids (nothing added unless add_special_tokens: true), detokenize(ids), logits(text_or_ids) -> tensor [tokens x vocab], generate(prompt, max_tokens: 40, temperature: 0, seed: 0) (temperature 0 is greedy; a text prompt gives text, an id list gives ids), chat_template(messages) (messages: a list of {role, content} dicts; ChatML), and fields architecture, vocab_size, hidden_size, num_layers, max_length, parameter_count, source.
@@ -73,23 +75,29 @@ enum PretrainedBuiltins {
                 }
             }
         },
-        Builtin("prmbench_pairs", "prmbench_pairs(path, limit: nil, seed: 0, system_prompt: nil)",
-                "Best-of-2 candidate sets from a PRMBench file: the original (correct) and modified (wrong) process of each question.",
+        Builtin("prmbench_pairs", parameters: [
+                .positional("path", "string", "the PRMBench JSONL file"),
+                .keyword("limit", "whole number", "read at most this many records"),
+                .keyword("seed", "whole number", default: 0, "seeds the order of each pair"),
+                .keyword("system_prompt", "string", "replaces every record's system prompt"),
+            ], "Best-of-2 candidate sets from a PRMBench file: the original (correct) and modified (wrong) process of each question.",
                 help: """
                 Records whose modified process has no error step inside it, or answers a different question, are skipped (their messages are in .skipped). The order of the two candidates is drawn per record from seed, so picking the first candidate scores about 50%. system_prompt defaults to a short prompt (about 25 WordPiece tokens) that leaves room for the steps in a 512-token window; pass "default" for the reference prompt.
                 """,
                 example: "let pairs = prmbench_pairs(path_join(shared_data(), \"prmbench/prm800k_test_p1_4o_circular.jsonl\"), limit: 4)\nprint(len(pairs), pairs.kind)") { args in
-            try Convert.checkKeywords(args, ["path", "limit", "seed", "system_prompt"])
             let path = try args.string(0, "path")
             let limit = args.optional(nil, "limit") == nil ? nil : try args.int(nil, "limit")
             var prompt = args.optional(nil, "system_prompt") == nil ? shortSystemPrompt : try args.string(nil, "system_prompt")
             if prompt == "default" { prompt = Datasets.defaultSystemPrompt }
             let (sets, skipped) = try Convert.library("prmbench_pairs") {
-                try DatasetIO.readPRMBenchPairs(path, limit: limit, seed: UInt64(try args.int(nil, "seed", default: 0)), systemPrompt: prompt)
+                try DatasetIO.readPRMBenchPairs(path, limit: limit, seed: UInt64(try args.int(nil, "seed")), systemPrompt: prompt)
             }
             return .native(DatasetValue(.candidates(sets), source: path, skipped: skipped))
         },
-        Builtin("with_system_prompt", "with_system_prompt(datasets, prompt)", "One dataset from a dataset or a list of datasets of one kind (concatenated), with every record's system prompt replaced.",
+        Builtin("with_system_prompt", parameters: [
+                .positional("datasets", "dataset or list of datasets", "a dataset or a list of datasets of one kind"),
+                .positional("prompt", "string", "the system prompt, or \"short\" / \"default\" for the built-in ones"),
+            ], "One dataset from a dataset or a list of datasets of one kind (concatenated), with every record's system prompt replaced.",
                 help: "Readers of formats without a system turn (PRMBench, BIG-Bench-Mistake) use the reference's long prompt, about 200 WordPiece tokens; a PRM on a 512-token encoder has more room for the steps with a short one. \"short\" names the short prompt of prmbench_pairs, \"default\" the reference's.",
                 example: "let dir = path_join(shared_data(), \"prmbench\")\nlet a = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_circular.jsonl\"), limit: 2)\nlet b = load_prmbench(path_join(dir, \"prm800k_test_p1_4o_confidence.jsonl\"), limit: 2)\nlet both = with_system_prompt([a, b], \"short\")\nprint(len(both), both.kind)") { args in
             let parts = try PRMBuiltins.datasets(try args.value(0, "datasets"), "with_system_prompt() datasets")

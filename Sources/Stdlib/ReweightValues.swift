@@ -19,7 +19,7 @@ public final class WeightingValue: TabledObject {
     public static let members = MemberTable<WeightingValue>([
         .field("kind", "instance_table, instance_net or domain_table") { .string($0.weighting.kind) },
         .field("parameter_count", "number of upper-level parameters") { v in .int(v.weighting.parameters.reduce(0) { $0 + $1.value.count }) },
-        .method("weights", "weights()", "current weights: per instance (table), per domain (domain table); use run.weights() for a net") { v, _ in
+        .method("weights", parameters: [], "current weights: per instance (table), per domain (domain table); use run.weights() for a net") { v, _ in
             if let t = v.weighting as? InstanceTable { return Convert.numbers(t.currentWeights()) }
             if let d = v.weighting as? DomainTable {
                 let w = d.currentWeights()
@@ -71,33 +71,33 @@ public final class RunValue: TabledObject {
                                  ("weights", .list(r.snapshots.map { Convert.numbers($0.weights) }))])
         },
         .field("iterations_done", "lower micro-steps completed") { .int($0.run.engine.iteration) },
-        .method("weights", "weights()", "every training instance's current weight, in training order") { v, _ in Convert.numbers(v.run.allWeights()) },
-        .method("by_domain", "by_domain()", "mean weight per training domain") { v, _ in
+        .method("weights", parameters: [], "every training instance's current weight, in training order") { v, _ in Convert.numbers(v.run.allWeights()) },
+        .method("by_domain", parameters: [], "mean weight per training domain") { v, _ in
             Convert.dict(v.run.meanWeightByDomain().map { ($0.domain, .number(Double($0.meanWeight))) })
         },
-        .method("extremes", "extremes(k: 5)", "the k heaviest and lightest instances with text and labels") { v, args in
+        .method("extremes", parameters: [.positional("k", "whole number", default: 5, "how many of each end")], "the k heaviest and lightest instances with text and labels") { v, args in
             let (heavy, light) = v.run.extremes(try args.int(0, "k", default: 5))
             return Convert.dict([("heaviest", .list(heavy.map { instanceDict($0.0, $0.1) })),
                                  ("lightest", .list(light.map { instanceDict($0.0, $0.1) }))])
         },
-        .method("save", "save(path)", "writes a checkpoint directory (PRM, weights, optimizer states, history)") { v, args in
+        .method("save", parameters: [.positional("path", "string", "the checkpoint directory written")], "writes a checkpoint directory (PRM, weights, optimizer states, history)") { v, args in
             let dir = try args.string(0, "path")
             try Convert.library("save") { try v.run.saveCheckpoint(to: dir) }
             return .string(dir)
         },
-        .method("resume", "resume(path)", "loads a checkpoint into this run (same options and data); then call run.continue()") { v, args in
+        .method("resume", parameters: [.positional("path", "string", "the checkpoint directory")], "loads a checkpoint into this run (same options and data); then call run.continue()") { v, args in
             let dir = try args.string(0, "path")
             try Convert.library("resume") { try v.run.loadCheckpoint(from: dir) }
             return .nil
         },
-        .method("continue", "continue(progress: true)", "runs the remaining iterations") { v, args in
+        .method("continue", parameters: [.positional("progress", "bool", default: .bool(true), "print a progress bar")], "runs the remaining iterations") { v, args in
             try ReweightBuiltins.execute(v.run, args)
             return .native(v)
         },
-        .method("write_history", "write_history(path)", "writes the history as CSV (atomic)") { v, args in
+        .method("write_history", parameters: [.positional("path", "string", "the CSV file written")], "writes the history as CSV (atomic)") { v, args in
             try writeText(v.run.historyCSV(), try args.string(0, "path"))
         },
-        .method("write_weights", "write_weights(path)", "writes the weight snapshots as CSV, one column per instance (atomic)") { v, args in
+        .method("write_weights", parameters: [.positional("path", "string", "the CSV file written")], "writes the weight snapshots as CSV, one column per instance (atomic)") { v, args in
             try writeText(v.run.snapshotsCSV(), try args.string(0, "path"))
         },
     ])

@@ -14,6 +14,7 @@ public enum Stdlib {
             PretrainedBuiltins.registry,
             ReweightBuiltins.registry,
             BilevelBuiltins.registry,
+            ExperimentsBuiltins.registry,
             PlotBuiltins.registry,
             DistributedBuiltins.registry,
         ]

@@ -56,16 +56,20 @@ extension TensorValue {
         }
     }
 
+    /// The parameters of the reductions (`sum`, `mean`, `max`, `min`, `argmax`, `argmin`, `logsumexp`).
+    static let reductionParameters: [Parameter] = [
+        .positional("axis", "whole number or list", optional: true, "the axis or axes (nil: every element)"),
+        .positional("keepdims", "bool", default: .bool(false), "keep the reduced axes with size 1"),
+    ]
+
     func reduction(_ a: inout Arguments, _ op: String, nonEmpty: Bool = false,
                    _ f: (Variable, [Int]?, Bool) -> Variable) throws -> Value {
-        try a.check(positional: 0...2, keywords: ["axis", "keepdims"])
         let axes = try TensorValue.axes(a.optional(0, "axis"), rank: rank, op: op)
         if nonEmpty { try requireNonEmpty(axes, op) }
         return TensorValue.wrap(f(variable, axes, try a.bool(1, "keepdims", default: false)))
     }
 
     func unary(_ a: inout Arguments, _ f: (Variable) -> Variable) throws -> Value {
-        try a.check(positional: 0...0)
         return TensorValue.wrap(f(variable))
     }
 
@@ -77,7 +81,6 @@ extension TensorValue {
     }
 
     func softmaxLike(_ a: inout Arguments, _ op: String, _ f: @escaping (Variable) -> Variable) throws -> Value {
-        try a.check(positional: 0...1, keywords: ["axis"])
         guard rank >= 1 else { throw DprmError.runtime("\(op)() needs a tensor with at least one axis, got a 0-d tensor") }
         let ax = try TensorValue.axis(a.optional(0, "axis") ?? .number(-1), rank: rank, op: op)
         return TensorValue.wrap(TensorValue.alongAxis(variable, ax, f))
@@ -119,76 +122,70 @@ extension TensorValue {
         .field("T", "The last two axes swapped (the tensor itself below rank 2).") { t in
             t.rank < 2 ? .native(t) : wrap(t.variable.transposed())
         },
-        .method("item", "item()", "The value of a one-element tensor as a number.") { t, a in
-            try a.check(positional: 0...0)
+        .method("item", parameters: [], "The value of a one-element tensor as a number.") { t, a in
             guard t.variable.value.count == 1 else {
                 throw DprmError.runtime("item() needs a tensor with one element, got shape \(Tensor.describe(t.shape))")
             }
             return .number(Double(t.variable.value.toArray()[0]))
         },
-        .method("tolist", "tolist()", "The values as (nested) lists of numbers.") { t, a in
-            try a.check(positional: 0...0)
+        .method("tolist", parameters: [], "The values as (nested) lists of numbers.") { t, a in
             return nestedList(t.variable.value)
         },
-        .method("sum", "sum(axis: nil, keepdims: false)", "Sum over all elements or over axis (a number or a list).") { t, a in
+        .method("sum", parameters: reductionParameters, "Sum over all elements or over axis (a number or a list).") { t, a in
             try t.reduction(&a, "sum") { $0.sum(axes: $1, keepDims: $2) }
         },
-        .method("mean", "mean(axis: nil, keepdims: false)", "Mean over all elements or over axis.") { t, a in
+        .method("mean", parameters: reductionParameters, "Mean over all elements or over axis.") { t, a in
             try t.reduction(&a, "mean") { $0.mean(axes: $1, keepDims: $2) }
         },
-        .method("max", "max(axis: nil, keepdims: false)", "Largest element overall or along axis (gradient split between ties).") { t, a in
+        .method("max", parameters: reductionParameters, "Largest element overall or along axis (gradient split between ties).") { t, a in
             try t.reduction(&a, "max", nonEmpty: true) { $0.max(axes: $1, keepDims: $2) }
         },
-        .method("min", "min(axis: nil, keepdims: false)", "Smallest element overall or along axis.") { t, a in
+        .method("min", parameters: reductionParameters, "Smallest element overall or along axis.") { t, a in
             try t.reduction(&a, "min", nonEmpty: true) { $0.min(axes: $1, keepDims: $2) }
         },
-        .method("argmax", "argmax(axis: nil, keepdims: false)", "Index of the largest element: a number (no axis) or a tensor of indices along axis.") { t, a in
+        .method("argmax", parameters: reductionParameters, "Index of the largest element: a number (no axis) or a tensor of indices along axis.") { t, a in
             try t.argExtreme(&a, "argmax", negate: false)
         },
-        .method("argmin", "argmin(axis: nil, keepdims: false)", "Index of the smallest element: a number (no axis) or a tensor of indices along axis.") { t, a in
+        .method("argmin", parameters: reductionParameters, "Index of the smallest element: a number (no axis) or a tensor of indices along axis.") { t, a in
             try t.argExtreme(&a, "argmin", negate: true)
         },
-        .method("var", "var(axis: nil, keepdims: false, unbiased: false)", "Variance (divides by n, or n-1 with unbiased: true).") { t, a in
-            try a.check(positional: 0...3, keywords: ["axis", "keepdims", "unbiased"])
+        .method("var", parameters: [.positional("axis", "whole number or list", optional: true, "the axis or axes (nil: every element)"), .positional("keepdims", "bool", default: .bool(false), "keep the reduced axes with size 1"), .positional("unbiased", "bool", default: .bool(false), "divide by n - 1 instead of n")], "Variance (divides by n, or n-1 with unbiased: true).") { t, a in
             let axes = try TensorValue.axes(a.optional(0, "axis"), rank: t.rank, op: "var")
             return wrap(t.variable.variance(axes: axes, keepDims: try a.bool(1, "keepdims", default: false),
                                             unbiased: try a.bool(2, "unbiased", default: false)))
         },
-        .method("logsumexp", "logsumexp(axis: nil, keepdims: false)", "log(sum(exp(t))) computed stably.") { t, a in
+        .method("logsumexp", parameters: reductionParameters, "log(sum(exp(t))) computed stably.") { t, a in
             try t.reduction(&a, "logsumexp", nonEmpty: true) { $0.logsumexp(axes: $1, keepDims: $2) }
         },
-        .method("softmax", "softmax(axis: -1)", "exp(t) normalised to sum 1 along axis.") { t, a in
+        .method("softmax", parameters: [.positional("axis", "whole number", default: -1, "the axis normalised along")], "exp(t) normalised to sum 1 along axis.") { t, a in
             try t.softmaxLike(&a, "softmax") { $0.softmax() }
         },
-        .method("log_softmax", "log_softmax(axis: -1)", "log(softmax(t)) along axis, computed stably.") { t, a in
+        .method("log_softmax", parameters: [.positional("axis", "whole number", default: -1, "the axis normalised along")], "log(softmax(t)) along axis, computed stably.") { t, a in
             try t.softmaxLike(&a, "log_softmax") { $0.logSoftmax() }
         },
-        .method("exp", "exp()", "e to the power of each element.") { t, a in try t.unary(&a) { $0.exp() } },
-        .method("log", "log()", "Natural logarithm of each element.") { t, a in try t.unary(&a) { $0.log() } },
-        .method("sqrt", "sqrt()", "Square root of each element.") { t, a in try t.unary(&a) { $0.sqrt() } },
-        .method("abs", "abs()", "Absolute value of each element.") { t, a in try t.unary(&a) { $0.abs() } },
-        .method("tanh", "tanh()", "Hyperbolic tangent of each element.") { t, a in try t.unary(&a) { $0.tanh() } },
-        .method("sigmoid", "sigmoid()", "1 / (1 + exp(-t)) for each element.") { t, a in try t.unary(&a) { $0.sigmoid() } },
-        .method("relu", "relu()", "max(t, 0) for each element.") { t, a in try t.unary(&a) { $0.relu() } },
-        .method("gelu", "gelu()", "GELU (erf form) of each element.") { t, a in try t.unary(&a) { $0.gelu() } },
-        .method("softplus", "softplus()", "log(1 + exp(t)) for each element, computed stably.") { t, a in try t.unary(&a) { $0.softplus() } },
-        .method("clamp", "clamp(min: nil, max: nil)", "Each element limited to [min, max] (gradient 0 outside).") { t, a in
-            try a.check(positional: 0...2, keywords: ["min", "max"])
+        .method("exp", parameters: [], "e to the power of each element.") { t, a in try t.unary(&a) { $0.exp() } },
+        .method("log", parameters: [], "Natural logarithm of each element.") { t, a in try t.unary(&a) { $0.log() } },
+        .method("sqrt", parameters: [], "Square root of each element.") { t, a in try t.unary(&a) { $0.sqrt() } },
+        .method("abs", parameters: [], "Absolute value of each element.") { t, a in try t.unary(&a) { $0.abs() } },
+        .method("tanh", parameters: [], "Hyperbolic tangent of each element.") { t, a in try t.unary(&a) { $0.tanh() } },
+        .method("sigmoid", parameters: [], "1 / (1 + exp(-t)) for each element.") { t, a in try t.unary(&a) { $0.sigmoid() } },
+        .method("relu", parameters: [], "max(t, 0) for each element.") { t, a in try t.unary(&a) { $0.relu() } },
+        .method("gelu", parameters: [], "GELU (erf form) of each element.") { t, a in try t.unary(&a) { $0.gelu() } },
+        .method("softplus", parameters: [], "log(1 + exp(t)) for each element, computed stably.") { t, a in try t.unary(&a) { $0.softplus() } },
+        .method("clamp", parameters: [.positional("min", "number", optional: true, "the lower bound (nil: none)"), .positional("max", "number", optional: true, "the upper bound (nil: none)")], "Each element limited to [min, max] (gradient 0 outside).") { t, a in
             let lo = try a.number(0, "min", default: -.infinity), hi = try a.number(1, "max", default: .infinity)
             guard lo <= hi else { throw DprmError.runtime("clamp(): min \(lo) is greater than max \(hi)") }
             return wrap(t.variable.clamp(min: Float(lo), max: Float(hi)))
         },
-        .method("reshape", "reshape(shape)", "The same elements with a new shape; one size may be -1.") { t, a in
+        .method("reshape", parameters: [.positional("shape", "list of whole numbers", "the new sizes (one may be -1)"), .variadic("sizes", "whole number", "the sizes one by one instead: t.reshape(2, 6)")], "The same elements with a new shape; one size may be -1.") { t, a in
             let s = try intList(a, "shape")
             do { _ = try t.variable.value.resolveReshape(s) } catch { throw DprmError.runtime("\(error)") }
             return wrap(t.variable.reshaped(s))
         },
-        .method("flatten", "flatten()", "The elements as a 1-d tensor.") { t, a in
-            try a.check(positional: 0...0)
+        .method("flatten", parameters: [], "The elements as a 1-d tensor.") { t, a in
             return wrap(t.variable.reshaped([t.variable.value.count]))
         },
-        .method("transpose", "transpose(a: -2, b: -1)", "Axes a and b swapped (a view).") { t, a in
-            try a.check(positional: 0...2, keywords: ["a", "b"])
+        .method("transpose", parameters: [.positional("a", "whole number", default: -2, "one axis"), .positional("b", "whole number", default: -1, "the other axis")], "Axes a and b swapped (a view).") { t, a in
             guard t.rank >= 2 || (a.count == 0 && a.keywords.isEmpty) else {
                 throw DprmError.runtime("transpose(): tensor \(Tensor.describe(t.shape)) has fewer than 2 axes")
             }
@@ -197,32 +194,27 @@ extension TensorValue {
             let y = try axis(a.optional(1, "b") ?? .number(-1), rank: t.rank, op: "transpose")
             return wrap(t.variable.transposed(x, y))
         },
-        .method("permute", "permute(order)", "Axes reordered: result axis i is axis order[i] (a view).") { t, a in
+        .method("permute", parameters: [.positional("order", "list of whole numbers", "the axes in their new order"), .variadic("axes", "whole number", "the axes one by one instead: t.permute(1, 0)")], "Axes reordered: result axis i is axis order[i] (a view).") { t, a in
             let order = try intList(a, "order").map { try axis(.int($0), rank: t.rank, op: "permute") }
             guard order.count == t.rank, Set(order).count == t.rank else {
                 throw DprmError.runtime("permute(): \(order) is not a permutation of the \(t.rank) axes of \(Tensor.describe(t.shape))")
             }
             return wrap(t.variable.permuted(order))
         },
-        .method("squeeze", "squeeze(axis: nil)", "Size-1 axes removed (all, or only axis).") { t, a in
-            try a.check(positional: 0...1, keywords: ["axis"])
+        .method("squeeze", parameters: [.positional("axis", "whole number", optional: true, "the size-1 axis removed (nil: all of them)")], "Size-1 axes removed (all, or only axis).") { t, a in
             let ax = try a.optional(0, "axis").map { try axis($0, rank: t.rank, op: "squeeze") }
             return wrap(t.variable.squeezed(ax))
         },
-        .method("unsqueeze", "unsqueeze(axis)", "A size-1 axis inserted at axis.") { t, a in
-            try a.check(positional: 0...1, keywords: ["axis"])
+        .method("unsqueeze", parameters: [.positional("axis", "whole number", "where the new axis goes")], "A size-1 axis inserted at axis.") { t, a in
             return wrap(t.variable.unsqueezed(try axis(try a.value(0, "axis"), rank: t.rank, op: "unsqueeze", insert: true)))
         },
-        .method("detach", "detach()", "The same values (shared storage) cut from the gradient graph.") { t, a in
-            try a.check(positional: 0...0)
+        .method("detach", parameters: [], "The same values (shared storage) cut from the gradient graph.") { t, a in
             return wrap(t.variable.detached())
         },
-        .method("copy", "copy()", "A copy with its own storage (gradients flow through it).") { t, a in
-            try a.check(positional: 0...0)
+        .method("copy", parameters: [], "A copy with its own storage (gradients flow through it).") { t, a in
             return wrap(t.variable * 1)
         },
-        .method("backward", "backward()", "Accumulates d t / d p into p.grad for every parameter p that t depends on.") { t, a in
-            try a.check(positional: 0...0)
+        .method("backward", parameters: [], "Accumulates d t / d p into p.grad for every parameter p that t depends on.") { t, a in
             guard t.variable.value.count == 1 else {
                 throw DprmError.runtime("backward() needs a one-element tensor (a loss), got shape \(Tensor.describe(t.shape))")
             }
@@ -232,8 +224,7 @@ extension TensorValue {
             t.variable.backward()
             return .nil
         },
-        .method("zero_grad", "zero_grad()", "Clears the accumulated gradient.") { t, a in
-            try a.check(positional: 0...0)
+        .method("zero_grad", parameters: [], "Clears the accumulated gradient.") { t, a in
             t.variable.zeroGrad()
             return .nil
         },
@@ -247,7 +238,6 @@ extension TensorValue {
     }
 
     func argExtreme(_ a: inout Arguments, _ op: String, negate: Bool) throws -> Value {
-        try a.check(positional: 0...2, keywords: ["axis", "keepdims"])
         var t = variable.value
         if negate { t = -t }
         guard let axisValue = a.optional(0, "axis") else {

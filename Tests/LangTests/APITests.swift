@@ -117,9 +117,9 @@ final class APITests: XCTestCase {
         var out = ""
         let interp = Interpreter(options: .init(output: { out += $0 }))
         interp.register(BuiltinRegistry(module: "vec", builtins: [
-            Builtin("vec", "vec(items, scale: 1)", "A vector.", help: "Makes a vec.", example: "vec([1, 2])") { a in
-                try a.check(positional: 1...1, keywords: ["scale"])
-                let s = try a.number(nil, "scale", default: 1)
+            Builtin("vec", parameters: [.positional("items", "list", "the numbers"), .keyword("scale", "number", default: 1, "multiplies each")],
+                    "A vector.", help: "Makes a vec.", example: "vec([1, 2])") { a in
+                let s = try a.number(nil, "scale")
                 return .native(Vec(try a.sequence(0, "items").map { ($0.asNumber ?? 0) * s }))
             },
         ]))

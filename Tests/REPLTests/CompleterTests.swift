@@ -77,9 +77,18 @@ final class CompleterTests: XCTestCase {
         let interp = c.interpreter
         try interp.evaluate("fn train_it(data, steps = 10, rate = 0.1) { steps }")
         XCTAssertEqual(c.complete("train_it(1, st").candidates.first, "steps:")
-        // A builtin without declared parameters offers the names of its written signature.
+        // Core and plot builtins declare theirs too (every builtin does).
         XCTAssertEqual(c.complete("read_csv(\"a.csv\", he").candidates.first, "header:")
         XCTAssertTrue(c.complete("plot(h, ou").candidates.contains("out:"))
+        XCTAssertTrue(c.complete("plot(h, ti").candidates.contains("title:"))
+        // A method call on a name: the method's declared parameters.
+        try interp.evaluate("let t = tensor([[1, 2], [3, 4]])\nlet fig = figure()")
+        XCTAssertEqual(Array(c.complete("t.sum(ke").candidates.prefix(1)), ["keepdims:"])
+        XCTAssertEqual(interp.keywordNames(ofCallee: "t.sum"), ["axis", "keepdims"])
+        XCTAssertTrue(c.complete("fig.plot([1], col").candidates.contains("color:"))
+        // On a core value, the builtin called as its method, without its receiver parameter.
+        try interp.evaluate("let xs = [3, 1, 2]")
+        XCTAssertEqual(interp.keywordNames(ofCallee: "xs.sort"), ["key", "reverse"])
     }
 
     /// After `d.` a dict offers its keys (then the builtins usable as methods).

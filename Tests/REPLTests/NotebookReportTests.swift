@@ -84,7 +84,7 @@ final class NotebookReportTests: XCTestCase {
         // A builtin that behaves like the plot builtins: writes the image, records it.
         let interp = Stdlib.makeInterpreter(options: Interpreter.Options(output: { _ in }))
         interp.register(BuiltinRegistry(module: "test", builtins: [
-            Builtin("fake_plot", "fake_plot(path)", "Writes a 1x1 PNG.") { a in
+            Builtin("fake_plot", parameters: [.positional("path", "string", "the PNG written")], "Writes a 1x1 PNG.") { a in
                 let path = try a.string(0, "path")
                 try NotebookReportTests.png.write(to: URL(fileURLWithPath: path))
                 FigureLog.record(path: path)

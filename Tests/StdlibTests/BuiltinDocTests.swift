@@ -5,7 +5,7 @@ import Stdlib
 
 /// Every builtin of every registry (core and Stdlib's) is documented, and its example runs.
 final class BuiltinDocTests: XCTestCase {
-    /// Stdlib's registries (tensor, data, prm, reweight, plot).
+    /// Stdlib's registries (tensor, data, prm, pretrained, reweight, bilevel, experiments, plot).
     func testStdlibBuiltinsAreDocumentedAndTheirExamplesRun() throws {
         XCTAssertTrue(Stdlib.registries().contains { $0.module == "tensor" })
         try check(Stdlib.registries())
@@ -39,7 +39,7 @@ final class BuiltinDocTests: XCTestCase {
                 if b.summary.isEmpty { missing.append("\(id): summary") }
                 if b.signature.isEmpty { missing.append("\(id): signature") }
                 if b.help.isEmpty { missing.append("\(id): help") }
-                for p in b.parameters ?? [] where p.doc.isEmpty || p.kind.isEmpty { missing.append("\(id): parameter \(p.name)") }
+                for p in b.parameters where p.doc.isEmpty || p.kind.isEmpty { missing.append("\(id): parameter \(p.name)") }
                 if b.example.isEmpty { missing.append("\(id): example"); continue }
                 let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
                 do { _ = try interp.evaluate(b.example, name: "example of \(b.name)") } catch {
@@ -48,6 +48,68 @@ final class BuiltinDocTests: XCTestCase {
             }
         }
         XCTAssertTrue(missing.isEmpty, "undocumented builtins (\(missing.count)):\n" + missing.joined(separator: "\n"))
+    }
+
+    /// Every builtin of every registry the interpreter has (core and each Stdlib module) declares
+    /// its parameters, and what scripts see of them comes from that one declaration: the
+    /// signature, each parameter's line in the help, the keyword names completion offers, and
+    /// the check of a call (one message, with a suggestion, for an unknown keyword). A builtin
+    /// added without declarations, or with a parameter its help or completion does not show,
+    /// fails here.
+    func testEveryBuiltinsSignatureHelpCheckAndCompletionComeFromItsDeclaration() throws {
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        XCTAssertEqual(Set(interp.registries.map(\.module)), Set(["core"] + Stdlib.registries().map(\.module)))
+        var count = 0
+        for registry in interp.registries {
+            for b in registry.builtins {
+                let id = "\(registry.module).\(b.name)"
+                count += 1
+                XCTAssertEqual(b.signature, "\(b.name)(\(b.parameters.map(\.signatureText).joined(separator: ", ")))", id)
+                for p in b.parameters {
+                    XCTAssertFalse(p.doc.isEmpty || p.kind.isEmpty, "\(id): parameter \(p.name) has no doc or kind")
+                    XCTAssertTrue(b.helpText.contains("\n  \(p.signatureText)  \(p.kind)"), "\(id): help does not list \(p.name)")
+                }
+                let named = b.parameters.filter { $0.passing == .positional || $0.passing == .keyword }
+                XCTAssertEqual(b.keywordNames, named.map(\.name), id)
+                // Completion offers the builtin's names when it is the one the global name calls
+                // (a tensor builtin replaces the core one of the same name).
+                if interp.builtin(named: b.name)?.signature == b.signature {
+                    XCTAssertEqual(interp.keywordNames(ofCallee: b.name), b.keywordNames, id)
+                }
+                // The declared check runs before the body: an unknown keyword gets the one message
+                // whichever builtin (none with pass-through keywords).
+                guard !b.parameters.contains(where: { $0.passing == .variadicKeywords }) else { continue }
+                let typo = (named.first { $0.name.count >= 4 }?.name).map { String($0.dropLast()) + "_" + String($0.last!) }
+                var args = Arguments(callee: b.name, positional: [], keywords: [(typo ?? "zzz_unknown", .number(1))], interpreter: interp)
+                XCTAssertThrowsError(try b.implementation(&args), id) { e in
+                    let err = e as? DprmError
+                    XCTAssertEqual(err?.message, "\(b.name)() got an unexpected keyword argument '\(typo ?? "zzz_unknown")'", id)
+                    if typo != nil { XCTAssertEqual(err?.notes.first?.hasPrefix("did you mean `"), true, "\(id): \(err?.notes ?? [])") }
+                }
+            }
+        }
+        XCTAssertGreaterThan(count, 150)
+    }
+
+    /// Stdlib's modules map one-to-one onto the layer targets they expose (docs/CONTRIBUTING.md):
+    /// only module `experiments`'s file imports Experiments, only `reweight`'s and `bilevel`'s
+    /// files import Reweight, only `plot`'s files import Plotting.
+    func testEachStdlibModuleExposesOneTarget() throws {
+        XCTAssertEqual(Stdlib.registries().map(\.module), ["tensor", "data", "prm", "pretrained", "reweight", "bilevel", "experiments", "plot"])
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/Stdlib")
+        var importers: [String: Set<String>] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("import ") {
+                importers[String(line.dropFirst("import ".count)), default: []].insert(file)
+            }
+        }
+        XCTAssertEqual(importers["Experiments"], ["ExperimentsBuiltins.swift"])
+        XCTAssertEqual(importers["Reweight"], ["BilevelBuiltins.swift", "ReweightBuiltins.swift", "ReweightValues.swift"])
+        XCTAssertEqual(importers["Plotting"], ["FigureValue.swift", "PlotBuiltins.swift", "PlotBuiltins+Data.swift", "PlotBuiltins+Method.swift"])
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        XCTAssertEqual(interp.registries.first { $0.builtins.contains { $0.name == "noisy_digits" } }?.module, "experiments")
     }
 
     /// Every native object type's members come from its one table, and each member has a doc line
@@ -77,6 +139,10 @@ final class BuiltinDocTests: XCTestCase {
                 XCTAssertFalse(m.summary.contains("\n"), "\(id): the doc line is one line")
                 if m.kind == .method {
                     XCTAssertTrue(m.signature.hasPrefix(m.name + "("), "\(id): the signature '\(m.signature)' is not a call of it")
+                    // Its call form, help and completion come from its declared parameters.
+                    let help = m.helpText(receiver: "x")
+                    for line in m.parameterLines { XCTAssertTrue(help.contains("\n  " + line), "\(id): help lacks '\(line)'") }
+                    for name in m.keywordNames { XCTAssertTrue(m.signature.contains(name), "\(id): \(name) is not in '\(m.signature)'") }
                 } else {
                     XCTAssertEqual(m.signature, m.name, id)
                 }
@@ -87,6 +153,18 @@ final class BuiltinDocTests: XCTestCase {
         let t = try XCTUnwrap(try interp.evaluate("tensor([1, 2])").asTensorValue)
         XCTAssertEqual(t.memberDocs.map(\.name), t.memberNames)
         for name in t.memberNames { XCTAssertNotNil(try t.member(name), name) }
+        // Live objects' methods check their calls against their declarations before running:
+        // one message for an unknown keyword, and completion offers the declared names.
+        try interp.evaluate("let t = tensor([[1, 2], [3, 4]])\nlet fig = figure()\nlet m = linear(2, 1, seed: 1)\nlet opt = sgd(m, lr: 0.1)")
+        for (variable, type) in [("t", "tensor"), ("fig", "figure"), ("m", "module"), ("opt", "optimizer")] {
+            let docs = try XCTUnwrap(tables.first { $0.type == type }).members
+            for m in docs where m.kind == .method {
+                XCTAssertEqual(interp.keywordNames(ofCallee: "\(variable).\(m.name)"), m.keywordNames, "\(type).\(m.name)")
+                XCTAssertThrowsError(try interp.evaluate("\(variable).\(m.name)(zzz_unknown: 1)"), "\(type).\(m.name)") { e in
+                    XCTAssertTrue((e as? DprmError)?.message.hasSuffix("() got an unexpected keyword argument 'zzz_unknown'") == true, "\(type).\(m.name): \(e)")
+                }
+            }
+        }
     }
 
     /// The builtins whose signature, keyword check and defaults used to drift now declare their

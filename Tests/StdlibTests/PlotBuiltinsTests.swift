@@ -125,10 +125,16 @@ final class PlotBuiltinsTests: XCTestCase {
 
     func testUnknownOptionSuggestsTheOption() throws {
         let e = try XCTUnwrap(error("plot([1, 2, 3], titel: \"x\")"))
-        XCTAssertTrue(e.message.contains("unknown option 'titel'"), e.message)
+        XCTAssertEqual(e.message, "plot() got an unexpected keyword argument 'titel'", "the one message for an unknown keyword")
         XCTAssertEqual(e.notes, ["did you mean `title`?"])
+        // A figure method gives the same message.
+        let method = try XCTUnwrap(error("let f = figure()\nf.plot([1, 2], colr: \"red\")"))
+        XCTAssertEqual(method.message, "figure.plot() got an unexpected keyword argument 'colr'")
+        XCTAssertEqual(method.notes, ["did you mean `color`?"])
         let bad = try XCTUnwrap(error("plot([1, 2, 3], legend: \"middle\")"))
         XCTAssertTrue(bad.message.contains("unknown position 'middle'"), bad.message)
+        // The data may be passed by name too.
+        XCTAssertNoThrow(try run("let f = plot(data: [0, 1], ys: [3, 4], title: \"t\")\nassert(len(f.series) == 1)"))
         let figureTypo = try XCTUnwrap(error("figure(xlable: \"x\")"))
         XCTAssertEqual(figureTypo.notes, ["did you mean `xlabel`?"])
     }

@@ -101,6 +101,10 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(eval(t + "t.T.shape"), "[4, 3]")
         XCTAssertEqual(eval(t + "t.permute([1, 0]).unsqueeze(0).shape"), "[1, 4, 3]")
         XCTAssertEqual(eval(t + "t.reshape(-1, 6).shape"), "[2, 6]")
+        // Declared parameters may be passed by name too.
+        XCTAssertEqual(eval(t + "t.reshape(shape: [6, 2]).shape"), "[6, 2]")
+        XCTAssertEqual(eval(t + "len(split(t, size_or_sizes: 2, axis: 1))"), "2")
+        XCTAssertEqual(eval("len(tensor(data: [1, 2, 3]))"), "3")
     }
 
     func testGradientMatchesHandValue() {
