@@ -5,7 +5,7 @@ import Stdlib
 
 /// Every builtin of every registry (core and Stdlib's) is documented, and its example runs.
 final class BuiltinDocTests: XCTestCase {
-    /// Stdlib's registries (tensor, data, prm, pretrained, reweight, bilevel, experiments, plot).
+    /// Stdlib's registries (tensor, data, prm, pretrained, reweight, bilevel, experiments, plot, distributed).
     func testStdlibBuiltinsAreDocumentedAndTheirExamplesRun() throws {
         XCTAssertTrue(Stdlib.registries().contains { $0.module == "tensor" })
         try check(Stdlib.registries())
@@ -95,7 +95,7 @@ final class BuiltinDocTests: XCTestCase {
     /// only module `experiments`'s file imports Experiments, only `reweight`'s and `bilevel`'s
     /// files import Reweight, only `plot`'s files import Plotting.
     func testEachStdlibModuleExposesOneTarget() throws {
-        XCTAssertEqual(Stdlib.registries().map(\.module), ["tensor", "data", "prm", "pretrained", "reweight", "bilevel", "experiments", "plot"])
+        XCTAssertEqual(Stdlib.registries().map(\.module), ["tensor", "data", "prm", "pretrained", "reweight", "bilevel", "experiments", "plot", "distributed"])
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/Stdlib")
         var importers: [String: Set<String>] = [:]
