@@ -20,6 +20,15 @@ extension Interpreter {
         return out.map { $0.1.1 }
     }
 
+    /// `min` / `max`: the first item of one iterable (or of the arguments) that no later one
+    /// beats (`better(x, best)`); ties keep the first.
+    static func extreme(_ a: Arguments, _ name: String, better: (Value, Value) throws -> Bool) throws -> Value {
+        let xs = a.count == 1 ? try a.sequence(0, "values") : a.positional
+        guard var best = xs.first else { throw DprmError.runtime("\(name)() of an empty sequence") }
+        for x in xs.dropFirst() where try better(x, best) { best = x }
+        return best
+    }
+
     func coreLists() -> [Builtin] {
         [
             Builtin("push", parameters: [
@@ -330,10 +339,7 @@ extension Interpreter {
                 min(4, 7)            # 4
                 min(["b", "a"])      # "a"
                 """#) { a in
-                let xs = a.count == 1 ? try a.sequence(0, "values") : a.positional
-                guard var best = xs.first else { throw DprmError.runtime("min() of an empty sequence") }
-                for x in xs.dropFirst() where try Ops.less(x, best) { best = x }
-                return best
+                try Interpreter.extreme(a, "min") { try Ops.less($0, $1) }
             },
             Builtin("max", parameters: [
                     .variadic("values", "any value", "one iterable, or two or more values compared"),
@@ -347,10 +353,7 @@ extension Interpreter {
                 max([3, 1, 2])       # 3
                 max(4, 7)            # 7
                 """#) { a in
-                let xs = a.count == 1 ? try a.sequence(0, "values") : a.positional
-                guard var best = xs.first else { throw DprmError.runtime("max() of an empty sequence") }
-                for x in xs.dropFirst() where try Ops.less(best, x) { best = x }
-                return best
+                try Interpreter.extreme(a, "max") { try Ops.less($1, $0) }
             },
             Builtin("index_of", parameters: [
                     .positional("container", "any value", "a list or string"),
