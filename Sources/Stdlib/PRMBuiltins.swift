@@ -65,23 +65,32 @@ enum PRMBuiltins {
             .keyword("max_length", "number", shown: "the model's", "longest input in tokens, with backbone"),
             .keyword("trainable_layers", "number", shown: "all", "with a language model as backbone: train only the top K blocks, the final norm and an untied head"),
             .keyword("cache_mb", "number", default: 1024, "with trainable_layers: memory for the frozen blocks' outputs of each instance (0: recompute every visit)"),
+            .keyword("lora_rank", "number", shown: "none", "with a language model as backbone: LoRA adapters of this rank on the q/k/v/o/gate/up/down projections of the trainable blocks (the top trainable_layers, or all); only the adapters train"),
+            .keyword("lora_alpha", "number", default: 8, "with lora_rank: the adapters add (lora_alpha / lora_rank) B A to each adapted weight"),
         ], "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained model.",
-                help: "The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus, preset and max_vocab are not used, max_length defaults to the model's 512.\nWith a language model as backbone (load_model of a GGUF file, a llama/Qwen2 folder or a cache name such as \"smollm2-135m-instruct\"): the PRM is a copy of the model with its own tokenizer and LM head, p(+) is its next-token probability at each label position (the DreamPRM-1.5 setting). trainable_layers: K freezes the embeddings and the lower blocks (a tied head too: it is the embedding matrix); their outputs for each training or meta instance are computed once and kept in memory up to cache_mb megabytes (beyond that they are recomputed on every visit). See docs/prm.md.",
+                help: "The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus, preset and max_vocab are not used, max_length defaults to the model's 512.\nWith a language model as backbone (load_model of a GGUF file, a llama/Qwen2 folder or a cache name such as \"smollm2-135m-instruct\"): the PRM is a copy of the model with its own tokenizer and LM head, p(+) is its next-token probability at each label position (the DreamPRM-1.5 setting). trainable_layers: K freezes the embeddings and the lower blocks (a tied head too: it is the embedding matrix); their outputs for each training or meta instance are computed once and kept in memory up to cache_mb megabytes (beyond that they are recomputed on every visit). lora_rank: r trains LoRA adapters (rank r, scale lora_alpha / r) on the attention and FFN projections of the trainable blocks instead of the blocks themselves; a checkpoint holds the merged weights, a plain model folder. See docs/prm.md and docs/models.md.",
                 example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
             if let backbone = args.optional(nil, "backbone") {
                 let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
                 let trainableLayers = args.optional(nil, "trainable_layers") == nil ? nil : try args.int(nil, "trainable_layers")
+                let loraRank = args.optional(nil, "lora_rank") == nil ? nil : try args.int(nil, "lora_rank")
                 if case .native(let lm as LanguageModelValue) = backbone {
                     let cacheMB = try args.number(nil, "cache_mb")
                     guard cacheMB >= 0 else { throw DprmError.runtime("prm_new: cache_mb must not be negative, got \(cacheMB)") }
+                    let loraAlpha = Float(try args.number(nil, "lora_alpha"))
+                    let seed = UInt64(try args.int(nil, "seed"))
                     return .native(PRMValue(try Convert.library("prm_new") {
                         let prm = try ProcessRewardModel(languageModel: lm.model, maxLength: maxLength, trainableLayers: trainableLayers)
                         if trainableLayers != nil, cacheMB > 0, let llama = prm.network as? LlamaPRMBackbone {
                             llama.frozenCache = FrozenPrefixCache(width: llama.hiddenSize, limitBytes: Int(cacheMB * 1_048_576))
                         }
+                        if let loraRank, let llama = prm.network as? LlamaPRMBackbone {
+                            try llama.attachLoRA(rank: loraRank, alpha: loraAlpha, seed: seed)
+                        }
                         return prm
                     }))
                 }
+                if loraRank != nil { throw DprmError.runtime("prm_new: lora_rank needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
                 if trainableLayers != nil { throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
                 let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
                 let seed = UInt64(try args.int(nil, "seed"))

@@ -8,7 +8,7 @@ import Datasets
 
 /// LoRA on the language-model PRM (LlamaPRMBackbone+LoRA.swift), on the tiny random llama
 /// fixture: only the adapters train, the loss falls, every other weight keeps its exact bits,
-/// and the merged model (what a checkpoint holds) gives the adapted PRM's scores.
+/// and the merged model (what a checkpoint holds; saved and reloaded) gives the adapted PRM's scores.
 final class LlamaPRMLoRATests: XCTestCase {
     func batch(_ prm: ProcessRewardModel) -> [TemplatedInstance] {
         LlamaPRMTests.reference["tiny-llama"]!.enumerated().map { i, c in
@@ -57,6 +57,17 @@ final class LlamaPRMLoRATests: XCTestCase {
         XCTAssertTrue((plain.network as! LlamaPRMBackbone).adapters.isEmpty)
         let adapted = prm.stepScores(data), reloaded = plain.stepScores(data)
         for (a, b) in zip(adapted.joined(), reloaded.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+
+        // The checkpoint is that merged model: a plain Hugging Face folder that reloads (without
+        // adapters) with the adapted PRM's scores.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lora-checkpoint-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try prm.save(to: folder)
+        let loaded = try ProcessRewardModel.load(from: folder)
+        let loadedLlama = try XCTUnwrap(loaded.network as? LlamaPRMBackbone)
+        XCTAssertTrue(loadedLlama.adapters.isEmpty)
+        XCTAssertEqual(Set(loadedLlama.stateDict().keys), Set(before.keys))
+        for (a, b) in zip(adapted.joined(), loaded.stepScores(data).joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
 
         // A copy keeps the adapters (same values), so it trains as the original would.
         let twin = try prm.copy()

@@ -40,4 +40,24 @@ final class LanguageModelPRMBuiltinsTests: XCTestCase {
         _ = try interp.evaluate("let p = prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1)")
         XCTAssertEqual(try interp.evaluate("p.parameter_count > 0").description, "true")
     }
+
+    /// lora_rank attaches adapters (LlamaPRMTests and LlamaPRMLoRATests train them): a fresh
+    /// adapter's B is zero, so the scores are the plain PRM's exactly; bad uses are named.
+    func testLoRARankOnALanguageModelBackbone() throws {
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        let path = "\(Self.root.path)/Tests/NNTests/Fixtures/llama/tiny-llama"
+        _ = try interp.evaluate("let m = load_model(\"\(path)\")")
+        _ = try interp.evaluate("let plain = prm_new(backbone: m)")
+        _ = try interp.evaluate("let adapted = prm_new(backbone: m, lora_rank: 4, lora_alpha: 16, seed: 3)")
+        let a = try interp.evaluate("plain.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"So 5\"])").description
+        let b = try interp.evaluate("adapted.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"So 5\"])").description
+        XCTAssertEqual(a, b)   // exact: adding the zero low-rank term changes no bit
+        XCTAssertThrowsError(try interp.evaluate("prm_new(backbone: m, lora_rank: 0)")) {
+            XCTAssertTrue("\($0)".contains("lora_rank"), "\($0)")
+        }
+        // The adapters are there: rank 4 times (in + out) of every adapted projection more scalars.
+        let extra = try interp.evaluate("adapted.parameter_count - plain.parameter_count").asNumber ?? 0
+        XCTAssertGreaterThan(extra, 0)
+        XCTAssertEqual(extra.truncatingRemainder(dividingBy: 4), 0)
+    }
 }
