@@ -40,6 +40,9 @@ public struct ColdStartOptions: Sendable {
     public var saveEvery = 0
     /// Where checkpoints (`checkpoint-<step>`, `checkpoint-final`) and `history.csv` go; nil: nothing is saved.
     public var checkpointDirectory: String?
+    /// Replace a previous run found in `checkpointDirectory` (its history and checkpoints are
+    /// removed before the first step); false: such a folder is an error (`overwrite`).
+    public var overwrite = false
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     public var progress = true
     /// Weight of the auxiliary language-model loss added to the step loss (`lm_loss_weight`; 0,
@@ -150,6 +153,8 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         checkpoints.append(path)
     }
 
+    // Before the first step: a folder holding another run, unwritable, or a file (NN's CheckpointFolder).
+    if let dir = options.checkpointDirectory, world.isRoot { try CheckpointFolder.prepare(dir, overwrite: options.overwrite) }
     prm.network.train()
     defer { prm.network.eval() }
     optimizer.zeroGrad()

@@ -143,6 +143,7 @@ enum PRMBuiltins {
             .keyword("seed", "number", default: 0, "seed of the batch order"),
             .keyword("save_every", "number", default: 0, aliases: ["save_every_iterations"], "checkpoint every n steps into out (0: never)"),
             .keyword("out", "string", "a folder for checkpoints and history.csv"),
+            .keyword("overwrite", "bool", default: false, "replace a previous run found in out (else that is an error)"),
             .keyword("progress", "bool", default: true, "show a progress bar"),
             .keyword("lm_loss_weight", "number", shown: "0 or the preset's", "weight of the next-token loss over the text (docs/prm.md)"),
         ], "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
@@ -166,6 +167,7 @@ enum PRMBuiltins {
             o.seed = UInt64(try args.int(nil, "seed"))
             o.saveEvery = try args.int(nil, "save_every")
             o.checkpointDirectory = args.optional(nil, "out") == nil ? nil : try args.string(nil, "out")
+            o.overwrite = try args.bool(nil, "overwrite")
             o.progress = try args.bool(nil, "progress")
             o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: Double(o.languageModelWeight)))
             let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }

@@ -77,6 +77,52 @@ final class ColdStartTests: XCTestCase {
         XCTAssertEqual(loaded.candidateScores(probe), prm.candidateScores(probe))
     }
 
+    /// A rerun into a folder holding a run used to mix the two (issue 18, item 9): the new
+    /// history beside the old run's checkpoint-4 and checkpoint-final. Now it is refused before
+    /// the first step unless `overwrite`, which removes the old run; `.tmp-` litter of a killed
+    /// write is cleaned; a file in place of the folder and a read-only folder are clear errors.
+    func testRerunIntoAnExistingFolderNeverMixesTwoRuns() throws {
+        let dir = PRMFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = options(iterations: 4)
+        o.batchSize = 2
+        o.saveEvery = 2
+        o.checkpointDirectory = dir + "/missing/parents/run"
+        _ = try coldStart(PRMFixture.tinyPRM(seed: 2), train: PRMFixture.benchmark.train, options: o)
+        let run = dir + "/missing/parents/run"
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run).sorted(), ["checkpoint-2", "checkpoint-final", "history.csv"])
+        var steps = 0
+        o.iterations = 2
+        XCTAssertThrowsError(try coldStart(PRMFixture.tinyPRM(seed: 3), train: PRMFixture.benchmark.train, options: o, onStep: { _ in steps += 1 })) { e in
+            XCTAssertEqual("\(e)", "\(run): holds a previous run (checkpoint-2, checkpoint-final, history.csv): pass overwrite: true to replace it, or choose another folder (two runs are never mixed)")
+        }
+        XCTAssertEqual(steps, 0, "refused before the first step")
+        try FileManager.default.createDirectory(atPath: run + "/.checkpoint-9.tmp-AbC123", withIntermediateDirectories: false)
+        o.overwrite = true
+        o.saveEvery = 0
+        _ = try coldStart(PRMFixture.tinyPRM(seed: 3), train: PRMFixture.benchmark.train, options: o)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: run).sorted(), ["checkpoint-final", "history.csv"], "nothing of the first run, no litter")
+        XCTAssertEqual(try TrainingHistory.readCSV(from: run + "/history.csv").steps, [1, 2])
+        // A file in place of the folder.
+        FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
+        o.checkpointDirectory = dir + "/file"
+        XCTAssertThrowsError(try coldStart(PRMFixture.tinyPRM(), train: PRMFixture.benchmark.train, options: o)) { e in
+            XCTAssertEqual("\(e)", "\(dir)/file: is a file, not a folder: choose another output folder")
+        }
+        o.checkpointDirectory = dir + "/file/run"
+        XCTAssertThrowsError(try coldStart(PRMFixture.tinyPRM(), train: PRMFixture.benchmark.train, options: o)) { e in
+            XCTAssertTrue("\(e)".contains("cannot create the folder: '\(dir)/file' is a file"), "\(e)")
+        }
+        // A read-only folder fails before training (root ignores permissions: skip the check then).
+        if getuid() != 0 {
+            try FileManager.default.createDirectory(atPath: dir + "/ro", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o555])
+            o.checkpointDirectory = dir + "/ro"
+            XCTAssertThrowsError(try coldStart(PRMFixture.tinyPRM(), train: PRMFixture.benchmark.train, options: o)) { e in
+                XCTAssertTrue("\(e)".contains("is not writable"), "\(e)")
+            }
+        }
+    }
+
     func testBadOptions() {
         let prm = PRMFixture.tinyPRM()
         var o = options(iterations: 1)
