@@ -125,7 +125,9 @@ enum PRMBuiltins {
                 help: "The directory holds model.safetensors, config.json and tokenizer.json. A missing or corrupt file is an error naming it.",
                 example: "let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)\nlet p = prm_new(preset: \"tiny\", corpus: [b.train])\np.save(\"/tmp/dprm-example-prm\")\nprint(prm_load(\"/tmp/dprm-example-prm\").vocab_size == p.vocab_size)") { args in
             let path = try args.string(0, "path")
-            return .native(PRMValue(try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }))
+            let prm = try Convert.library("prm_load") { try ProcessRewardModel.load(from: path) }
+            if let warning = prm.network.nonFiniteWarning(source: path) { args.interpreter.output("warning: \(warning)\n") }
+            return .native(PRMValue(prm))
         },
         Builtin("coldstart", parameters: [
             .positional("prm", "prm", "the PRM to train (in place)"),

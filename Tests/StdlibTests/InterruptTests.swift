@@ -2,6 +2,8 @@ import XCTest
 import Foundation
 import Lang
 import PRM
+import NN
+import Tensors
 @testable import Stdlib
 
 /// Ctrl-C during a long builtin stops it at the next safe point, keeps what was done in a
@@ -52,6 +54,31 @@ final class InterruptTests: XCTestCase {
 /// A diverged run (NaN or infinite loss) stops with an error naming the step and leaves its
 /// earlier checkpoints as they were; a NaN PRM is refused by best_of_n.
 final class DivergenceTests: XCTestCase {
+    /// A checkpoint holding NaN weights (a diverged run saved by hand) loads with a warning naming
+    /// the file and the tensors (issue 18, item 2): it used to load silently and score NaN.
+    func testPRMLoadWarnsAboutNonFiniteWeights() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-nan-load-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        final class Printed: @unchecked Sendable { var text = "" }
+        let printedBox = Printed()
+        let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { printedBox.text += $0 }))
+        _ = try interpreter.evaluate("""
+        let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 2)
+        prm_new(preset: "tiny", corpus: [b.train, b.test]).save("\(out)")
+        prm_load("\(out)")
+        """, name: "setup.dprm")
+        XCTAssertFalse(printedBox.text.contains("warning"), printedBox.text)
+        let weights = out + "/model.safetensors"
+        var tensors = try SafetensorsFile(path: weights).allTensors()
+        let name = try XCTUnwrap(tensors.keys.sorted().first)
+        var values = tensors[name]!.toArray()
+        values[0] = .nan; values[values.count - 1] = .infinity
+        tensors[name] = Tensor(shape: tensors[name]!.shape, scalars: values)
+        try Safetensors.write(tensors, to: weights)
+        _ = try interpreter.evaluate("prm_load(\"\(out)\")", name: "load.dprm")
+        XCTAssertTrue(printedBox.text.contains("warning: \(out): 2 weights are NaN or infinite, in 1 tensors: \(name) (2); its scores will be NaN"), printedBox.text)
+    }
+
     func testColdStartStopsOnANonFiniteLossAndKeepsItsCheckpoints() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-diverge-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
