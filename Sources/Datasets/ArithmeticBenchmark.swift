@@ -40,6 +40,67 @@ public struct ArithmeticBenchmark: Sendable {
         case noisy(flipRate: Double)
         /// The `-` starts one step late (the first wrong step is labelled `+`).
         case shifted
+        /// Labels as Monte Carlo step estimation produces them: each instance gets one corruption
+        /// kind drawn with the given shares (see `MonteCarloNoise`).
+        case monteCarlo(MonteCarloNoise)
+    }
+
+    /// The ways Monte Carlo step labelling goes wrong, and how often, per instance of a
+    /// `.monteCarlo` domain. Shares are relative (they need not sum to 1). A kind that cannot
+    /// change an instance's labels (a late or early mark or all `+` on a correct solution, an
+    /// early mark when the first step is the wrong one) leaves them exact, as the estimate is
+    /// then right; the instance's `corruption` metadata says what was done ("none" when the labels
+    /// are exact).
+    ///
+    /// Monte Carlo labelling marks a step `+` when some rollout from it reaches the right answer,
+    /// so its typical mistakes are optimistic: the first error is found a step late (a rollout
+    /// recovers from it), or not at all (a wrong solution labelled all `+`, when the question's
+    /// answer can be reached from almost anywhere). The pessimistic mistake (a correct step marked
+    /// `-` because its rollouts all fail, i.e. the error found a step early) and unsystematic
+    /// flips from too few rollouts are rarer.
+    public struct MonteCarloNoise: Sendable, Equatable {
+        /// The first wrong step is labelled `+` (the `-` starts one step late).
+        public var late: Double = 0.35
+        /// The last correct step before the first error is labelled `-` (one step early).
+        public var early: Double = 0.15
+        /// A wrong solution labelled `+` throughout.
+        public var allPositive: Double = 0.35
+        /// Every step label flipped independently with `flipRate`.
+        public var flips: Double = 0.15
+        public var flipRate: Double = 0.35
+
+        public init(late: Double = 0.35, early: Double = 0.15, allPositive: Double = 0.35, flips: Double = 0.15,
+                    flipRate: Double = 0.35) {
+            self.late = late
+            self.early = early
+            self.allPositive = allPositive
+            self.flips = flips
+            self.flipRate = flipRate
+        }
+
+        /// Applies one kind drawn with the shares to `labels` (exact labels of a solution whose
+        /// first wrong step is `firstError`); returns the new labels and the kind's name, or
+        /// "none" when they did not change.
+        public func corrupt(_ labels: [Float], firstError: Int?, rng: inout RandomGenerator) -> (labels: [Float], kind: String) {
+            let shares = [late, early, allPositive, flips].map { max(0, $0) }
+            let total = shares.reduce(0, +)
+            guard total > 0 else { return (labels, "none") }
+            var pick = rng.uniform() * total
+            var kind = 3
+            for (k, share) in shares.enumerated() {
+                if pick < share { kind = k; break }
+                pick -= share
+            }
+            var out = labels
+            let names = ["late", "early", "all_positive", "flips"]
+            switch kind {
+            case 0: if let e = firstError { out[e] = 1 }
+            case 1: if let e = firstError, e > 0 { out[e - 1] = 0 }
+            case 2: if firstError != nil { out = out.map { _ in 1 } }
+            default: for k in out.indices where rng.uniform() < flipRate { out[k] = 1 - out[k] }
+            }
+            return (out, out == labels ? "none" : names[kind])
+        }
     }
 
     /// One training domain.
@@ -101,31 +162,32 @@ public struct ArithmeticBenchmark: Sendable {
         public var testMaxOperand = 9
         public var systemPrompt = "Check each step."
 
-        /// The default number of training instances.
-        public static let defaultTrainSize = 18000
+        /// Exact-labelled solutions in the cold-start set (`ArithmeticBenchmark.coldStart`).
+        public var coldStartCount = defaultColdStartSize
+        /// Operations per problem in the cold-start set.
+        public var coldStartOperations: ClosedRange<Int> = 2...4
 
-        /// Defaults: 18000 training instances in four domains mixed 32:2:1:1 (clean 16000; noisy
-        /// 1000 with 35% of step labels flipped; easy 500; shifted 500: each smaller domain gets
-        /// its share rounded and at least one instance, clean the rest), 200 meta, 200 test
-        /// questions with 8 candidates.
-        ///
-        /// The sizes are measured (docs/prm.md): the `small` PRM learns to check a step only from
-        /// many distinct clean solutions (with the language-model loss, 4000 clean ones reach a
-        /// test step AUROC of 0.75, 16000 reach 0.82-0.98 depending on the seed), and a few
-        /// percent of noisy or shifted labels already cost it a large part of that, which is
-        /// what reweighting is for.
-        /// The flip rate of the noisy domain when none is given.
-        public static let defaultNoiseRate = 0.35
+        /// The default size of the reweighting pool (`train`).
+        public static let defaultTrainSize = 1200
+        /// The default share of the pool labelled by Monte Carlo estimation (domain "mc").
+        public static let defaultNoiseRate = 0.5
+        /// The default size of the cold-start set.
+        public static let defaultColdStartSize = 16000
 
-        public init(seed: UInt64 = 0, trainSize: Int = defaultTrainSize, noiseRate: Double = defaultNoiseRate) {
+        /// Defaults (the paper's regime for the Instance Table, a small pool seen many times; the
+        /// measurements behind the sizes are in docs/prm.md): a cold-start set of 16000 solutions
+        /// with exact labels, from which the `small` PRM learns to check steps; a reweighting pool
+        /// of 1200 instances in two domains, "clean" (exact labels) and "mc" (a `noiseRate`
+        /// share, rounded, labelled as Monte Carlo estimation does: `MonteCarloNoise`'s default
+        /// shares); 200 meta and 200 test questions with 8 candidates.
+        public init(seed: UInt64 = 0, trainSize: Int = defaultTrainSize, noiseRate: Double = defaultNoiseRate,
+                    coldStartSize: Int = defaultColdStartSize, monteCarlo: MonteCarloNoise = MonteCarloNoise()) {
             self.seed = seed
-            func share(_ parts: Int) -> Int { trainSize < 4 ? 0 : max(1, Int((Double(trainSize * parts) / 36).rounded())) }
-            let noisy = share(2), easy = share(1), shifted = share(1)
+            coldStartCount = max(0, coldStartSize)
+            let mc = min(max(0, trainSize), max(0, Int((Double(trainSize) * noiseRate).rounded())))
             domains = [
-                TrainDomain(name: "clean", count: max(0, trainSize - noisy - easy - shifted), labels: .clean, operations: 2...4, maxOperand: 9),
-                TrainDomain(name: "noisy", count: noisy, labels: .noisy(flipRate: noiseRate), operations: 2...4, maxOperand: 9),
-                TrainDomain(name: "easy", count: easy, labels: .clean, operations: 1...1, maxOperand: 4),
-                TrainDomain(name: "shifted", count: shifted, labels: .shifted, operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "clean", count: max(0, trainSize - mc), labels: .clean, operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "mc", count: mc, labels: .monteCarlo(monteCarlo), operations: 2...4, maxOperand: 9),
             ]
         }
 
@@ -195,6 +257,9 @@ public struct ArithmeticBenchmark: Sendable {
 
     public let config: Config
     public private(set) var train: [PRMInstance] = []
+    /// The cold-start set: `config.coldStartCount` solutions from the training solver with exact
+    /// labels (domain "clean", ids "cold-..."), drawn independently of the pool (`train`).
+    public private(set) var coldStart: [PRMInstance] = []
     public private(set) var meta: [MetaInstance] = []
     public private(set) var test: [CandidateSet] = []
 
@@ -216,25 +281,37 @@ public struct ArithmeticBenchmark: Sendable {
                 let solution = Self.solve(problem, profile: trainProfile, trap: trap, maxValue: maxValue, rng: &trainRNG)
                 let clean: [Float] = solution.stepCorrect.map { $0 ? 1 : 0 }
                 var labels = clean
+                var kind: String?
                 switch domain.labels {
                 case .clean: break
                 case .noisy(let rate):
                     for k in labels.indices where trainRNG.uniform() < rate { labels[k] = 1 - labels[k] }
                 case .shifted:
                     if let e = solution.firstError { labels[e] = 1 }
+                case .monteCarlo(let noise):
+                    let (corrupted, name) = noise.corrupt(clean, firstError: solution.firstError, rng: &trainRNG)
+                    labels = corrupted
+                    kind = name
                 }
-                instances.append(PRMInstance(
-                    id: "", domain: domain.name, systemPrompt: config.systemPrompt, question: solution.question,
-                    steps: solution.steps, labels: labels,
-                    metadata: ["clean_labels": .array(clean.map { .number(Double($0)) }),
-                               "answer": .number(Double(solution.correctAnswer)),
-                               "final_answer": .number(Double(solution.finalAnswer))]))
+                instances.append(Self.instance(solution, domain: domain.name, labels: labels, clean: clean,
+                                               corruption: labels == clean ? "none" : kind ?? domain.name, config: config))
             }
         }
         trainRNG.shuffle(&instances)
         // Ids are assigned after shuffling so they carry no trace of the domain.
         for k in instances.indices { instances[k].id = paddedID(k, prefix: "train-") }
         train = instances
+
+        var coldRNG = RandomGenerator(seed: config.seed &* 0x9E37_79B9 &+ 4)
+        coldStart = (0..<config.coldStartCount).map { k in
+            let problem = Self.makeProblem(operations: config.coldStartOperations, maxOperand: config.testMaxOperand, maxValue: maxValue, rng: &coldRNG)
+            let trap = Self.makeTrap(problem, profile: trainProfile, maxValue: maxValue, rng: &coldRNG)
+            let solution = Self.solve(problem, profile: trainProfile, trap: trap, maxValue: maxValue, rng: &coldRNG)
+            let clean: [Float] = solution.stepCorrect.map { $0 ? 1 : 0 }
+            var instance = Self.instance(solution, domain: "clean", labels: clean, clean: clean, corruption: "none", config: config)
+            instance.id = paddedID(k, prefix: "cold-")
+            return instance
+        }
 
         for k in 0..<config.metaCount {
             let problem = Self.makeProblem(operations: config.testOperations, maxOperand: config.testMaxOperand, maxValue: maxValue, rng: &metaRNG)
@@ -262,10 +339,22 @@ public struct ArithmeticBenchmark: Sendable {
         }
     }
 
+    /// A training instance: `labels` as given, the exact ones and what was done to them in the
+    /// metadata (`clean_labels`, `corruption`: "none" or the kind), with the answers.
+    static func instance(_ solution: Solution, domain: String, labels: [Float], clean: [Float], corruption: String,
+                         config: Config) -> PRMInstance {
+        PRMInstance(id: "", domain: domain, systemPrompt: config.systemPrompt, question: solution.question,
+                    steps: solution.steps, labels: labels,
+                    metadata: ["clean_labels": .array(clean.map { .number(Double($0)) }),
+                               "corruption": .string(corruption),
+                               "answer": .number(Double(solution.correctAnswer)),
+                               "final_answer": .number(Double(solution.finalAnswer))])
+    }
+
     /// Every text of the benchmark (for training a tokenizer that covers it).
     public var corpus: [String] {
         var texts = [config.systemPrompt] + ChatTemplate.templateTexts
-        for i in train { texts.append(i.question); texts += i.steps }
+        for i in train + coldStart { texts.append(i.question); texts += i.steps }
         for m in meta { texts.append(m.question); texts += m.steps }
         for t in test { texts.append(t.question); texts += t.candidates }
         return texts

@@ -81,8 +81,8 @@ public enum BuiltinBenchmark {
         return o
     }
 
-    /// Generates the data (seeded), cold-starts the preset PRM on all training instances (the
-    /// "vanilla" PRM), runs best-of-N on the test set with every aggregation, computes the
+    /// Generates the data (seeded), cold-starts the preset PRM on the cold-start set (the pool
+    /// when the configuration has none), runs best-of-N on the test set with every aggregation, computes the
     /// baselines, and prints the table when asked. `shouldStop` is passed to the cold start.
     public static func run(_ options: BuiltinBenchmarkOptions = BuiltinBenchmarkOptions(),
                            shouldStop: () -> Bool = { false }) throws -> BuiltinBenchmarkResult {
@@ -98,7 +98,8 @@ public enum BuiltinBenchmark {
         let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: options.seed)
         var cs = options.coldStart
         cs.seed = options.seed
-        let cold = try coldStart(prm, train: benchmark.train, options: cs, shouldStop: shouldStop)
+        let cold = try coldStart(prm, train: benchmark.coldStart.isEmpty ? benchmark.train : benchmark.coldStart,
+                                 options: cs, shouldStop: shouldStop)
         let t2 = Date()
 
         let scores = prm.candidateScores(benchmark.test)

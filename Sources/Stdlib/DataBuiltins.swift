@@ -87,18 +87,23 @@ enum DataBuiltins {
             return [
                 .positional("seed", "number", default: 0, "seed of everything generated"),
                 .keyword("train_size", "number", default: .int(ArithmeticBenchmark.Config.defaultTrainSize), "training instances"),
-                .keyword("noise", "number", default: .number(ArithmeticBenchmark.Config.defaultNoiseRate), "label-flip rate of the noisy domain"),
+                .keyword("noise", "number", default: .number(ArithmeticBenchmark.Config.defaultNoiseRate), "share of the pool labelled by Monte Carlo estimation (domain mc)"),
+                .keyword("coldstart_size", "number", default: .int(ArithmeticBenchmark.Config.defaultColdStartSize), "exact-labelled solutions of the cold-start set"),
+                .keyword("mc_shares", "dict", default: .nil, "relative shares of the Monte Carlo corruptions {late, early, all_positive, flips} and flip_rate (nil: the defaults)"),
                 .keyword("meta", "number", default: .int(c.metaCount), "meta instances"),
                 .keyword("test", "number", default: .int(c.testQuestions), "test questions"),
                 .keyword("candidates", "number", default: .int(c.candidatesPerQuestion), "sampled solutions per test question"),
                 .keyword("error_rate", "number", default: .number(c.solverErrorRate), "the test solver's error rate per step"),
             ]
         }(),
-                "Generates the built-in arithmetic PRM benchmark: {train, meta, test, domains, config}.",
+                "Generates the built-in arithmetic PRM benchmark: {train, coldstart, meta, test, domains, config}.",
                 help: """
-                `train_size` training instances in four domains mixed 32:2:1:1 that differ in difficulty and \
-                label quality: clean, noisy (Monte Carlo-like flips at rate `noise`), easy, and \
-                shifted-by-one labels; the domain is in each instance's \
+                `coldstart` holds `coldstart_size` solutions with exact labels (for the cold start); `train` is \
+                the reweighting pool of `train_size` instances in two domains: clean (exact labels) and mc \
+                (a `noise` share labelled as Monte Carlo estimation does: the first error marked a step late \
+                or early, a wrong solution labelled all `+`, or random flips, with the shares of `mc_shares`); \
+                each record's `metadata.corruption` says what was done to its labels ("none" when exact) and \
+                `metadata.clean_labels` holds the exact ones; the domain is in each instance's \
                 `domain` field, never in its text. `meta` has whole-solution labels (and the exact step \
                 labels, which loss_target "steps" and "step_rank" read) from the test \
                 distribution; `config` holds the arguments used; `test` has `candidates` sampled solutions per question from a noisy solver.
@@ -107,7 +112,30 @@ enum DataBuiltins {
             let seed = try args.int(0, "seed")
             let trainSize = try args.int(nil, "train_size")
             let noise = try args.number(nil, "noise")
-            var config = ArithmeticBenchmark.Config(seed: UInt64(seed), trainSize: trainSize, noiseRate: noise)
+            var shares = ArithmeticBenchmark.MonteCarloNoise()
+            let sharesValue = try args.value(nil, "mc_shares")
+            switch sharesValue {
+            case .nil: break
+            case .dict(let d):
+                for (key, value) in d.pairs {
+                    guard case .number(let x) = value, x >= 0 else {
+                        throw DprmError.runtime("benchmark(): mc_shares.\(key) must be a number >= 0, got \(value)")
+                    }
+                    switch key {
+                    case "late": shares.late = x
+                    case "early": shares.early = x
+                    case "all_positive": shares.allPositive = x
+                    case "flips": shares.flips = x
+                    case "flip_rate": shares.flipRate = x
+                    default: throw DprmError.runtime("benchmark(): unknown mc_shares key '\(key)' (late, early, all_positive, flips, flip_rate)")
+                    }
+                }
+            default:
+                throw DprmError.runtime("benchmark(): mc_shares must be a dict, got \(sharesValue)")
+            }
+            let coldStartSize = try args.int(nil, "coldstart_size")
+            var config = ArithmeticBenchmark.Config(seed: UInt64(seed), trainSize: trainSize, noiseRate: noise,
+                                                    coldStartSize: coldStartSize, monteCarlo: shares)
             config.metaCount = try args.int(nil, "meta")
             config.testQuestions = try args.int(nil, "test")
             config.candidatesPerQuestion = try args.int(nil, "candidates")
@@ -115,11 +143,16 @@ enum DataBuiltins {
             let bench = ArithmeticBenchmark(config: config)
             return Convert.dict([
                 ("train", .native(DatasetValue(.train(bench.train), source: "benchmark"))),
+                ("coldstart", .native(DatasetValue(.train(bench.coldStart), source: "benchmark"))),
                 ("meta", .native(DatasetValue(.meta(bench.meta), source: "benchmark"))),
                 ("test", .native(DatasetValue(.candidates(bench.test), source: "benchmark"))),
                 ("domains", Convert.strings(config.domains.map(\.name))),
                 ("config", Convert.dict([
                     ("seed", .number(Double(seed))), ("train_size", .number(Double(trainSize))), ("noise", .number(noise)),
+                    ("coldstart_size", .number(Double(coldStartSize))),
+                    ("mc_shares", Convert.dict([("late", .number(shares.late)), ("early", .number(shares.early)),
+                                                ("all_positive", .number(shares.allPositive)), ("flips", .number(shares.flips)),
+                                                ("flip_rate", .number(shares.flipRate))])),
                     ("meta", .number(Double(config.metaCount))), ("test", .number(Double(config.testQuestions))),
                     ("candidates", .number(Double(config.candidatesPerQuestion))), ("error_rate", .number(config.solverErrorRate)),
                 ])),

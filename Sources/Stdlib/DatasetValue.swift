@@ -72,7 +72,8 @@ public final class DatasetValue: TabledObject {
             let r = x[i]
             return Convert.dict([("id", .string(r.id)), ("domain", r.domain.map { .string($0) } ?? .nil),
                                  ("question", .string(r.question)), ("steps", Convert.strings(r.steps)),
-                                 ("labels", Convert.numbers(r.labels))])
+                                 ("labels", Convert.numbers(r.labels)),
+                                 ("metadata", .dict(DictRef(r.metadata.sorted { $0.key < $1.key }.map { ($0.key, JSON.value($0.value)) })))])
         case .meta(let x):
             let r = x[i]
             return Convert.dict([("id", .string(r.id)), ("domain", r.domain.map { .string($0) } ?? .nil),

@@ -6,17 +6,17 @@ final class ArithmeticBenchmarkTests: XCTestCase {
 
     func testSizesAndDefaults() {
         let b = Self.bench
-        XCTAssertEqual(b.train.count, 18000)
+        XCTAssertEqual(b.train.count, 1200)
+        XCTAssertEqual(b.coldStart.count, 16000)
         XCTAssertEqual(b.meta.count, 200)
         XCTAssertEqual(b.test.count, 200)
         XCTAssertTrue(b.test.allSatisfy { $0.candidates.count == 8 })
-        XCTAssertEqual(Dictionary(grouping: b.train, by: { $0.domain! }).mapValues(\.count),
-                       ["clean": 16000, "noisy": 1000, "easy": 500, "shifted": 500])
-        // The 32:2:1:1 mix for any size: shares rounded, at least one instance in each small
-        // domain, the remainder to the clean domain.
-        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 20).domains.map(\.count), [17, 1, 1, 1])
-        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 360).domains.map(\.count), [320, 20, 10, 10])
-        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 3).domains.map(\.count), [3, 0, 0, 0])
+        XCTAssertEqual(Dictionary(grouping: b.train, by: { $0.domain! }).mapValues(\.count), ["clean": 600, "mc": 600])
+        // The Monte Carlo-labelled share of the pool, rounded; the rest is clean.
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 20, noiseRate: 0.25).domains.map(\.count), [15, 5])
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 3, noiseRate: 0).domains.map(\.count), [3, 0])
+        XCTAssertEqual(ArithmeticBenchmark.Config(trainSize: 3, noiseRate: 1).domains.map(\.count), [0, 3])
+        XCTAssertEqual(ArithmeticBenchmark.Config(coldStartSize: 7).coldStartCount, 7)
     }
 
     func testDeterministic() {
@@ -24,12 +24,15 @@ final class ArithmeticBenchmarkTests: XCTestCase {
         XCTAssertEqual(again.train, Self.bench.train)
         XCTAssertEqual(again.meta, Self.bench.meta)
         XCTAssertEqual(again.test, Self.bench.test)
-        let other = ArithmeticBenchmark(config: .init(seed: 1))
+        let other = ArithmeticBenchmark(config: .init(seed: 1, coldStartSize: 0))
         XCTAssertNotEqual(other.train.map(\.question), Self.bench.train.map(\.question))
         // A split's content does not depend on another split's size.
-        var config = ArithmeticBenchmark.Config()
+        var config = ArithmeticBenchmark.Config(coldStartSize: 10)
         config.metaCount = 10
-        XCTAssertEqual(ArithmeticBenchmark(config: config).test, Self.bench.test)
+        let smaller = ArithmeticBenchmark(config: config)
+        XCTAssertEqual(smaller.test, Self.bench.test)
+        XCTAssertEqual(smaller.train, Self.bench.train)
+        XCTAssertEqual(smaller.coldStart, Array(Self.bench.coldStart.prefix(10)))
     }
 
     /// "12-3=9" -> (12, "-", 3, 9).
@@ -71,29 +74,49 @@ final class ArithmeticBenchmarkTests: XCTestCase {
 
     func testDomainLabelStatistics() {
         let byDomain = Dictionary(grouping: Self.bench.train, by: { $0.domain! })
-        for i in byDomain["clean"]! { XCTAssertEqual(i.labels, cleanLabels(i)) }
-        // Noisy: about 35% of step labels flipped.
-        var flipped = 0, total = 0
-        for i in byDomain["noisy"]! {
-            for (l, c) in zip(i.labels, cleanLabels(i)) { total += 1; if l != c { flipped += 1 } }
+        for i in byDomain["clean"]! {
+            XCTAssertEqual(i.labels, cleanLabels(i))
+            XCTAssertEqual(i.metadata["corruption"], .string("none"))
         }
-        XCTAssertEqual(Double(flipped) / Double(total), 0.35, accuracy: 0.03)
-        // Easy: one operation.
-        XCTAssertTrue(byDomain["easy"]!.allSatisfy { $0.steps.count == 2 && $0.labels == cleanLabels($0) })
-        // Shifted: the '-' starts one step late.
-        var shiftedSome = 0
-        for i in byDomain["shifted"]! {
+        // The cold-start set: exact labels, its own ids.
+        XCTAssertTrue(Self.bench.coldStart.allSatisfy { $0.labels == cleanLabels($0) && $0.id.hasPrefix("cold-") && $0.domain == "clean" })
+        // Monte Carlo labels: each instance says what was done to it, and it is that.
+        var kinds: [String: Int] = [:]
+        var flipped = 0, flipTotal = 0
+        for i in byDomain["mc"]! {
             let clean = cleanLabels(i)
-            if let e = clean.firstIndex(of: 0) {
+            let kind = i.metadata["corruption"]!.stringValue!
+            kinds[kind, default: 0] += 1
+            let e = clean.firstIndex(of: 0)
+            switch kind {
+            case "none": XCTAssertEqual(i.labels, clean)
+            case "late":
                 var want = clean
-                want[e] = 1
+                want[e!] = 1
                 XCTAssertEqual(i.labels, want)
-                shiftedSome += 1
-            } else {
-                XCTAssertEqual(i.labels, clean)
+            case "early":
+                var want = clean
+                want[e! - 1] = 0
+                XCTAssertEqual(i.labels, want)
+            case "all_positive":
+                XCTAssertNotNil(e)
+                XCTAssertEqual(i.labels, clean.map { _ in 1 })
+            case "flips":
+                XCTAssertNotEqual(i.labels, clean)
+                for (l, c) in zip(i.labels, clean) { flipTotal += 1; if l != c { flipped += 1 } }
+            default: XCTFail("unknown corruption \(kind)")
             }
         }
-        XCTAssertGreaterThan(shiftedSome, 100)
+        // The default shares (late 35%, early 15%, all + 35%, flips 15%) where they apply: most
+        // training solutions are wrong, so most of the domain is corrupted; an early mark needs
+        // a first error after the first step.
+        let n = Double(byDomain["mc"]!.count)
+        XCTAssertEqual(Double(kinds["late"]!) / n, 0.35 * 0.85, accuracy: 0.08)
+        XCTAssertEqual(Double(kinds["all_positive"]!) / n, 0.35 * 0.85, accuracy: 0.08)
+        XCTAssertGreaterThan(kinds["early"]!, 10)
+        XCTAssertGreaterThan(kinds["flips"]!, 30)
+        XCTAssertGreaterThan(Double(flipped) / Double(flipTotal), 0.35)
+        XCTAssertEqual(kinds.values.reduce(0, +) - kinds["none"]!, Self.bench.train.filter { $0.labels != cleanLabels($0) }.count)
         // Labels are mixed: the training solver (error rate 0.35 per operation, three times that
         // at a question's trap step) gets most solutions wrong, but not all.
         for (name, items) in byDomain {
@@ -110,7 +133,7 @@ final class ArithmeticBenchmarkTests: XCTestCase {
         XCTAssertEqual(Set(b.train.map(\.systemPrompt)).count, 1)
         for i in b.train {
             let text = ([i.systemPrompt, i.question, i.id] + i.steps).joined(separator: " ")
-            for name in ["clean", "noisy", "easy", "shifted"] { XCTAssertFalse(text.contains(name)) }
+            for name in ["clean", "mc", "late", "early", "flips", "positive"] { XCTAssertFalse(text.contains(name)) }
         }
         // Domains are interleaved, not in blocks.
         XCTAssertGreaterThan(Set(b.train.prefix(20).map(\.domain)).count, 1)

@@ -10,7 +10,7 @@ final class BuiltinBenchmarkTests: XCTestCase {
     /// The whole pipeline on a very small configuration: every row is there and consistent.
     func testSmallRunProducesAConsistentTable() throws {
         var options = BuiltinBenchmarkOptions(seed: 3)
-        options.data = ArithmeticBenchmark.Config(trainSize: 20)
+        options.data = ArithmeticBenchmark.Config(trainSize: 20, coldStartSize: 12)
         options.data.metaCount = 4
         options.data.testQuestions = 3
         options.data.systemPrompt = "Check each step."

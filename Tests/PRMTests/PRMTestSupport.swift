@@ -5,7 +5,7 @@ import PRM
 /// A small generated benchmark and its tokenizer, shared by the PRM tests (generated once).
 enum PRMFixture {
     static let benchmark: ArithmeticBenchmark = {
-        var c = ArithmeticBenchmark.Config(seed: 11, trainSize: 16)
+        var c = ArithmeticBenchmark.Config(seed: 11, trainSize: 16, coldStartSize: 0)
         c.metaCount = 4
         c.testQuestions = 2
         c.candidatesPerQuestion = 4

@@ -10,7 +10,7 @@ import Support
 /// The reweighting pipeline end to end on the built-in benchmark with the tiny preset.
 final class ReweightingRunTests: XCTestCase {
     static let bench: ArithmeticBenchmark = {
-        var config = ArithmeticBenchmark.Config(seed: 5, trainSize: 24, noiseRate: 0.35)
+        var config = ArithmeticBenchmark.Config(seed: 5, trainSize: 24, noiseRate: 0.5, coldStartSize: 0)
         config.metaCount = 8
         config.testQuestions = 4
         return ArithmeticBenchmark(config: config)

@@ -12,6 +12,7 @@ final class ExampleTests: XCTestCase {
     static let tiny: [(String, Value)] = [
         ("preset", .string("tiny")), ("steps", .number(3)), ("coldstart_steps", .number(3)), ("reweight_steps", .number(2)),
         ("batch_size", .number(2)), ("meta_batch_size", .number(2)), ("train_size", .number(16)),
+        ("coldstart_size", .number(16)),
         ("meta", .number(4)), ("test", .number(4)), ("progress", .bool(false)),
     ]
 
@@ -65,19 +66,38 @@ final class ExampleTests: XCTestCase {
             XCTAssertNotNil(r[key] as? Double, name)
             XCTAssertNotNil(r["vanilla"] as? Double, name)
             let domains = try XCTUnwrap(r["weights_by_domain"] as? [String: Double], name)
-            XCTAssertEqual(Set(domains.keys), ["clean", "easy", "noisy", "shifted"], name)
+            XCTAssertEqual(Set(domains.keys), ["clean", "mc"], name)
         }
     }
 
     func testPipelineExample() throws {
         let r = try runExample("pipeline", [("seeds", .number(2))])
         let mean = try XCTUnwrap(r["mean"] as? [String: Double])
-        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "instance_table", "instance_net", "domain_table", "oracle"])
+        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "oracle_drop", "instance_table", "instance_net",
+                                        "domain_table", "oracle"])
         let seeds = try XCTUnwrap(r["seeds"] as? [[String: Any]])
         XCTAssertEqual(seeds.count, 2)
         XCTAssertEqual((seeds[1]["benchmark"] as? [String: Any])?["seed"] as? Double, 1)
-        XCTAssertEqual((seeds[0]["benchmark"] as? [String: Any])?["noise"] as? Double, 0.35)
-        XCTAssertEqual((seeds[0]["domain_weights"] as? [String: Double]).map { Set($0.keys) }, ["clean", "easy", "noisy", "shifted"])
+        XCTAssertEqual((seeds[0]["benchmark"] as? [String: Any])?["noise"] as? Double, 0.5)
+        XCTAssertEqual((seeds[0]["domain_weights"] as? [String: Double]).map { Set($0.keys) }, ["clean", "mc"])
+        // Issue 17's measurements per seed: the oracle-drop row, how the table's weights tell the
+        // corrupted instances from the clean ones, the visits per instance, and every target.
+        for seed in seeds {
+            let accuracies = try XCTUnwrap(seed["accuracies"] as? [String: Double])
+            XCTAssertNotNil(accuracies["oracle_drop"])
+            let auroc = try XCTUnwrap(seed["table_weight_auroc"] as? Double)
+            XCTAssertTrue((0...1).contains(auroc))
+            XCTAssertNotNil(seed["table_weight_clean"] as? Double)
+            XCTAssertNotNil(seed["table_weight_corrupted"] as? Double)
+            // 2 steps of batch 2 over 16 instances.
+            XCTAssertEqual(try XCTUnwrap(seed["visits_per_instance"] as? Double), 0.25, accuracy: 1e-12)
+        }
+        let targets = try XCTUnwrap(r["targets"] as? [[String: Bool]])
+        XCTAssertEqual(targets.count, 2)
+        XCTAssertEqual(Set(targets[0].keys), ["visits_at_least_15", "vanilla_above_first", "oracle_drop_8_above_vanilla",
+                                              "table_3_above_vanilla", "table_at_least_self_consistency",
+                                              "corrupted_weight_below_half_clean", "table_weight_auroc_at_least_075", "net_above_vanilla"])
+        XCTAssertEqual(targets[0]["visits_at_least_15"], false)
         // The meta loss is a setting the pipeline passes on to every reweighting run.
         // So are the step-label meta losses (the benchmark's meta set has step labels), and the
         // benchmark's label noise reaches the data.
