@@ -87,7 +87,7 @@ final class DistributedRunTests: XCTestCase {
     static let coldStartScript = """
     fn flat(xss) { let out = []; for xs in xss { for x in xs { out.push(x) } }; out }
     let w = world()
-    let b = benchmark(seed: 3, train_size: 18, meta: 6, test: 4)
+    let b = benchmark(seed: 3, train_size: 18, coldstart_size: 0, meta: 6, test: 4)
     let prm = prm_new(preset: "tiny", seed: 1, corpus: [b.train, b.meta, b.test])
     let cs = coldstart(prm, b.train, lr: 3e-3, iterations: 9, batch_size: 8, gradient_accumulation: 2,
                        lm_loss_weight: 0.5, seed: 2, progress: false, out: path_join(args.out, "ckpt"))
@@ -126,7 +126,7 @@ final class DistributedRunTests: XCTestCase {
         let script = """
         fn flat(xss) { let out = []; for xs in xss { for x in xs { out.push(x) } }; out }
         let w = world()
-        let b = benchmark(seed: 5, train_size: 80, meta: 2, test: 10)
+        let b = benchmark(seed: 5, train_size: 80, coldstart_size: 0, meta: 2, test: 10)
         let prm = prm_new(preset: "tiny", seed: 4, corpus: [b.train, b.meta, b.test])
         let r = best_of_n(prm, b.test, aggregation: "min", out: path_join(args.out, "bon.json"), tokens_per_batch: 600)
         # Step scoring of a dataset (batches of 4096 tokens: 80 instances make more than one).
@@ -162,7 +162,7 @@ final class DistributedRunTests: XCTestCase {
     fn flat(xss) { let out = []; for xs in xss { for x in xs { out.push(x) } }; out }
     let w = world()
     let iters = get(args, "iters", 4)
-    let b = benchmark(seed: 3, train_size: 12, meta: 4, test: 3)
+    let b = benchmark(seed: 3, train_size: 12, coldstart_size: 0, meta: 4, test: 3)
     let prm = prm_new(preset: "tiny", seed: 1, corpus: [b.train, b.meta, b.test])
     fn rw(weights, hyper, target, out, resume) {
       reweight(prm.copy(), weights, train: b.train, meta: b.meta, iteration_num: iters, batch_size: 5,
@@ -277,7 +277,7 @@ final class DistributedRunTests: XCTestCase {
         _ = try mpirun()
         // Rank 1 fails before the cold start; rank 0 would otherwise wait for it in the first reduction.
         let script = """
-        let b = benchmark(seed: 3, train_size: 8, meta: 2, test: 2)
+        let b = benchmark(seed: 3, train_size: 8, coldstart_size: 0, meta: 2, test: 2)
         let prm = prm_new(preset: "tiny", seed: 1, corpus: [b.train])
         if world().rank == 1 { error("rank one broke") }
         coldstart(prm, b.train, iterations: 3, batch_size: 4, progress: false)
@@ -292,7 +292,7 @@ final class DistributedRunTests: XCTestCase {
         _ = try mpirun()
         // Rank 1 sleeps far past the 2 s timeout (30 s); rank 0 must give up and name it, not hang.
         let script = """
-        let b = benchmark(seed: 3, train_size: 8, meta: 2, test: 2)
+        let b = benchmark(seed: 3, train_size: 8, coldstart_size: 0, meta: 2, test: 2)
         let prm = prm_new(preset: "tiny", seed: 1, corpus: [b.train])
         if world().rank == 1 { sleep(30) }
         coldstart(prm, b.train, iterations: 3, batch_size: 4, progress: false)

@@ -24,7 +24,7 @@ final class InterruptTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
         _ = try interpreter.evaluate("""
-        let b = benchmark(seed: 1, train_size: 64, meta: 2, test: 2)
+        let b = benchmark(seed: 1, train_size: 64, coldstart_size: 0, meta: 2, test: 2)
         let prm = prm_new(preset: "tiny", corpus: [b.train])
         """, name: "setup.dprm")
         // 100000 steps take minutes; the interrupt comes after half a second.
@@ -40,7 +40,7 @@ final class InterruptTests: XCTestCase {
     func testBestOfNStopsWhenAsked() throws {
         let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
         _ = try interpreter.evaluate("""
-        let b = benchmark(seed: 1, train_size: 8, meta: 2, test: 3)
+        let b = benchmark(seed: 1, train_size: 8, coldstart_size: 0, meta: 2, test: 3)
         let prm = prm_new(preset: "tiny", corpus: [b.train, b.test])
         """, name: "setup.dprm")
         guard case .native(let p as PRMValue) = try interpreter.evaluate("prm"),
@@ -84,7 +84,7 @@ final class DivergenceTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
         _ = try interpreter.evaluate("""
-        let b = benchmark(seed: 1, train_size: 32, meta: 2, test: 3)
+        let b = benchmark(seed: 1, train_size: 32, coldstart_size: 0, meta: 2, test: 3)
         let prm = prm_new(preset: "tiny", corpus: [b.train, b.test])
         """, name: "setup.dprm")
         // lr 1e6 without clipping blows the weights up within a few steps.
