@@ -54,7 +54,8 @@ public final class EngineValue: TabledObject {
     ])
 }
 
-/// The `bilevel` module: the engine over .dprm losses.
+/// Builtins of the `reweight` module (which exposes the Reweight target): the bi-level engine over
+/// .dprm losses; listed in `ReweightBuiltins.registry`.
 enum BilevelBuiltins {
     /// One level from a dict {params, optimizer, loss, scheduler?}.
     static func level(_ spec: DictRef, _ what: String) throws -> (Level, Value) {
@@ -72,7 +73,7 @@ enum BilevelBuiltins {
         return (Level(parameters: params, optimizer: OptimizerLevel(o.optimizer), scheduler: scheduler), loss)
     }
 
-    static let registry = BuiltinRegistry(module: "bilevel", builtins: [
+    static let builtins: [Builtin] = [
         Builtin("bilevel", parameters: [
                 .keyword("lower", "dict", required: true, "the lower level: {params, optimizer, loss} (scheduler optional)"),
                 .keyword("upper", "dict", required: true, "the upper level: {params, optimizer, loss} (scheduler optional)"),
@@ -142,5 +143,5 @@ enum BilevelBuiltins {
             box = value
             return .native(value)
         },
-    ])
+    ]
 }

@@ -247,5 +247,5 @@ enum PRMBuiltins {
             let title = args.optional(nil, "title") == nil ? nil : try args.string(nil, "title")
             return .string(ResultsTable(rows: rows, base: base, baseMethod: rows.first?.method, title: title).description)
         },
-    ])
+    ] + PretrainedBuiltins.builtins)
 }

@@ -52,12 +52,13 @@ public final class PretrainedModelValue: TabledObject {
     ])
 }
 
-/// The `pretrained` module: pretrained encoders and the PRMBench helpers of the pretrained-PRM example.
+/// Builtins of the `prm` module (which exposes the PRM target) for pretrained encoders and language
+/// models and the PRMBench helpers of the pretrained-PRM example; listed in `PRMBuiltins.registry`.
 enum PretrainedBuiltins {
     /// A short system prompt for PRMs with a 512-token window (the reference's takes ~200 WordPiece tokens).
     static let shortSystemPrompt = "Check each step of the solution: answer + if the solution is correct up to this step, - if not."
 
-    static let registry = BuiltinRegistry(module: "pretrained", builtins: [
+    static let builtins: [Builtin] = [
         Builtin("load_model", parameters: [
                 .positional("path_or_name", "string", "a .gguf file, a Hugging Face folder, or a model cache name"),
             ], "Loads a pretrained model: a BERT-family encoder, or a llama-family language model from a GGUF file or a Hugging Face folder.",
@@ -119,5 +120,5 @@ enum PretrainedBuiltins {
             let content: DatasetValue.Content = kind == "train" ? .train(train) : (kind == "meta" ? .meta(meta) : .candidates(sets))
             return .native(DatasetValue(content, source: parts.map(\.source).joined(separator: ", "), skipped: parts.flatMap(\.skipped)))
         },
-    ])
+    ]
 }

@@ -200,5 +200,5 @@ enum ReweightBuiltins {
             try execute(run, args)
             return .native(RunValue(run))
         },
-    ])
+    ] + BilevelBuiltins.builtins)
 }
