@@ -37,8 +37,35 @@ final class LanguageModelPRMBuiltinsTests: XCTestCase {
         XCTAssertTrue(message("prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1, cache_mb: -1)").contains("cache_mb must not be negative"))
         XCTAssertTrue(message("prm_new(preset: \"tiny\", corpus: [benchmark(seed: 1, train_size: 4, meta: 1, test: 1).train], trainable_layers: 1)")
             .contains("trainable_layers needs a language model"))
+        XCTAssertTrue(message("prm_new(backbone: load_model(\"\(model)\"), cache_path: \"x.cache\")").contains("cache_path needs trainable_layers"))
+        XCTAssertTrue(message("prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1, cache_path: \"/nonexistent-dprm/x.cache\")")
+            .contains("cannot write '/nonexistent-dprm/x.cache'"))
         _ = try interp.evaluate("let p = prm_new(backbone: load_model(\"\(model)\"), trainable_layers: 1)")
         XCTAssertEqual(try interp.evaluate("p.parameter_count > 0").description, "true")
+    }
+
+    /// cache_path puts the frozen outputs in a file: scoring and training through it give the
+    /// in-memory PRM's scores, and the file is there afterwards (LlamaPRMTrainingTests checks
+    /// the file cache's loss, gradients, limit and validation in detail).
+    func testCachePathKeepsTheFrozenOutputsInAFile() throws {
+        let interp = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { _ in }))
+        let model = Self.root.path + "/Tests/NNTests/Fixtures/llama/tiny-llama"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-cache-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try interp.evaluate("let m = load_model(\"\(model)\")")
+        _ = try interp.evaluate("let a = prm_new(backbone: m, trainable_layers: 1)")
+        _ = try interp.evaluate("let b = prm_new(backbone: m, trainable_layers: 1, cache_mb: 4, cache_path: \"\(dir)/frozen.cache\")")
+        // A short system prompt: the reference's would not leave the tiny model's 128 positions room for a step.
+        let score = "score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"So 5\"], system_prompt: \"Check each step.\")"
+        // Exact: b's first call computes the frozen rows as a does (same batch, same products) and
+        // stores them; its second call reads the same bits back from the file.
+        let reference = try interp.evaluate("a.\(score)").description
+        XCTAssertTrue(reference.hasPrefix("[0."), reference)   // two scores, not an empty list
+        XCTAssertEqual(try interp.evaluate("b.\(score)").description, reference)
+        XCTAssertEqual(try interp.evaluate("b.\(score)").description, reference)
+        let size = (try FileManager.default.attributesOfItem(atPath: dir + "/frozen.cache")[.size] as? NSNumber)?.intValue ?? 0
+        XCTAssertGreaterThan(size, 64, "the file holds a record after the 64-byte header")
     }
 
     /// lora_rank attaches adapters (LlamaPRMTests and LlamaPRMLoRATests train them): a fresh

@@ -9,6 +9,9 @@
 //   llm_coldstart_step_top4            median step with the frozen-activation cache warm (the
 //                                      frozen 26 blocks' outputs of the batch are read, not computed)
 //   llm_coldstart_step_top4_uncached   median step computing the frozen blocks every time
+//   llm_coldstart_step_top4_filecache  median step with the frozen outputs read from a warm
+//                                      memory-mapped cache file (cache_path); also prints the
+//                                      time of opening it (the frozen weights' fingerprint)
 //   llm_coldstart_step_top4_peak_rss   peak resident memory (VmHWM) of a child process that builds
 //                                      the model, resets the mark, then runs three cached steps
 //                                      (bytes in *_s)
@@ -70,10 +73,15 @@ struct Setup {
     let rows: [Int]
     let labels: [Float]
 
-    init(cached: Bool, lora: Bool) throws {
+    /// Seconds `useFrozenCache` took (the fingerprint of the frozen weights, opening the file).
+    let cacheOpenSeconds: Double
+
+    init(cached: Bool, lora: Bool, cacheFile: String? = nil) throws {
         let model = LlamaModel(config: config, seed: 1)
         backbone = try LlamaPRMBackbone(copying: model, source: "random", maxLength: tokens, trainableLayers: trainable)
-        if cached { backbone.frozenCache = FrozenPrefixCache(width: config.hiddenSize, limitBytes: 1 << 30) }
+        let t0 = now()
+        if cached { try backbone.useFrozenCache(limitBytes: 1 << 30, path: cacheFile) }
+        cacheOpenSeconds = now() - t0
         var parameters = backbone.trainableNamedParameters
         if lora {
             let top = Array((config.numHiddenLayers - trainable)..<config.numHiddenLayers)
@@ -129,9 +137,10 @@ enum LlamaStepBench {
         let only = env["DPRM_BENCH_ONLY"]
         func wanted(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
 
-        func timeSteps(_ name: String, cached: Bool, lora: Bool) throws {
+        func timeSteps(_ name: String, cached: Bool, lora: Bool, cacheFile: String? = nil) throws {
             guard wanted(name) else { return }
-            let setup = try Setup(cached: cached, lora: lora)
+            let setup = try Setup(cached: cached, lora: lora, cacheFile: cacheFile)
+            if cached { print(String(format: "%@: opening the frozen-output cache took %.3f s", name, setup.cacheOpenSeconds)) }
             let first = setup.step()   // warm-up (and, cached, the visit that fills the cache)
             var times: [Double] = [], cpu: [Double] = []
             var loss: Float = first
@@ -148,6 +157,9 @@ enum LlamaStepBench {
         try timeSteps("llm_coldstart_step_top4", cached: true, lora: false)
         try timeSteps("llm_coldstart_step_top4_uncached", cached: false, lora: false)
         try timeSteps("llm_lora_step_top4", cached: true, lora: true)
+        let cacheFile = NSTemporaryDirectory() + "dprm-bench-frozen-\(getpid()).cache"
+        defer { unlink(cacheFile) }
+        try timeSteps("llm_coldstart_step_top4_filecache", cached: true, lora: false, cacheFile: cacheFile)
 
         for (name, mode) in [("llm_coldstart_step_top4_peak_rss", "rss"), ("llm_lora_step_top4_peak_rss", "rss_lora")] where wanted(name) {
             let child = Process()
