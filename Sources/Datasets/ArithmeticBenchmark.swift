@@ -191,6 +191,13 @@ public struct ArithmeticBenchmark: Sendable {
             ]
         }
 
+        /// Sets the operations per problem of every split (pool domains, cold start, meta, test).
+        public mutating func setOperations(_ range: ClosedRange<Int>) {
+            testOperations = range
+            coldStartOperations = range
+            for k in domains.indices { domains[k].operations = range }
+        }
+
         var profile: SolverProfile {
             var p = solver
             p.errorRate = solverErrorRate

@@ -94,6 +94,10 @@ enum DataBuiltins {
                 .keyword("test", "number", default: .int(c.testQuestions), "test questions"),
                 .keyword("candidates", "number", default: .int(c.candidatesPerQuestion), "sampled solutions per test question"),
                 .keyword("error_rate", "number", default: .number(c.solverErrorRate), "the test solver's error rate per step"),
+                .keyword("max_value", "number", default: .int(c.maxValue), "every intermediate value lies in 0...max_value"),
+                .keyword("max_operations", "number", default: .int(c.testOperations.upperBound), "operations per problem are 2...max_operations (every split)"),
+                .keyword("trap_factor", "number", default: .number(c.solver.trapFactor), "a question's trap step is wrong this many times as often"),
+                .keyword("trap_consistency", "number", default: .number(c.solver.trapConsistency), "probability that a wrong trap step gives the question's trap value"),
             ]
         }(),
                 "Generates the built-in arithmetic PRM benchmark: {train, coldstart, meta, test, domains, config}.",
@@ -140,6 +144,19 @@ enum DataBuiltins {
             config.testQuestions = try args.int(nil, "test")
             config.candidatesPerQuestion = try args.int(nil, "candidates")
             config.solverErrorRate = try args.number(nil, "error_rate")
+            let maxValue = try args.int(nil, "max_value")
+            guard maxValue >= 4 else { throw DprmError.runtime("benchmark(): max_value must be >= 4, got \(maxValue)") }
+            config.maxValue = maxValue
+            let maxOperations = try args.int(nil, "max_operations")
+            guard maxOperations >= 2 else { throw DprmError.runtime("benchmark(): max_operations must be >= 2, got \(maxOperations)") }
+            config.setOperations(2...maxOperations)
+            let trapFactor = try args.number(nil, "trap_factor")
+            let trapConsistency = try args.number(nil, "trap_consistency")
+            guard trapFactor >= 0, (0...1).contains(trapConsistency) else {
+                throw DprmError.runtime("benchmark(): trap_factor must be >= 0 and trap_consistency in 0...1, got \(trapFactor), \(trapConsistency)")
+            }
+            config.solver.trapFactor = trapFactor
+            config.solver.trapConsistency = trapConsistency
             let bench = ArithmeticBenchmark(config: config)
             return Convert.dict([
                 ("train", .native(DatasetValue(.train(bench.train), source: "benchmark"))),
@@ -155,6 +172,8 @@ enum DataBuiltins {
                                                 ("flip_rate", .number(shares.flipRate))])),
                     ("meta", .number(Double(config.metaCount))), ("test", .number(Double(config.testQuestions))),
                     ("candidates", .number(Double(config.candidatesPerQuestion))), ("error_rate", .number(config.solverErrorRate)),
+                    ("max_value", .number(Double(config.maxValue))), ("max_operations", .number(Double(maxOperations))),
+                    ("trap_factor", .number(trapFactor)), ("trap_consistency", .number(trapConsistency)),
                 ])),
             ])
         },

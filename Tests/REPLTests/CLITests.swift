@@ -225,6 +225,58 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran.txt"))
     }
 
+    /// examples/reweighting_study.dprm as a researcher runs it (`dprm notebook ... -o study.html`),
+    /// on a tiny setting: every cell runs, the report embeds the study's figures, the results
+    /// cover every method at every N, and a second run reuses the cached cold start.
+    func testReweightingStudyNotebook() throws {
+        var gnuplot = false
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            where FileManager.default.isExecutableFile(atPath: "\(dir)/gnuplot") { gnuplot = true }
+        if !gnuplot && ProcessInfo.processInfo.environment["DPRM_GNUPLOT"] == nil {
+            throw XCTSkip("gnuplot is not installed (sudo apt-get install gnuplot-nox); the study's figures need it")
+        }
+        let dir = try temporaryDirectory()
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let study = repo.appendingPathComponent("examples/reweighting_study.dprm").path
+        let tiny = ["--preset", "tiny", "--coldstart_steps", "3", "--reweight_steps", "4", "--batch_size", "2",
+                    "--meta_batch_size", "2", "--train_size", "24", "--coldstart_size", "16", "--meta", "4", "--test", "6",
+                    "--ns", "1,2,8", "--out", dir + "/figs", "--cache", dir + "/cache"]
+        let html = dir + "/study.html"
+        let r = try runDprm(["notebook", study, "-o", html, "--"] + tiny, directory: dir)
+        XCTAssertEqual(r.status, 0, r.err + r.out)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertFalse(page.contains("Stopped at cell"), page)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/figs/results.json"))) as? [String: Any])
+        let figures = try XCTUnwrap(results["figures"] as? [String])
+        XCTAssertEqual(figures.count, 6)
+        for f in figures {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: f), f)
+            XCTAssertTrue(page.contains("<figcaption>") && page.contains((f as NSString).lastPathComponent), f)
+        }
+        XCTAssertEqual(page.components(separatedBy: "data:image/png;base64,").count - 1, 6)
+        let byN = try XCTUnwrap(results["accuracies_by_n"] as? [String: [String: Double]])
+        XCTAssertEqual(Set(byN.keys), ["cold_start", "vanilla", "oracle_drop", "instance_table", "instance_net", "domain_table"])
+        let accuracies = try XCTUnwrap(results["accuracies"] as? [String: Double])
+        for (m, curve) in byN {
+            XCTAssertEqual(Set(curve.keys), ["1", "2", "8"], m)
+            // All 8 candidates: the same choice as best_of_n's (ties to the lowest index in both).
+            XCTAssertEqual(try XCTUnwrap(curve["8"]), try XCTUnwrap(accuracies[m]), accuracy: 1e-12, m)
+        }
+        let baselines = try XCTUnwrap(results["baselines_by_n"] as? [String: [Double]])
+        XCTAssertEqual(try XCTUnwrap(baselines["first"]?.first), try XCTUnwrap(accuracies["first"]), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(baselines["oracle"]?.last), try XCTUnwrap(accuracies["oracle"]), accuracy: 1e-12)
+        // Best-of-1 is the first candidate for every method.
+        for (m, curve) in byN { XCTAssertEqual(try XCTUnwrap(curve["1"]), try XCTUnwrap(accuracies["first"]), accuracy: 1e-12, m) }
+        let byVisits = try XCTUnwrap(results["table_auroc_by_visits"] as? [String: [Any]])
+        XCTAssertEqual(byVisits["visits"]?.count, byVisits["auroc"]?.count)
+        XCTAssertEqual(try XCTUnwrap(byVisits["visits"]?.last as? Double), 4.0 * 2 / 24, accuracy: 1e-12)
+        // The cold start was cached; a second run loads it.
+        let cached = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
+        XCTAssertEqual(cached.count, 1, "\(cached)")
+        let again = try runDprm(["notebook", study, "-o", dir + "/again.md", "--"] + tiny, directory: dir)
+        XCTAssertEqual(again.status, 0, again.err + again.out)
+    }
+
     func testInterruptStopsScript() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try dprmBinary())

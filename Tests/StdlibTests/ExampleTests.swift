@@ -73,7 +73,7 @@ final class ExampleTests: XCTestCase {
     func testPipelineExample() throws {
         let r = try runExample("pipeline", [("seeds", .number(2))])
         let mean = try XCTUnwrap(r["mean"] as? [String: Double])
-        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "vanilla", "oracle_drop", "instance_table", "instance_net",
+        XCTAssertEqual(Set(mean.keys), ["first", "self_consistency", "cold_start", "vanilla", "oracle_drop", "instance_table", "instance_net",
                                         "domain_table", "oracle"])
         let seeds = try XCTUnwrap(r["seeds"] as? [[String: Any]])
         XCTAssertEqual(seeds.count, 2)
