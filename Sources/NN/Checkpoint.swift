@@ -13,7 +13,9 @@ import Support
 /// (`.<name>.old-XXXXXX`), the temporary folder is renamed to the target, the parent is fsynced
 /// and the old folder removed. A reader therefore sees the old checkpoint or the new one,
 /// complete. If the process dies between the two renames the target is briefly absent and the
-/// previous checkpoint survives as the `.old-` folder (rename it back by hand).
+/// previous checkpoint survives as the `.old-` folder (rename it back by hand). A target that is
+/// a file, or a folder holding files but neither `model.safetensors` nor `config.json`, is
+/// refused: the save would delete what it holds.
 public enum Checkpoint {
     public static let weightsFile = "model.safetensors"
     public static let configFile = "config.json"
@@ -27,6 +29,16 @@ public enum Checkpoint {
         let name = target.lastPathComponent
         for file in extraFiles.keys where file.contains("/") || file == weightsFile || file == configFile || file.isEmpty {
             throw CheckpointError(path: directory, problem: "extra file name '\(file)' is not allowed (no folders, not a reserved name)")
+        }
+        // The save replaces the whole folder: never one that holds something else.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CheckpointError(path: directory, problem: "is a file, not a folder: choose another path") }
+            let entries = ((try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? []).sorted()
+            if !entries.isEmpty && !CheckpointFolder.holdsCheckpoint(target.path) {
+                throw CheckpointError(path: directory, problem: "holds files that are not a checkpoint (\(entries.prefix(5).joined(separator: ", "))\(entries.count > 5 ? ", ..." : "")): "
+                                      + "saving would replace the whole folder, so choose a new or empty folder")
+            }
         }
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         let tmp = try makeTempDirectory(in: parent, prefix: "." + name + ".tmp-")

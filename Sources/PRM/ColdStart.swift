@@ -48,6 +48,9 @@ public struct ColdStartOptions: Sendable {
     /// Weight of the auxiliary language-model loss added to the step loss (`lm_loss_weight`; 0,
     /// the reference's loss, leaves it out). See `ProcessRewardModel.forward`.
     public var languageModelWeight: Float = 0
+    /// What a NaN or infinite loss or gradient norm does (`on_nonfinite`): stop with an error
+    /// (the default) or roll back to the last good state with a lower rate (`NonFinitePolicy`).
+    public var onNonFinite: NonFinitePolicy = .stop
 
     public init() {}
 
@@ -91,8 +94,11 @@ public struct ColdStartResult {
     /// True when `shouldStop` ended the run early.
     public var stopped: Bool
     public var seconds: Double
-    /// Checkpoint directories written, in order.
+    /// Checkpoint directories written, in order (those of a rolled-back stretch are removed and
+    /// left out).
     public var checkpoints: [String]
+    /// The rollbacks `onNonFinite: .rollback` made, in order (empty with `.stop`).
+    public var rollbacks: [NonFiniteRollback] = []
 }
 
 /// Supervised fine-tuning of `prm` on step-labelled instances: cross-entropy at the label
@@ -108,15 +114,26 @@ public struct ColdStartResult {
 /// when it returns true (Ctrl-C), the run ends cleanly: gradients of an unfinished accumulation
 /// are dropped, and the final checkpoint and history hold what was done.
 ///
+/// A non-finite loss (checked every micro-step, before its backward) or gradient norm (checked
+/// before every optimizer step) stops the run with an error naming the step, before the bad
+/// step touches the weights or a checkpoint. With `onNonFinite: .rollback` the run instead puts
+/// back the last good state (see `NonFinitePolicy`): the state before the last optimizer step
+/// whose accumulated micro-steps all had a finite loss and whose gradient norm was finite, with
+/// the batch order, the schedule position and the history as they were then; checkpoints
+/// written after that point are removed (they belong to the stretch that is thrown away); the
+/// rate is multiplied by the policy's factor from then on; and the same steps run again.
+///
 /// Under `mpirun` (`World.shared.size > 1`) the run is data-parallel (docs/distributed.md):
 /// every rank draws the same global batch, computes its shard's part of the loss
 /// (`shardMeanLoss`), and the gradients are summed over the ranks before clipping, so clipping,
 /// accumulation and the schedule see the global batch and every rank holds the same weights.
 /// The recorded loss is the ranks' sum of shard losses. Rank 0 alone writes checkpoints and the
-/// history and draws the progress bar; every rank returns the same result.
+/// history and draws the progress bar; every rank returns the same result (the checks read the
+/// summed loss and gradient, so every rank rolls back or stops at the same step).
 public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: ColdStartOptions = ColdStartOptions(),
                       shouldStop: () -> Bool = { false },
-                      onStep: ((TrainingRecord) -> Void)? = nil) throws -> ColdStartResult {
+                      onStep: ((TrainingRecord) -> Void)? = nil,
+                      onRollback: ((NonFiniteRollback) -> Void)? = nil) throws -> ColdStartResult {
     try options.validate()
     guard !train.isEmpty else { throw PRMError.invalidOption("coldstart: the training set is empty") }
     let templated = train.map { prm.template($0) }
@@ -128,19 +145,29 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
     let scheduler = LRScheduler(optimizer, schedule: try options.schedule())
     let parameters = prm.parameters
     var history = TrainingHistory()
-    var checkpoints: [String] = []
+    var checkpoints: [(step: Int, path: String)] = []
     let world = World.shared
     let bar = ProgressBar(total: options.iterations, label: "coldstart", enabled: options.progress ? nil : false)
     let start = Date()
     var stopped = false
 
+    /// A state the run can go back to; `done` micro-steps had been completed in it.
+    struct GoodState {
+        var values: [Tensor], optimizer: [String: Tensor]
+        var loader: BatchLoader<TemplatedInstance>, schedulerStep: Int, done: Int, historyCount: Int
+    }
+    var good: GoodState?
+    var rollbacks: [NonFiniteRollback] = []
+    var rateScale = 1.0
+
     func diverged(_ what: String, step: Int, lr: Double) -> PRMError {
         bar.finish()
-        let kept = checkpoints.last.map { " the last checkpoint, \(($0 as NSString).lastPathComponent), holds the weights before it;" } ?? ""
-        return .nonFinite("coldstart: \(what) at step \(step) (lr \(lr)): training diverged and stopped;\(kept) try a lower lr or gradient clipping")
+        let kept = checkpoints.last.map { " the last checkpoint, \(($0.path as NSString).lastPathComponent), holds the weights before it;" } ?? ""
+        let note = options.onNonFinite.exhaustedNote(rollbacks: rollbacks.count)
+        return .nonFinite("coldstart: \(what) at step \(step) (lr \(lr))\(note): training diverged and stopped;\(kept) try a lower lr or gradient clipping")
     }
 
-    func save(_ name: String) throws {
+    func save(_ name: String, step: Int) throws {
         guard let dir = options.checkpointDirectory else { return }
         let path = dir + "/" + name
         if world.isRoot {
@@ -150,7 +177,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         }
         // The other ranks may read the checkpoint as soon as this returns.
         try world.barrier("coldstart checkpoint \(name)")
-        checkpoints.append(path)
+        checkpoints.append((step, path))
     }
 
     // Before the first step: a folder holding another run, unwritable, or a file (NN's CheckpointFolder).
@@ -159,10 +186,18 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
     defer { prm.network.eval() }
     optimizer.zeroGrad()
     var done = 0
-    for step in 1...max(1, options.iterations) where options.iterations > 0 {
+    // Where the current accumulation window began (a good state's batch order and counters).
+    var windowStart = (loader: loader, schedulerStep: scheduler.currentStep, done: 0, historyCount: 0)
+    while done < options.iterations {
         if shouldStop() { stopped = true; break }
+        let step = done + 1
+        if done % options.gradientAccumulation == 0 {
+            windowStart = (loader, scheduler.currentStep, done, history.records.count)
+        }
         let batch = loader.next()
         let lr = optimizer.learningRate
+        // A non-finite value found at this micro-step, or nil.
+        var bad: String?
         let loss: Variable?, value: Float
         if world.isDistributed {
             loss = prm.shardMeanLoss(batch, shard: world.shard(count: batch.count), languageModelWeight: options.languageModelWeight)
@@ -173,34 +208,73 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
         }
         // A diverged run stops here, before the bad step touches the weights or any checkpoint
         // (those already written stay the last good ones).
-        guard value.isFinite else { throw diverged("the loss is \(value)", step: step, lr: lr) }
-        if let loss {
-            let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
-            scaled.backward()
+        if !value.isFinite {
+            bad = "the loss is \(value)"
+        } else {
+            if let loss {
+                let scaled = options.gradientAccumulation == 1 ? loss : loss / Float(options.gradientAccumulation)
+                scaled.backward()
+            }
+            if step % options.gradientAccumulation == 0 {
+                // The accumulated sum of every rank's shards: the global batch's gradient.
+                try DataParallel.allReduceGradients(parameters, world: world)
+                let norm = options.gradientClipping > 0 ? clipGradNorm(parameters, maxNorm: options.gradientClipping)
+                                                        : clipGradNorm(parameters, maxNorm: .infinity) // the norm only: never scales
+                if !norm.isFinite {
+                    bad = "the gradient norm is \(norm)"
+                } else {
+                    // The weights about to be stepped gave a finite loss and gradient: a good state.
+                    if options.onNonFinite.keepsGoodState {
+                        good = GoodState(values: parameters.map { $0.value.copy() }, optimizer: optimizer.stateDict(),
+                                         loader: windowStart.loader, schedulerStep: windowStart.schedulerStep,
+                                         done: windowStart.done, historyCount: windowStart.historyCount)
+                    }
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                }
+            }
         }
-        if step % options.gradientAccumulation == 0 {
-            // The accumulated sum of every rank's shards: the global batch's gradient.
-            try DataParallel.allReduceGradients(parameters, world: world)
-            let norm = options.gradientClipping > 0 ? clipGradNorm(parameters, maxNorm: options.gradientClipping)
-                                                    : clipGradNorm(parameters, maxNorm: .infinity) // the norm only: never scales
-            guard norm.isFinite else { throw diverged("the gradient norm is \(norm)", step: step, lr: lr) }
-            optimizer.step()
+        if let bad {
+            guard let factor = options.onNonFinite.allowsRollback(after: rollbacks.count), let g = good else {
+                throw diverged(bad, step: step, lr: lr)
+            }
+            // Copies again: the kept state must survive the optimizer's in-place updates, for a
+            // second rollback to the same point.
+            for (p, v) in zip(parameters, g.values) { p.value = v.copy() }
+            try optimizer.load(stateDict: g.optimizer)
             optimizer.zeroGrad()
+            rateScale *= factor
+            try scheduler.load(stateDict: ["last_epoch": Tensor(Float(g.schedulerStep))])
+            optimizer.learningRate *= rateScale
+            loader = g.loader
+            done = g.done
+            history.records.removeLast(history.records.count - g.historyCount)
+            // Checkpoints of the stretch thrown away; the run writes them again when it gets there.
+            let stale = checkpoints.filter { $0.step > g.done }
+            if world.isRoot, !stale.isEmpty, let dir = options.checkpointDirectory {
+                for c in stale { try? FileManager.default.removeItem(atPath: c.path) }
+                try history.writeCSV(to: dir + "/history.csv")
+            }
+            checkpoints.removeAll { $0.step > g.done }
+            rollbacks.append(NonFiniteRollback(step: step, restoredTo: g.done, reason: bad, rateScale: rateScale))
+            onRollback?(rollbacks[rollbacks.count - 1])
+            continue
         }
         scheduler.step()
+        if rateScale != 1 { optimizer.learningRate *= rateScale }
         let record = TrainingRecord(step: step, loss: value, lr: lr, seconds: Date().timeIntervalSince(start))
         history.records.append(record)
         done = step
         onStep?(record)
         bar.update(done: step, losses: [("loss", record.loss)])
         if options.saveEvery > 0, step % options.saveEvery == 0, step < options.iterations {
-            try save("checkpoint-\(step)")
+            try save("checkpoint-\(step)", step: step)
         }
     }
     optimizer.zeroGrad()
     bar.finish()
     // A run stopped by Ctrl-C is never taken for a finished one: its last checkpoint says so.
-    try save(stopped ? "checkpoint-\(done)-interrupted" : "checkpoint-final")
+    try save(stopped ? "checkpoint-\(done)-interrupted" : "checkpoint-final", step: done)
     return ColdStartResult(history: history, stepsDone: done, stopped: stopped,
-                           seconds: Date().timeIntervalSince(start), checkpoints: checkpoints)
+                           seconds: Date().timeIntervalSince(start), checkpoints: checkpoints.map(\.path), rollbacks: rollbacks)
 }

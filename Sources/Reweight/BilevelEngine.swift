@@ -15,8 +15,13 @@ public struct BilevelConfig {
     public var lowerClipping: Float = 0
     /// Global-norm clipping of the upper gradient; 0 turns it off.
     public var upperClipping: Float = 0
-    /// Restore the lower state after each upper step and retake one step with the new weights.
+    /// Restore the lower state after each upper step and retake one step with the new weights
+    /// (the reference's `rollback`; not about non-finite values, see `onNonFinite`).
     public var rollback = false
+    /// What a NaN or infinite lower loss, meta loss, gradient norm or upper parameter does:
+    /// stop with `BilevelError.nonFinite` (the default) or go back to the last good state of both
+    /// levels with lower learning rates (`NonFinitePolicy`; docs/bilevel.md).
+    public var onNonFinite: NonFinitePolicy = .stop
     /// Validation / checkpoint hook period in iterations; 0 turns it off.
     public var saveEvery = 500
     /// Hypergradient approximation.
@@ -68,6 +73,9 @@ public struct BilevelHooks<LowerBatch> {
     public var shouldStop: (() -> Bool)?
     /// Names of operations in the order they run (for tests of the reference's order).
     public var trace: ((String) -> Void)?
+    /// After the engine went back to a good state (`onNonFinite: .rollback`): records of
+    /// iterations after `restoredTo` belong to the stretch that was thrown away.
+    public var afterRollback: ((NonFiniteRollback) -> Void)?
 
     public init() {}
 }
@@ -76,6 +84,18 @@ public struct BilevelHooks<LowerBatch> {
 ///
 /// `lowerLoss(batch)` is L_low(theta, lam; batch): it may depend on both levels' parameters;
 /// the lower backward sends gradient to theta only. `upperLoss(batch)` is L_up(theta; batch).
+///
+/// Non-finite values (the reference does not look): the lower loss is checked after every
+/// forward (not with `shardedLower`, where it is this rank's part: the summed gradient shows
+/// it), the lower gradient norm before every lower step, the meta loss and the upper gradient
+/// norm before every upper step and the upper parameters after it. With `onNonFinite: .stop`
+/// the iteration throws `BilevelError.nonFinite` naming it, before the lower weights change
+/// (upper parameters an upper step made non-finite are put back first). With `.rollback`, the
+/// engine keeps the state of both levels before each lower step whose micro-steps all had a
+/// finite loss and whose gradient was finite (parameters, optimizer states, schedule positions,
+/// batch orders, counters), goes back to it, multiplies every learning rate by the policy's
+/// factor from then on (`rateScales`: the lower level's, the upper level's or both, by where the
+/// value appeared) and carries on from there.
 public final class BilevelEngine<LowerBatch, UpperBatch> {
     public let config: BilevelConfig
     public let lower: Level
@@ -91,7 +111,32 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
     /// Iterations completed (equals `count`; kept separately for clarity in checkpoints).
     public private(set) var iteration = 0
     private var lastLowerBatch: [LowerBatch]?
-    private var rollbackState: (values: [Tensor], optimizer: [String: Tensor], schedulerSteps: Int?)?
+    private typealias SavedLower = (values: [Tensor], optimizer: [String: Tensor], schedulerSteps: Int?)
+    private var rollbackState: SavedLower?
+
+    /// Rollbacks made after non-finite values (`onNonFinite: .rollback`), in order.
+    public private(set) var rollbacks: [NonFiniteRollback] = []
+    /// The factors rollbacks put on the lower and the upper level's learning rates (1 before any).
+    public private(set) var rateScales = (lower: 1.0, upper: 1.0)
+
+    /// Everything a rollback puts back; `count` / `iteration` are the micro-steps done in it.
+    private struct GoodState {
+        var lower: SavedLower, upper: SavedLower
+        var lowerData: BatchLoader<LowerBatch>, upperData: BatchLoader<UpperBatch>
+        var count: Int, iteration: Int
+        var rollbackState: SavedLower?
+    }
+    private var good: GoodState?
+    /// The lower side of the state where the current accumulation window began.
+    private var windowStart: (lowerData: BatchLoader<LowerBatch>, schedulerSteps: Int?, count: Int, iteration: Int, rollbackState: SavedLower?)?
+    /// A non-finite value seen inside an iteration, and the rates a rollback lowers: the upper
+    /// level's when its own step overflowed, the lower level's when the meta loss (a function of
+    /// the lower parameters only) is not finite, both for the lower loss and gradient (the
+    /// weights the upper level gives enter them).
+    private struct Divergence: Error {
+        let what: String
+        var lowersLower = true, lowersUpper = true
+    }
 
     public init(config: BilevelConfig, lower: Level, upper: Level,
                 lowerData: BatchLoader<LowerBatch>, upperData: BatchLoader<UpperBatch>,
@@ -117,22 +162,35 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         }
     }
 
-    /// One lower micro-step, and the upper step when the unroll window closes.
+    /// One lower micro-step, and the upper step when the unroll window closes. A non-finite
+    /// value stops the run or rolls it back (`BilevelConfig.onNonFinite`).
     public func runIteration() throws {
+        do {
+            try iterate()
+        } catch let d as Divergence {
+            try recover(from: d)
+        }
+    }
+
+    private func iterate() throws {
         let window = config.unrollSteps * config.gradientAccumulation
         if config.rollback && !config.lowerOnly && count % window == 0 {
             rollbackState = (lower.parameters.copies(), lower.optimizer.stateSnapshot(), lower.scheduler?.stepsTaken)
             trace("save lower state")
+        }
+        if config.onNonFinite.keepsGoodState && count % config.gradientAccumulation == 0 {
+            windowStart = (lowerData, lower.scheduler?.stepsTaken, count, iteration, rollbackState)
         }
         count += 1
         iteration += 1
         let batch = lowerData.next()
         lastLowerBatch = batch
         let loss = lowerBackward(batch, scale: 1 / Float(config.gradientAccumulation))
+        try checkLowerLoss(loss)
         hooks.afterLowerStep?(iteration, loss)
-        if count % config.gradientAccumulation == 0 { try lowerOptimizerStep() }
+        if count % config.gradientAccumulation == 0 { try lowerOptimizerStep(keepGoodState: true) }
         if !config.rollback || config.lowerOnly {
-            lower.scheduler?.step()
+            stepScheduler(lower)
             trace("lower sched")
         }
         if !config.lowerOnly && count % window == 0 {
@@ -141,12 +199,12 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
             if config.rollback, let saved = rollbackState {
                 lower.parameters.restore(saved.values)
                 try lower.optimizer.restoreState(saved.optimizer)
-                if let steps = saved.schedulerSteps { lower.scheduler?.stepsTaken = steps }
+                if let steps = saved.schedulerSteps { setSchedulerSteps(lower, steps) }
                 lower.parameters.zeroGrad()
                 trace("restore lower state")
-                _ = lowerBackward(batch, scale: 1)
-                try lowerOptimizerStep()
-                lower.scheduler?.step()
+                try checkLowerLoss(lowerBackward(batch, scale: 1))
+                try lowerOptimizerStep(keepGoodState: false)
+                stepScheduler(lower)
                 trace("lower sched")
             }
         }
@@ -167,9 +225,47 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         }
     }
 
-    private func lowerOptimizerStep() throws {
+    /// A non-finite lower loss (not under `shardedLower`: a rank's part may be NaN alone, and the
+    /// summed gradient, the same on every rank, shows it).
+    private func checkLowerLoss(_ loss: Float) throws {
+        if !config.shardedLower && !loss.isFinite { throw Divergence(what: "the lower loss is \(loss)") }
+    }
+
+    private func rateScale(_ level: Level) -> Double { level === lower ? rateScales.lower : rateScales.upper }
+
+    /// The scheduler's step, then the rollbacks' factor on top of the rate it set.
+    private func stepScheduler(_ level: Level) {
+        guard let scheduler = level.scheduler else { return }
+        scheduler.step()
+        let scale = rateScale(level)
+        if scale != 1 { level.optimizer.learningRate *= Float(scale) }
+    }
+
+    /// Puts a scheduler at `steps` (which sets the scheduled rate), with the rollbacks' factor on top.
+    private func setSchedulerSteps(_ level: Level, _ steps: Int) {
+        guard let scheduler = level.scheduler else { return }
+        scheduler.stepsTaken = steps
+        let scale = rateScale(level)
+        if scale != 1 { level.optimizer.learningRate *= Float(scale) }
+    }
+
+    private func saved(_ level: Level) -> SavedLower {
+        (level.parameters.copies(), level.optimizer.stateSnapshot(), level.scheduler?.stepsTaken)
+    }
+
+    private func lowerOptimizerStep(keepGoodState: Bool) throws {
         if config.shardedLower { try DataParallel.allReduceGradients(lower.parameters.parameters) }
-        if config.lowerClipping > 0 { lower.parameters.clipGradients(maxNorm: config.lowerClipping) }
+        let norm = config.lowerClipping > 0 ? lower.parameters.clipGradients(maxNorm: config.lowerClipping)
+                                            : ParameterSet.norm(lower.parameters.parameters.compactMap(\.grad))
+        guard norm.isFinite else { throw Divergence(what: "the lower gradient norm is \(norm)") }
+        // Both levels as they are now gave a finite loss and gradient: a state to come back to
+        // (the lower side as it was when this step's accumulation began).
+        if keepGoodState, config.onNonFinite.keepsGoodState, let w = windowStart {
+            var lowerState = saved(lower)
+            lowerState.schedulerSteps = w.schedulerSteps
+            good = GoodState(lower: lowerState, upper: saved(upper), lowerData: w.lowerData, upperData: upperData,
+                             count: w.count, iteration: w.iteration, rollbackState: w.rollbackState)
+        }
         lower.optimizer.step()
         lower.parameters.zeroGrad()
         trace("lower opt step")
@@ -190,6 +286,7 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
             grads = Array(summed.dropLast())
             metaValue = summed.last!.item
         }
+        guard metaValue.isFinite else { throw Divergence(what: "the meta loss is \(metaValue)", lowersUpper: false) }
         let v = Array(grads[..<lower.parameters.parameters.count])
         let direct = Array(grads[lower.parameters.parameters.count...])
         let sharded = config.shardedLower
@@ -199,13 +296,68 @@ public final class BilevelEngine<LowerBatch, UpperBatch> {
         let hyper = try solver.hypergradient(v, method: config.method, trace: trace)
         upper.parameters.zeroGrad()
         upper.parameters.accumulate(zip(direct, hyper).map { $0 + $1 })
-        if config.upperClipping > 0 { upper.parameters.clipGradients(maxNorm: config.upperClipping) }
+        let norm = config.upperClipping > 0 ? upper.parameters.clipGradients(maxNorm: config.upperClipping)
+                                            : ParameterSet.norm(upper.parameters.parameters.compactMap(\.grad))
+        guard norm.isFinite else {
+            upper.parameters.zeroGrad()
+            throw Divergence(what: "the upper gradient norm is \(norm)", lowersLower: false)
+        }
+        // A finite gradient times a huge rate can still overflow: the values before the step
+        // are put back when it does (the upper level is small: a table, a net or domain weights).
+        let before = upper.parameters.copies()
         upper.optimizer.step()
         upper.parameters.zeroGrad()
+        if let bad = upper.parameters.parameters.firstIndex(where: { !ParameterSet.isFinite($0.value) }) {
+            upper.parameters.restore(before)
+            throw Divergence(what: "the upper-level parameters are not finite after the upper step (parameter \(bad))", lowersLower: false)
+        }
         trace("upper opt step")
-        upper.scheduler?.step()
+        stepScheduler(upper)
         trace("upper sched")
         return metaValue
+    }
+
+    /// Stops the run (`BilevelError.nonFinite`), or puts back the last good state and lowers
+    /// every learning rate by the policy's factor.
+    private func recover(from d: Divergence) throws {
+        lower.parameters.zeroGrad()
+        upper.parameters.zeroGrad()
+        let at = iteration
+        guard let factor = config.onNonFinite.allowsRollback(after: rollbacks.count), let g = good else {
+            throw BilevelError.nonFinite("\(d.what) at iteration \(at) (lr \(lower.optimizer.learningRate), meta_lr \(upper.optimizer.learningRate))"
+                                         + config.onNonFinite.exhaustedNote(rollbacks: rollbacks.count) + ": the run diverged and stopped")
+        }
+        let lowered = (lower: d.lowersLower, upper: d.lowersUpper && !config.lowerOnly)
+        if lowered.lower { rateScales.lower *= factor }
+        if lowered.upper { rateScales.upper *= factor }
+        for (level, state, lowers) in [(lower, g.lower, lowered.lower), (upper, g.upper, lowered.upper)] {
+            // Copies again: the kept state must survive in-place optimizer updates (a second
+            // rollback may come back to it).
+            level.parameters.restore(state.values.map { $0.copy() })
+            try level.optimizer.restoreState(state.optimizer)
+            if let steps = state.schedulerSteps { setSchedulerSteps(level, steps) } else if lowers { level.optimizer.learningRate *= Float(factor) }
+        }
+        lowerData = g.lowerData
+        upperData = g.upperData
+        count = g.count
+        iteration = g.iteration
+        rollbackState = g.rollbackState
+        let event = NonFiniteRollback(step: at, restoredTo: g.iteration, reason: d.what, rateScale: rateScales.lower,
+                                      upperRateScale: config.lowerOnly ? nil : rateScales.upper)
+        rollbacks.append(event)
+        trace("nonfinite rollback")
+        hooks.afterRollback?(event)
+    }
+
+    /// Sets `rateScales` from a checkpoint (after `restoreCounters`, which put the scheduled
+    /// rates back) and applies them to the levels' current rates.
+    public func restoreRateScales(lower lowerScale: Double, upper upperScale: Double) {
+        for (level, old, new) in [(lower, rateScales.lower, lowerScale), (upper, rateScales.upper, upperScale)]
+        where new.isFinite && new > 0 && new != old {
+            level.optimizer.learningRate *= Float(new / old)
+        }
+        rateScales = (lowerScale.isFinite && lowerScale > 0 ? lowerScale : rateScales.lower,
+                      upperScale.isFinite && upperScale > 0 ? upperScale : rateScales.upper)
     }
 
     // MARK: checkpoint state

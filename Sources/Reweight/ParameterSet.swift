@@ -37,6 +37,16 @@ public struct ParameterSet {
         for (p, g) in zip(parameters, gradients) { p.grad = p.grad.map { $0 + g } ?? g }
     }
 
+    /// True when every element of `t` is finite (no NaN, no infinity).
+    public static func isFinite(_ t: Tensor) -> Bool {
+        let c = t.contiguous()
+        let p = c.basePointer
+        var ok = true
+        for i in 0..<c.count where !p[i].isFinite { ok = false; break }
+        withExtendedLifetime(c) {}
+        return ok
+    }
+
     /// Global L2 norm of a list of tensors, accumulated in Double.
     public static func norm(_ tensors: [Tensor]) -> Double { dot(tensors, tensors).squareRoot() }
 

@@ -54,14 +54,20 @@ public struct ReweightOptions {
     public var adamEpsilon: Float = 1e-6
     /// Weight snapshots every N iterations for weight curves (0: about 100 snapshots per run).
     public var snapshotEvery = 0
-    /// Where checkpoints go (nil: no checkpoints).
+    /// Where checkpoints go (nil: no checkpoints): one folder, replaced whole at each save.
     public var checkpointDirectory: String?
+    /// Replace a previous run's checkpoint found in `checkpointDirectory`; false: that is an
+    /// error before the first iteration, unless this run was resumed from it (`overwrite`).
+    public var overwrite = false
     /// `precision`: only fp32 is implemented on the CPU; bf16 is rejected with a clear message.
     public var precision = "fp32"
     /// `lm_loss_weight`: the auxiliary language-model loss added to the lower loss, unweighted
     /// (it is about the text, which is not what the instance weights judge; 0 leaves it out, as
     /// the reference). See `ColdStartOptions.languageModelWeight`.
     public var languageModelWeight: Float = 0
+    /// What a NaN or infinite loss, gradient or weight does (`on_nonfinite`): stop (the default)
+    /// or roll back to the last good state with lower rates (`BilevelConfig.onNonFinite`).
+    public var onNonFinite: NonFinitePolicy = .stop
 
     public init() {}
 

@@ -23,6 +23,11 @@ public final class ReweightRun {
     public private(set) var snapshots: [(iteration: Int, weights: [Float])] = []
     /// Instances whose weights the snapshots hold (all for tables; a fixed sample for Instance Net).
     public let snapshotIDs: [String]
+    /// Called after each rollback `onNonFinite: .rollback` made (the history and snapshots have
+    /// already dropped the iterations thrown away).
+    public var onRollback: ((NonFiniteRollback) -> Void)?
+    /// The rollbacks made so far (`BilevelEngine.rollbacks`).
+    public var rollbacks: [NonFiniteRollback] { engine.rollbacks }
 
     private let templatedTrain: [TemplatedInstance]
     private let templatedMeta: [TemplatedInstance]
@@ -34,6 +39,10 @@ public final class ReweightRun {
     private let world = World.shared
     private var elapsed: Double = 0
     private let snapshotSample: [Int]
+    /// The checkpoint `loadCheckpoint` read last (a run may continue into that same folder).
+    private var resumedFrom: String?
+    /// Whether `checkpointDirectory` was checked (`CheckpointFolder.prepareCheckpoint`).
+    private var outputPrepared = false
 
     /// Builds the run: optimizers and schedulers of both levels from `options`, the engine, and
     /// the templated data. Bad flags and empty data are errors naming the problem.
@@ -79,6 +88,7 @@ public final class ReweightRun {
         config.lowerClipping = options.gradientClipping
         config.upperClipping = options.gradientClipping
         config.rollback = options.rollback
+        config.onNonFinite = options.onNonFinite
         config.saveEvery = options.saveEvery
         config.method = options.hypergradient
         config.lowerOnly = options.baseline || options.retrain
@@ -236,6 +246,11 @@ public final class ReweightRun {
         engine.hooks.afterUpperStep = { [unowned self] _, metaLoss in
             history[history.count - 1].metaLoss = metaLoss
         }
+        engine.hooks.afterRollback = { [unowned self] event in
+            history.removeAll { $0.iteration > event.restoredTo }
+            snapshots.removeAll { $0.iteration > event.restoredTo }
+            onRollback?(event)
+        }
         engine.hooks.validate = { [unowned self] iteration in
             try checkFinite()
             if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir) }
@@ -263,6 +278,13 @@ public final class ReweightRun {
     /// `progress` is called after every iteration with the newest record.
     public func run(shouldStop: (() -> Bool)? = nil, progress: ((ReweightRecord) -> Void)? = nil) throws {
         if snapshots.isEmpty { snapshots.append((engine.iteration, currentSnapshot())) }
+        // Before the first iteration: a folder holding another run or other files, unwritable,
+        // or a file (a rerun never silently replaces a run, nor mixes two).
+        if !outputPrepared, let dir = options.checkpointDirectory {
+            if world.isRoot { try CheckpointFolder.prepareCheckpoint(dir, overwrite: options.overwrite, resumedFrom: resumedFrom) }
+            try world.barrier("checkpoint folder \(dir)")
+            outputPrepared = true
+        }
         engine.hooks.shouldStop = shouldStop
         let start = Date()
         let offset = elapsed
@@ -273,7 +295,16 @@ public final class ReweightRun {
                 if let dir = options.checkpointDirectory { try saveCheckpoint(to: dir, interrupted: true) }
                 throw BilevelError.interrupted(iteration: engine.iteration)
             }
-            try engine.runIteration()
+            let rollbacksBefore = engine.rollbacks.count
+            do {
+                try engine.runIteration()
+            } catch BilevelError.nonFinite(let what) {
+                let kept = options.checkpointDirectory.map { " its checkpoint in \($0) keeps the last state saved before it;" } ?? ""
+                let hint = options.onNonFinite == .stop ? " (or on_nonfinite: \"rollback\")" : ""
+                throw BilevelError.nonFinite("reweight: \(what);\(kept) try a lower lr or meta_lr\(hint)")
+            }
+            // A rollback instead of an iteration: the history already ends where the run went back to.
+            if engine.rollbacks.count != rollbacksBefore { continue }
             try checkFinite()
             elapsed = offset + Date().timeIntervalSince(start)
             history[history.count - 1].seconds = elapsed
@@ -377,7 +408,8 @@ public final class ReweightRun {
         var counters = engine.counters
         counters["snapshots"] = snapshots.count
         let state = CheckpointState(kind: weighting.kind, counters: counters, elapsed: elapsed,
-                                    snapshotIterations: snapshots.map(\.iteration), interrupted: interrupted)
+                                    snapshotIterations: snapshots.map(\.iteration), interrupted: interrupted,
+                                    rateScales: engine.rateScales == (1, 1) ? nil : [engine.rateScales.lower, engine.rateScales.upper])
         try Checkpoint.save(directory: directory, tensors: tensors, config: state,
                             extraFiles: ["history.csv": Data(historyCSV().utf8), "weights.csv": Data(snapshotsCSV().utf8)])
     }
@@ -389,6 +421,9 @@ public final class ReweightRun {
         var snapshotIterations: [Int]
         /// True when the run was stopped by Ctrl-C before its last iteration (absent in older checkpoints).
         var interrupted: Bool?
+        /// The factors rollbacks after non-finite values put on the lower and upper learning
+        /// rates (absent: both 1).
+        var rateScales: [Double]?
     }
 
     /// Restores a checkpoint written by `saveCheckpoint` into this run (built with the same
@@ -407,9 +442,11 @@ public final class ReweightRun {
         try lowerOptimizer.load(stateDict: part("lower_optimizer."))
         try upperOptimizer.load(stateDict: part("upper_optimizer."))
         try engine.restoreCounters(state.counters)
+        if let s = state.rateScales, s.count == 2 { engine.restoreRateScales(lower: s[0], upper: s[1]) }
         elapsed = state.elapsed
         history = try Self.parseHistory(String(decoding: FileManager.default.contents(atPath: directory + "/history.csv") ?? Data(), as: UTF8.self), path: directory + "/history.csv")
         snapshots = try Self.parseSnapshots(String(decoding: FileManager.default.contents(atPath: directory + "/weights.csv") ?? Data(), as: UTF8.self), path: directory + "/weights.csv")
+        resumedFrom = directory
     }
 
     static func parseHistory(_ text: String, path: String) throws -> [ReweightRecord] {

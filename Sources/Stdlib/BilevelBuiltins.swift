@@ -23,7 +23,14 @@ public final class EngineValue: TabledObject {
         engine.hooks.afterLowerStep = { [unowned self] i, loss in records.append((i, loss, nil)) }
         engine.hooks.afterUpperStep = { [unowned self] _, meta in records[records.count - 1].meta = meta }
         engine.hooks.trace = { [unowned self] in trace.append($0) }
+        engine.hooks.afterRollback = { [unowned self] event in
+            records.removeAll { $0.iteration > event.restoredTo }
+            onRollback?(event)
+        }
     }
+
+    /// Called after each rollback (`on_nonfinite: "rollback"`): the builtin prints a warning.
+    var onRollback: ((NonFiniteRollback) -> Void)?
 
     public var typeName: String { "bilevel_engine" }
     public var summary: String { "bilevel_engine: \(engine.iteration)/\(engine.config.iterations) iterations" }
@@ -45,6 +52,7 @@ public final class EngineValue: TabledObject {
                           ("meta_loss", .list(e.records.map { $0.meta.map { .number(Double($0)) } ?? .nil }))])
         },
         .field("trace", "the engine's operations in the order they ran") { Convert.strings($0.trace) },
+        .field("rollbacks", "with on_nonfinite: \"rollback\": {step, restored_to, reason, rate_scale, upper_rate_scale} per rollback") { rollbacksValue($0.engine.rollbacks) },
         .method("step", parameters: [], "runs one iteration (a lower micro-step, and the upper step when due)") { e, args in
             try e.guarded(args) { try e.engine.runIteration() }
         },
@@ -86,16 +94,19 @@ enum BilevelBuiltins {
                 .keyword("unroll_steps", "whole number", default: 1, "lower steps between upper steps"),
                 .keyword("gradient_accumulation", "whole number", default: 1, aliases: ["gradiant_accumulation"], "batches per lower step"),
                 .keyword("gradient_clipping", "number", default: 0, aliases: ["gradiant_clipping"], "largest gradient norm of each level (0: none)"),
-                .keyword("rollback", "bool", default: .bool(false), "undo a lower step whose loss is not finite"),
+                .keyword("rollback", "bool", default: .bool(false), "the reference's rollback: restore the lower level before each upper step, then retake one step"),
                 .keyword("save_every_iterations", "whole number", default: 0, "run the validation / checkpoint hook every this many iterations (0: never)"),
                 .keyword("hypergradient", "string", default: .string("darts"), "how the upper gradient is computed (see docs/bilevel.md)"),
-            ],
+            ] + PRMBuiltins.nonFiniteParameters,
                 "A bi-level problem with .dprm losses, run by the same engine as reweight().",
                 help: """
                 `loss` functions take a batch (a list of items of lower_data / upper_data) and return a scalar tensor. \
                 The lower loss may depend on both levels' params; its backward reaches only the lower params. \
                 The upper loss is evaluated at the lower params as they are after the lower step. Order of \
-                operations and hypergradients as in docs/bilevel.md. Returns an engine with run(), step(), history and trace.
+                operations and hypergradients as in docs/bilevel.md. Returns an engine with run(), step(), history and trace. \
+                A NaN or infinite loss, gradient norm or upper parameter stops run() / step() with an error naming the \
+                iteration; on_nonfinite: "rollback" instead goes back to the last good state of both levels, multiplies \
+                both learning rates by rollback_factor and goes on (at most max_rollbacks times, with a warning each).
                 """,
                 example: """
                 let w = param(tensor([0.5]))
@@ -120,6 +131,7 @@ enum BilevelBuiltins {
             config.upperClipping = clip
             config.rollback = try args.bool(nil, "rollback")
             config.saveEvery = try args.int(nil, "save_every_iterations")
+            config.onNonFinite = try PRMBuiltins.nonFinitePolicy(args)
             config.method = try Convert.library("bilevel") { try HypergradientMethod(name: try args.string(nil, "hypergradient")) }
             let seed = UInt64(try args.int(nil, "seed"))
             let interpreter = args.interpreter
@@ -140,6 +152,7 @@ enum BilevelBuiltins {
                                   lowerLoss: { call(lowerLoss, $0) }, upperLoss: { call(upperLoss, $0) })
             }
             let value = EngineValue(engine)
+            value.onRollback = PRMBuiltins.rollbackWarning(args, unit: "iteration")
             box = value
             return .native(value)
         },

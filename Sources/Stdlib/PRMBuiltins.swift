@@ -50,6 +50,30 @@ enum PRMBuiltins {
         return x
     }
 
+    /// What a NaN or infinite loss or gradient does, declared once for every training builtin
+    /// (`coldstart`, `reweight`, `bilevel`) and read by `nonFinitePolicy`.
+    static let nonFiniteParameters: [Parameter] = [
+        .keyword("on_nonfinite", "string", default: "stop",
+                 "a NaN or infinite loss or gradient: \"stop\" with an error naming the step, or \"rollback\" to the last good state with a lower learning rate"),
+        .keyword("rollback_factor", "number", default: .number(NonFinitePolicy.defaultFactor),
+                 "with on_nonfinite: \"rollback\", each rollback multiplies the learning rates by this"),
+        .keyword("max_rollbacks", "number", default: .int(NonFinitePolicy.defaultMaxRollbacks),
+                 "with on_nonfinite: \"rollback\", rollbacks allowed in one run; the next non-finite value stops it"),
+    ]
+
+    /// The policy `nonFiniteParameters` declare.
+    static func nonFinitePolicy(_ args: Arguments) throws -> NonFinitePolicy {
+        let name = try args.string(nil, "on_nonfinite")
+        let factor = try args.number(nil, "rollback_factor"), limit = try args.int(nil, "max_rollbacks")
+        return try Convert.library(args.callee) { try NonFinitePolicy(name: name, factor: factor, maxRollbacks: limit) }
+    }
+
+    /// Prints a warning for a rollback a run made (it changed the run's learning rate).
+    static func rollbackWarning(_ args: Arguments, unit: String = "step") -> (NonFiniteRollback) -> Void {
+        let interpreter = args.interpreter, caller = args.callee
+        return { interpreter.output("warning: \($0.message(caller, unit: unit))\n") }
+    }
+
     /// The library's defaults, which the declarations of `coldstart` show and fall back to.
     static let coldStartDefaults = ColdStartOptions()
 
@@ -152,8 +176,8 @@ enum PRMBuiltins {
             .keyword("overwrite", "bool", default: false, "replace a previous run found in out (else that is an error)"),
             .keyword("progress", "bool", default: true, "show a progress bar"),
             .keyword("lm_loss_weight", "number", shown: "0 or the preset's", "weight of the next-token loss over the text (docs/prm.md)"),
-        ], "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
-                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md). The defaults lr 5e-5, batch_size 1 and lm_loss_weight 0 are the reference's for a pretrained backbone; a PRM made with prm_new(preset: ...) carries its preset's recommended settings (lr 2e-3, batch_size 64, lm_loss_weight 3), used for whichever of the three the call does not give (prm.recommended_cold_start shows them).",
+        ] + nonFiniteParameters, "Supervised fine-tuning of a PRM: cross-entropy at the label positions, AdamW, a schedule, clipping.",
+                help: "Reference flag names are accepted too (iteration_num, gradiant_accumulation, gradiant_clipping, scheduler_type, save_every_iterations). With out: a folder, checkpoints and history.csv are written there. Ctrl-C stops at the next step with what was done. A NaN or infinite loss or gradient norm stops the run with an error naming the step (checkpoints already written stay as they were); on_nonfinite: \"rollback\" instead goes back to the last good state (the weights and optimizer state before the last finite step, kept in memory), multiplies the learning rate by rollback_factor and runs on, at most max_rollbacks times, printing a warning for each (the run's rollbacks field lists them). lm_loss_weight > 0 adds that times the next-token cross-entropy over the conversation's text (not the labels): the knowledge a pretrained model brings, for a PRM trained from scratch (docs/prm.md). The defaults lr 5e-5, batch_size 1 and lm_loss_weight 0 are the reference's for a pretrained backbone; a PRM made with prm_new(preset: ...) carries its preset's recommended settings (lr 2e-3, batch_size 64, lm_loss_weight 3), used for whichever of the three the call does not give (prm.recommended_cold_start shows them).",
                 example: "let b = benchmark(seed: 1, train_size: 16, meta: 2, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train])\nlet cs = coldstart(prm, b.train, lr: 1e-3, iterations: 3, progress: false)\nprint(cs.steps)") { args in
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")
             let train = try trainInstances(args, 1, "train")
@@ -176,7 +200,10 @@ enum PRMBuiltins {
             o.overwrite = try args.bool(nil, "overwrite")
             o.progress = try args.bool(nil, "progress")
             o.languageModelWeight = Float(try args.number(nil, "lm_loss_weight", default: Double(o.languageModelWeight)))
-            let result = try Convert.library("coldstart") { try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args)) }
+            o.onNonFinite = try nonFinitePolicy(args)
+            let result = try Convert.library("coldstart") {
+                try coldStart(prm.prm, train: train, options: o, shouldStop: interrupted(args), onRollback: rollbackWarning(args))
+            }
             if result.stopped { try args.interpreter.checkInterrupt() }
             return .native(ColdStartValue(result))
         },

@@ -80,10 +80,21 @@ public final class ColdStartValue: TabledObject {
         .field("stopped", "true when interrupted") { .bool($0.result.stopped) },
         .field("seconds", "wall time") { .number($0.result.seconds) },
         .field("checkpoints", "checkpoint directories written") { Convert.strings($0.result.checkpoints) },
+        .field("rollbacks", "with on_nonfinite: \"rollback\": {step, restored_to, reason, rate_scale} per rollback") { rollbacksValue($0.result.rollbacks) },
         .method("final_loss", parameters: [.positional("n", "whole number", default: 50, "how many of the last steps are averaged")], "mean loss over the last n steps (default 50)") { c, args in
             .number(Double(c.result.history.meanLoss(last: try args.int(0, "n", default: 50))))
         },
     ])
+}
+
+/// A run's rollbacks after non-finite values as a list of dicts {step, restored_to, reason,
+/// rate_scale} (plus upper_rate_scale in a bi-level run): the `rollbacks` field of cold-start
+/// runs, reweighting runs and engines.
+func rollbacksValue(_ rollbacks: [NonFiniteRollback]) -> Value {
+    .list(rollbacks.map { r in
+        Convert.dict([("step", .int(r.step)), ("restored_to", .int(r.restoredTo)), ("reason", .string(r.reason)),
+                      ("rate_scale", .number(r.rateScale))] + (r.upperRateScale.map { [("upper_rate_scale", .number($0))] } ?? []))
+    })
 }
 
 /// The result of best-of-N selection, with its baselines.

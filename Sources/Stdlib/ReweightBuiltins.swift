@@ -49,7 +49,8 @@ enum ReweightBuiltins {
             .keyword("darts_alpha", "number", default: 0.01, "finite-difference step of darts"),
             .keyword("adam_eps", "number", default: .number(Double(d.adamEpsilon)), "epsilon of the Adam optimizers"),
             .keyword("snapshot_every", "number", default: .int(d.snapshotEvery), "record every instance's weight every n iterations"),
-            .keyword("out", "string", "checkpoint folder"),
+            .keyword("out", "string", "checkpoint folder (replaced whole at each save)"),
+            .keyword("overwrite", "bool", default: false, "replace a previous run's checkpoint found in out (else that is an error, unless resume names that folder)"),
             .keyword("resume", "string", "a checkpoint folder of a run with the same options and data to continue from (any number of ranks may have written it)"),
             .keyword("progress", "bool", default: true, "show a progress bar"),
             .keyword("lm_loss_weight", "number", default: 0, "coldstart's auxiliary language-model loss, added to the lower loss unweighted"),
@@ -57,7 +58,7 @@ enum ReweightBuiltins {
             .keyword("precision", "string", default: .string(d.precision), "the reference's flag: fp32"),
             .keyword("strategy", "string", "the reference's distributed flag, accepted and ignored (under mpirun dprm splits the batches itself: docs/distributed.md)"),
             .keyword("local_rank", "number", "the reference's distributed flag, accepted and ignored (under mpirun dprm splits the batches itself: docs/distributed.md)"),
-        ]
+        ] + PRMBuiltins.nonFiniteParameters
     }()
 
     /// Reads the parameters of `reweight` into options (the call was checked against `parameters`).
@@ -102,6 +103,8 @@ enum ReweightBuiltins {
         let device = try args.string(nil, "device")
         guard device == "cpu" else { throw DprmError.type("reweight() device '\(device)': dprm runs on the CPU") }
         if args.optional(nil, "out") != nil { o.checkpointDirectory = try args.string(nil, "out") }
+        o.overwrite = try args.bool(nil, "overwrite")
+        o.onNonFinite = try PRMBuiltins.nonFinitePolicy(args)
         return o
     }
 
@@ -109,6 +112,7 @@ enum ReweightBuiltins {
     static func execute(_ run: ReweightRun, _ args: Arguments) throws {
         let bar = ProgressBar(total: run.options.iterations, label: "reweight " + run.weighting.kind,
                               enabled: try args.bool(nil, "progress", default: true) ? nil : false)
+        run.onRollback = PRMBuiltins.rollbackWarning(args, unit: "iteration")
         do {
             // The lower level's weighted loss and the upper level's meta loss, each named.
             try run.run(shouldStop: PRMBuiltins.interrupted(args)) { record in
@@ -120,7 +124,9 @@ enum ReweightBuiltins {
             try args.interpreter.checkInterrupt()
         } catch {
             bar.finish()
-            throw DprmError.runtime("reweight: \(error)")
+            // The run's own errors already name it.
+            let text = "\(error)"
+            throw DprmError.runtime(text.hasPrefix("reweight: ") ? text : "reweight: " + text)
         }
     }
 
@@ -176,7 +182,10 @@ enum ReweightBuiltins {
                 Every reference flag is a keyword, under its reference spelling (iteration_num, gradiant_accumulation, \
                 scheduler_type, aggregation_function, ...) or its short name; passing both is an error. loss_target "steps" \
                 (the step loss) and "step_rank" need a step-labelled meta set: the benchmark's or a training dataset. \
-                Ctrl-C stops at the next iteration.
+                Ctrl-C stops at the next iteration. A NaN or infinite loss, gradient or weight stops the run with an error \
+                naming the iteration; on_nonfinite: "rollback" instead goes back to the last good state of the PRM and the \
+                weighting model, multiplies lr and meta_lr by rollback_factor and runs on (at most max_rollbacks times, with \
+                a warning each; run.rollbacks lists them).
                 """,
                 example: "let b = benchmark(seed: 1, train_size: 12, meta: 3, test: 2)\nlet prm = prm_new(preset: \"tiny\", corpus: [b.train, b.meta])\nlet run = reweight(prm, instance_table(b.train), train: b.train, meta: b.meta, iteration_num: 2, progress: false)\nprint(len(run.history.iteration))") { args in
             let prm = try args.native(0, "prm", as: PRMValue.self, expected: "a prm")

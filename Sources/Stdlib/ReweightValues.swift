@@ -71,6 +71,7 @@ public final class RunValue: TabledObject {
                                  ("weights", .list(r.snapshots.map { Convert.numbers($0.weights) }))])
         },
         .field("iterations_done", "lower micro-steps completed") { .int($0.run.engine.iteration) },
+        .field("rollbacks", "with on_nonfinite: \"rollback\": {step, restored_to, reason, rate_scale, upper_rate_scale} per rollback") { rollbacksValue($0.run.rollbacks) },
         .method("weights", parameters: [], "every training instance's current weight, in training order") { v, _ in Convert.numbers(v.run.allWeights()) },
         .method("by_domain", parameters: [], "mean weight per training domain") { v, _ in
             Convert.dict(v.run.meanWeightByDomain().map { ($0.domain, .number(Double($0.meanWeight))) })

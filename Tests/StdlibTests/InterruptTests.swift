@@ -79,6 +79,53 @@ final class DivergenceTests: XCTestCase {
         XCTAssertTrue(printedBox.text.contains("warning: \(out): 2 weights are NaN or infinite, in 1 tensors: \(name) (2); its scores will be NaN"), printedBox.text)
     }
 
+    /// `on_nonfinite: "rollback"` from the language (issue 18, item 2): the issue's lr 1e6 cold
+    /// start rolls back with a warning per rollback, finishes, and its PRM scores finitely; a
+    /// .dprm bi-level problem whose lower rate is too large does the same; a bad value is named.
+    func testRollbackFromTheLanguage() throws {
+        final class Printed: @unchecked Sendable { var text = "" }
+        let printed = Printed()
+        let interpreter = Stdlib.makeInterpreter(options: .init(searchPaths: [], output: { printed.text += $0 }))
+        func holds(_ condition: String) throws -> Bool {
+            if case .bool(true) = try interpreter.evaluate(condition) { return true }
+            return false
+        }
+        _ = try interpreter.evaluate("""
+        let b = benchmark(seed: 1, train_size: 32, coldstart_size: 0, meta: 2, test: 3)
+        let prm = prm_new(preset: "tiny", corpus: [b.train, b.test])
+        let cs = coldstart(prm, b.train, lr: 1e6, gradient_clipping: 0, iterations: 20, batch_size: 4, scheduler: "constant", warmup: 0, progress: false, on_nonfinite: "rollback", max_rollbacks: 10)
+        let r = best_of_n(prm, b.test)
+        """, name: "rollback.dprm")
+        guard case .list(let rollbacks) = try interpreter.evaluate("cs.rollbacks") else { return XCTFail("rollbacks") }
+        XCTAssertFalse(rollbacks.items.isEmpty)
+        XCTAssertEqual(printed.text.components(separatedBy: "warning: coldstart: ").count - 1, rollbacks.items.count, printed.text)
+        XCTAssertTrue(printed.text.contains("rolled back to the state after step "), printed.text)
+        XCTAssertTrue(try holds("cs.steps == 20"))
+        XCTAssertTrue(try holds("cs.history.lr[19] < 1e6 * cs.rollbacks[0].rate_scale * 1.000001"))
+        XCTAssertTrue(try holds("r.accuracy >= 0"))
+
+        // At lr 3e19 the first lower step sends w to -1.2e20, where the meta loss overflows.
+        _ = try interpreter.evaluate("""
+        let w = param(tensor([3.0]))
+        let lam = param(tensor([1.0]))
+        let eng = bilevel(
+          lower: {params: [w], optimizer: sgd([w], lr: 3e19), loss: fn (batch) { ((w - lam) ** 2).sum() }},
+          upper: {params: [lam], optimizer: sgd([lam], lr: 0.01), loss: fn (batch) { ((w - 2) ** 2).sum() }},
+          lower_data: [1, 2], upper_data: [1], iterations: 30, on_nonfinite: "rollback", rollback_factor: 1e-10, max_rollbacks: 5)
+        eng.run()
+        """, name: "bilevel.dprm")
+        XCTAssertTrue(try holds("len(eng.rollbacks) > 0"), printed.text)
+        XCTAssertTrue(try holds("eng.iteration == 30"))
+        XCTAssertTrue(try holds("eng.history.iteration == list(1..31)"))
+        XCTAssertTrue(try holds("is_finite(w.item())"))
+        XCTAssertTrue(printed.text.contains("warning: bilevel: "), printed.text)
+
+        XCTAssertThrowsError(try interpreter.evaluate("coldstart(prm, b.train, iterations: 1, on_nonfinite: \"ignore\")")) { e in
+            let text = (e as? DprmError)?.render() ?? "\(e)"
+            XCTAssertTrue(text.contains("on_nonfinite must be \"stop\" or \"rollback\", got \"ignore\""), text)
+        }
+    }
+
     func testColdStartStopsOnANonFiniteLossAndKeepsItsCheckpoints() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-diverge-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: out) }
