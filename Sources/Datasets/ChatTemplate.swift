@@ -8,12 +8,21 @@ public struct TemplatedInstance: Sendable, Equatable {
     public var labels: [Float]
     /// Steps dropped from the end to respect the maximum length.
     public var truncatedSteps: Int
+    /// The image's tiles when the conversation holds one (nil for text).
+    public var pixels: ImagePixels?
+    /// Positions of the `<IMG_CONTEXT>` tokens, in order (the tokens of tile 0, then tile 1, ...):
+    /// the PRM puts the image-token embeddings there. Empty without an image; a header cut by
+    /// `maxLength` keeps only the positions that fit (the first image tokens).
+    public var imagePositions: [Int]
 
-    public init(tokens: [Int], labelPositions: [Int], labels: [Float], truncatedSteps: Int = 0) {
+    public init(tokens: [Int], labelPositions: [Int], labels: [Float], truncatedSteps: Int = 0,
+                pixels: ImagePixels? = nil, imagePositions: [Int] = []) {
         self.tokens = tokens
         self.labelPositions = labelPositions
         self.labels = labels
         self.truncatedSteps = truncatedSteps
+        self.pixels = pixels
+        self.imagePositions = imagePositions
     }
 }
 
@@ -25,6 +34,15 @@ public struct TemplatedInstance: Sendable, Equatable {
 ///
 /// Each segment is tokenised separately, so a label position never depends on how the tokenizer
 /// would merge across segment boundaries.
+///
+/// With an image (`encode(..., image:)`, `imageTokensPerTile` > 0) the question turn starts as
+/// InternVL's does after it replaces `<image>`: `<img>`, `imageTokensPerTile` x tiles
+/// `<IMG_CONTEXT>` tokens (all tiles inside one `<img>...</img>`, as InternVL's
+/// `IMG_START_TOKEN + IMG_CONTEXT_TOKEN * num_image_token * num_patches + IMG_END_TOKEN`), `</img>`,
+/// then `\n{question}` (InternVL prepends `<image>\n` to the question when the text has no
+/// `<image>`). `<img>` and `</img>` are tokenised as text; the context tokens are
+/// placeholders (`imageContextID`) whose embeddings the PRM replaces by the image tokens, and
+/// their positions are recorded in `imagePositions`.
 ///
 /// What the assistant turns hold in the input is `labelInputs`. Scoring mode (meta, test) always
 /// writes `+` placeholders, since the labels are what is being predicted: a step's score depends
@@ -60,6 +78,14 @@ public struct ChatTemplate: Sendable {
     public let tokenizer: any Tokenizer
     public var maxLength: Int?
     public var labelInputs: LabelInputs
+    /// Image tokens per tile (the vision path's `tokensPerTile`); 0: images are not templated.
+    public var imageTokensPerTile = 0
+
+    /// InternVL's image markers.
+    public static let imageStart = "<img>", imageEnd = "</img>"
+    /// The id written at each `<IMG_CONTEXT>` position (the padding id: it is never read, since
+    /// its embedding is replaced, and the language-model loss skips those positions).
+    public var imageContextID: Int { tokenizer.padID }
 
     public init(tokenizer: any Tokenizer, maxLength: Int? = nil, labelInputs: LabelInputs = .labels) {
         self.tokenizer = tokenizer
@@ -74,6 +100,19 @@ public struct ChatTemplate: Sendable {
             + [t.imStartID] + t.encode("user\n" + question) + [t.imEndID] + t.encode("\n")
     }
 
+    /// Tokens of system prompt and question with the image's tokens at the start of the question
+    /// turn, and the positions of the `<IMG_CONTEXT>` tokens.
+    public func header(systemPrompt: String, question: String, imageTiles: Int) -> (tokens: [Int], imagePositions: [Int]) {
+        let t = tokenizer
+        var tokens = [t.imStartID] + t.encode("system\n" + systemPrompt) + [t.imEndID] + t.encode("\n")
+            + [t.imStartID] + t.encode("user\n") + t.encode(Self.imageStart)
+        let first = tokens.count
+        let count = imageTiles * imageTokensPerTile
+        tokens += [Int](repeating: imageContextID, count: count)
+        tokens += t.encode(Self.imageEnd) + t.encode("\n" + question) + [t.imEndID] + t.encode("\n")
+        return (tokens, Array(first..<(first + count)))
+    }
+
     /// Tokens of one step turn and its assistant answer, and the offset (within them) of the label token.
     public func stepTokens(_ step: String, labelToken: Int) -> (tokens: [Int], labelOffset: Int) {
         let t = tokenizer
@@ -85,9 +124,18 @@ public struct ChatTemplate: Sendable {
     }
 
     /// Templates a conversation. `labels` nil means scoring mode (placeholder `+`, labels all 1).
-    public func encode(systemPrompt: String, question: String, steps: [String], labels: [Float]?) -> TemplatedInstance {
+    /// With `image` (and `imageTokensPerTile` > 0) the question turn holds its tokens (see the type's doc).
+    public func encode(systemPrompt: String, question: String, steps: [String], labels: [Float]?,
+                       image: ImagePixels? = nil) -> TemplatedInstance {
         precondition(labels == nil || labels!.count == steps.count, "one label per step")
-        var tokens = header(systemPrompt: systemPrompt, question: question)
+        var tokens: [Int]
+        var imagePositions: [Int] = []
+        let pixels = imageTokensPerTile > 0 ? image : nil
+        if let pixels {
+            (tokens, imagePositions) = header(systemPrompt: systemPrompt, question: question, imageTiles: pixels.tiles)
+        } else {
+            tokens = header(systemPrompt: systemPrompt, question: question)
+        }
         var positions: [Int] = []
         var kept: [Float] = []
         for (k, step) in steps.enumerated() {
@@ -96,29 +144,35 @@ public struct ChatTemplate: Sendable {
             let labelToken = !writesLabel || label >= 0.5 ? tokenizer.plusID : tokenizer.minusID
             let (piece, offset) = stepTokens(step, labelToken: labelToken)
             if let maxLength, tokens.count + piece.count > maxLength {
-                if positions.isEmpty { tokens = Array(tokens.prefix(maxLength)) }
+                if positions.isEmpty {
+                    tokens = Array(tokens.prefix(maxLength))
+                    imagePositions = imagePositions.filter { $0 < maxLength }
+                }
                 return TemplatedInstance(tokens: tokens, labelPositions: positions, labels: kept,
-                                         truncatedSteps: steps.count - k)
+                                         truncatedSteps: steps.count - k, pixels: imagePositions.isEmpty ? nil : pixels,
+                                         imagePositions: imagePositions)
             }
             positions.append(tokens.count + offset - 1)
             kept.append(label)
             tokens += piece
         }
-        return TemplatedInstance(tokens: tokens, labelPositions: positions, labels: kept)
+        return TemplatedInstance(tokens: tokens, labelPositions: positions, labels: kept, pixels: pixels,
+                                 imagePositions: imagePositions)
     }
 
     /// Training mode for a step-labelled instance (input turns per `labelInputs`).
-    public func encode(_ instance: PRMInstance) -> TemplatedInstance {
-        encode(systemPrompt: instance.systemPrompt, question: instance.question, steps: instance.steps, labels: instance.labels)
+    public func encode(_ instance: PRMInstance, image: ImagePixels? = nil) -> TemplatedInstance {
+        encode(systemPrompt: instance.systemPrompt, question: instance.question, steps: instance.steps, labels: instance.labels,
+               image: image)
     }
 
     /// Scoring mode for a meta instance (labels all 1; the whole-solution label is `meta.label`).
-    public func encode(_ meta: MetaInstance) -> TemplatedInstance {
-        encode(systemPrompt: meta.systemPrompt, question: meta.question, steps: meta.steps, labels: nil)
+    public func encode(_ meta: MetaInstance, image: ImagePixels? = nil) -> TemplatedInstance {
+        encode(systemPrompt: meta.systemPrompt, question: meta.question, steps: meta.steps, labels: nil, image: image)
     }
 
     /// Scoring mode for candidate `index` of a test question.
-    public func encode(_ set: CandidateSet, candidate index: Int) -> TemplatedInstance {
-        encode(systemPrompt: set.systemPrompt, question: set.question, steps: set.candidateSteps[index], labels: nil)
+    public func encode(_ set: CandidateSet, candidate index: Int, image: ImagePixels? = nil) -> TemplatedInstance {
+        encode(systemPrompt: set.systemPrompt, question: set.question, steps: set.candidateSteps[index], labels: nil, image: image)
     }
 }

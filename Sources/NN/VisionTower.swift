@@ -31,8 +31,11 @@ public final class VisionTower: Module {
             layerNormEps: config.layerNormEps, initializerRange: config.initializerRange,
             normPlacement: .pre, isDecoder: false, positionEmbeddingType: .absolute), rng: &rng)
         let k = config.shuffleFactor
+        // torch's default (uniform, 1/sqrt(fan-in)) rather than N(0, 0.02): two 0.02-scale layers
+        // would make the image tokens ~100 times smaller than the text embeddings and starve the
+        // ViT of gradient when everything trains from scratch (InternVL starts from pretrained weights).
         projector = VisionProjector(inputSize: config.hiddenSize * k * k, outputSize: config.outputSize,
-                                    initialization: .normal(std: config.initializerRange), rng: &rng)
+                                    initialization: .torchDefault, rng: &rng)
         super.init()
         child("embeddings", embeddings)
         child("encoder", encoder)

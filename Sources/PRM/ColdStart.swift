@@ -136,6 +136,7 @@ public func coldStart(_ prm: ProcessRewardModel, train: [PRMInstance], options: 
                       onRollback: ((NonFiniteRollback) -> Void)? = nil) throws -> ColdStartResult {
     try options.validate()
     guard !train.isEmpty else { throw PRMError.invalidOption("coldstart: the training set is empty") }
+    try prm.loadImages(train.map(\.image))
     let templated = train.map { prm.template($0) }
     if !templated.contains(where: { !$0.labelPositions.isEmpty }) {
         throw PRMError.invalidOption("coldstart: no training instance has a label position (every one is longer than max_length \(prm.config.maxLength) before its first step)")

@@ -139,6 +139,15 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
     public var outputWeight: Variable { lmHead?.weight ?? decoder.embedTokens.weight }
 
     public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
+        hidden(ids: ids, batch: batch, length: length, lengths: lengths, images: nil)
+    }
+
+    /// Image tokens replace the token embeddings of their rows. Only with every block trainable:
+    /// the frozen blocks' cache is keyed by token ids, which do not identify a picture.
+    public var acceptsImageTokens: Bool { trainableLayers == nil }
+
+    public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int], images: ImageTokenRows?) -> Variable {
+        precondition(images == nil || frozenLayers == 0, "LlamaPRMBackbone: image tokens need every block trainable (trainable_layers nil)")
         precondition(length <= maxPositions, "LlamaPRMBackbone: \(length) tokens exceed \(maxPositions) positions")
         precondition(ids.count == batch * length && lengths.count == batch, "LlamaPRMBackbone: ids do not fill [\(batch)x\(length)]")
         let rope = decoder.layers.first?.selfAttention.rotary.tables(length: length)
@@ -149,6 +158,7 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
             h = Variable(frozenOutputs(ids: ids, batch: batch, length: length, lengths: lengths))
         } else {
             h = decoder.embedTokens(ids, shape: [batch, length])
+            if let images { h = images.substitute(into: h) }
         }
         for layer in decoder.layers[frozenLayers...] { h = layer(h, rope: rope, mask: mask) }
         return decoder.norm(h)

@@ -30,7 +30,9 @@ extension ProcessRewardModel {
     /// `saveBackbone`), which `load(from:)` and `loadModel(path:)` both read; a language-model
     /// PRM as a Hugging Face model folder (`saveLanguageModel`) that transformers and
     /// `load(from:)` / `loadLanguageModel(path:)` read.
+    /// A vision path adds `vision.json` and `vision.safetensors` (every kind of checkpoint).
     public func save(to directory: String, extraFiles: [String: Data] = [:]) throws {
+        let extraFiles = extraFiles.merging(try visionFiles()) { _, vision in vision }
         if let bert = network as? BertPRMBackbone { return try saveBackbone(bert, to: directory, extraFiles: extraFiles) }
         if let llama = network as? LlamaPRMBackbone { return try saveLanguageModel(llama, to: directory, extraFiles: extraFiles) }
         guard let word = tokenizer as? WordTokenizer else {
@@ -46,6 +48,13 @@ extension ProcessRewardModel {
     /// config or tokenizer that does not parse, or weights that do not fit the config give a
     /// `PRMError.badCheckpoint` naming the directory and the problem.
     public static func load(from directory: String) throws -> ProcessRewardModel {
+        let prm = try loadText(from: directory)
+        try prm.loadVision(from: directory)
+        return prm
+    }
+
+    /// `load(from:)` without the vision path.
+    static func loadText(from directory: String) throws -> ProcessRewardModel {
         func bad(_ problem: String) -> PRMError { .badCheckpoint(path: directory, problem: problem) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {

@@ -72,7 +72,14 @@ public final class PRMNetwork: Module {
     /// Final hidden states [B, T, C] of right-padded token rows (`ids` is B*T ids, row-major),
     /// with causal attention and padding keys masked (`lengths[b]` real tokens in row b).
     public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int]) -> Variable {
+        hidden(ids: ids, batch: batch, length: length, lengths: lengths, images: nil)
+    }
+
+    /// As `hidden(ids:...)`, the token embeddings of `images.rows` replaced by the image tokens
+    /// (positions and number features are added on top, as for any token).
+    public func hidden(ids: [Int], batch: Int, length: Int, lengths: [Int], images: ImageTokenRows?) -> Variable {
         var x = tokenEmbedding(ids, shape: [batch, length])
+        if let images { x = images.substitute(into: x) }
         if let positionEmbedding {
             let positions = (0..<batch).flatMap { _ in 0..<length }
             x = x + positionEmbedding(positions, shape: [batch, length])
@@ -106,8 +113,18 @@ public final class ProcessRewardModel {
     public let config: PRMConfig
     public let tokenizer: any Tokenizer
     public let network: any PRMBackbone
-    /// The chat template with `maxLength = config.maxLength`.
-    public let chatTemplate: ChatTemplate
+    /// The chat template with `maxLength = config.maxLength` (and, with a vision path, its image
+    /// tokens per tile).
+    public internal(set) var chatTemplate: ChatTemplate
+    /// The vision path of a multimodal PRM (`attachVision`), nil for a text PRM. Its parameters
+    /// are the PRM's under `vision.`; its files are in the PRM's checkpoint
+    /// (ProcessRewardModel+Vision.swift).
+    public internal(set) var vision: VisionTower?
+    /// The tiled pictures of the instances (nil without a vision path).
+    public internal(set) var images: PRMImages?
+    /// What the vision path is shown: the images, blanked images, or nothing (text-only
+    /// templating, exactly as a PRM without vision). Ignored without a vision path.
+    public var imageMode = ImageMode.images
     /// The pretrained model a backbone PRM was built from (its directory and tokenizer files are
     /// what a checkpoint copies); nil for the generative PRM.
     public let pretrained: PretrainedModel?
@@ -165,7 +182,13 @@ public final class ProcessRewardModel {
 
     /// An independent copy: same backbone kind, weights and tokenizer (e.g. to branch a cold-started PRM).
     public func copy() throws -> ProcessRewardModel {
-        ProcessRewardModel(backbone: try network.copy(), config: config, tokenizer: tokenizer, pretrained: pretrained)
+        let twin = ProcessRewardModel(backbone: try network.copy(), config: config, tokenizer: tokenizer, pretrained: pretrained)
+        if let vision, let images {
+            twin.setVision(try vision.copy(), maxTiles: images.tiling.maxTiles)
+            twin.images = images
+        }
+        twin.imageMode = imageMode
+        return twin
     }
 
     /// True when the network is a pretrained BERT encoder.
@@ -182,24 +205,31 @@ public final class ProcessRewardModel {
     /// with frozen blocks leaves them out).
     public var parameters: [Variable] { namedParameters.map(\.1) }
     /// Trainable parameters with their dotted names (`encoder.layer.0.attention.self.query.weight`, ...).
-    public var namedParameters: [(String, Variable)] { network.trainableNamedParameters }
+    /// The vision path's follow under `vision.`.
+    public var namedParameters: [(String, Variable)] {
+        network.trainableNamedParameters + (vision?.namedParameters(prefix: "vision.") ?? [])
+    }
     /// Scalars of every parameter, frozen ones included.
-    public var parameterCount: Int { network.parameterCount }
+    public var parameterCount: Int { network.parameterCount + (vision?.parameterCount ?? 0) }
     public var vocabularySize: Int { network.outputSize }
 
     // MARK: Templating
 
     /// Training mode: input turns per `config.labelInputs`, labels kept (soft ones exactly).
-    public func template(_ instance: PRMInstance) -> TemplatedInstance { chatTemplate.encode(instance) }
+    /// With a vision path the instance's image is in the question turn (per `imageMode`).
+    public func template(_ instance: PRMInstance) -> TemplatedInstance {
+        chatTemplate.encode(instance, image: templatePixels(instance.image))
+    }
     /// Scoring mode (placeholder `+`s; the whole-solution label is the meta instance's).
-    public func template(_ meta: MetaInstance) -> TemplatedInstance { chatTemplate.encode(meta) }
+    public func template(_ meta: MetaInstance) -> TemplatedInstance { chatTemplate.encode(meta, image: templatePixels(meta.image)) }
     /// Scoring mode for one candidate of a test question.
     public func template(_ set: CandidateSet, candidate index: Int) -> TemplatedInstance {
-        chatTemplate.encode(set, candidate: index)
+        chatTemplate.encode(set, candidate: index, image: templatePixels(set.image))
     }
     /// Scoring mode for arbitrary steps.
-    public func template(question: String, steps: [String], systemPrompt: String = Datasets.defaultSystemPrompt) -> TemplatedInstance {
-        chatTemplate.encode(systemPrompt: systemPrompt, question: question, steps: steps, labels: nil)
+    public func template(question: String, steps: [String], systemPrompt: String = Datasets.defaultSystemPrompt,
+                         image: String? = nil) -> TemplatedInstance {
+        chatTemplate.encode(systemPrompt: systemPrompt, question: question, steps: steps, labels: nil, image: templatePixels(image))
     }
 
     // MARK: Forward
@@ -252,7 +282,10 @@ public final class ProcessRewardModel {
                 rows.append(b * length + p)
             }
         }
-        let h = network.hidden(ids: ids, batch: batch.count, length: length, lengths: batch.map(\.tokens.count))
+        // Image tokens (one vision forward over every tile of the batch) replace the
+        // `<IMG_CONTEXT>` embeddings; a text batch takes the text path unchanged.
+        let images = imageTokenRows(batch, length: length)
+        let h = network.hidden(ids: ids, batch: batch.count, length: length, lengths: batch.map(\.tokens.count), images: images)
             .reshaped([batch.count * length, network.hiddenSize])
         let logits = network.stepLogits(h.indexSelect(axis: 0, indices: rows))
         return TrainingForward(logits: logits, counts: counts,
@@ -263,8 +296,10 @@ public final class ProcessRewardModel {
     private func nextTokenLoss(hidden h: Variable, batch: [TemplatedInstance], length: Int) -> Variable? {
         var rows: [Int] = [], targets: [Int] = []
         for (b, inst) in batch.enumerated() {
+            // Image positions hold placeholders, not text: neither predicted nor used to predict.
+            let image = Set(inst.imagePositions)
             let labelPositions = Set(inst.labelPositions)
-            for t in 0..<max(0, inst.tokens.count - 1) where !labelPositions.contains(t) {
+            for t in 0..<max(0, inst.tokens.count - 1) where !labelPositions.contains(t) && !image.contains(t) && !image.contains(t + 1) {
                 rows.append(b * length + t)
                 targets.append(inst.tokens[t + 1])
             }

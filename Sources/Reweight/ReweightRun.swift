@@ -53,6 +53,7 @@ public final class ReweightRun {
         guard !meta.isEmpty || options.baseline || options.retrain else {
             throw BilevelError.invalidConfiguration("reweight: the meta set is empty")
         }
+        try prm.loadImages(train.map(\.image) + meta.map(\.image))
         if options.lossTarget.needsStepLabels, let bare = meta.first(where: { $0.stepLabels == nil }) {
             throw BilevelError.invalidConfiguration(
                 "reweight: loss_target '\(options.lossTarget.rawValue)' needs step labels on every meta instance, and meta instance '\(bare.id)' has none " +
@@ -401,7 +402,7 @@ public final class ReweightRun {
     private func writeCheckpoint(to directory: String, interrupted: Bool) throws {
         var tensors: [String: Tensor] = [:]
         // Every parameter, frozen ones included, so the strict load below restores the whole network.
-        for (name, p) in prm.network.namedParameters() { tensors["prm." + name] = p.value }
+        for (name, t) in prm.stateDict() { tensors["prm." + name] = t }
         for (name, t) in weighting.stateDict() { tensors["weighting." + name] = t }
         for (name, t) in lowerOptimizer.stateDict() { tensors["lower_optimizer." + name] = t }
         for (name, t) in upperOptimizer.stateDict() { tensors["upper_optimizer." + name] = t }
@@ -437,7 +438,7 @@ public final class ReweightRun {
         func part(_ prefix: String) -> [String: Tensor] {
             Dictionary(uniqueKeysWithValues: all.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
         }
-        try prm.network.load(stateDict: part("prm."))
+        try prm.load(stateDict: part("prm."))
         try weighting.load(stateDict: part("weighting."))
         try lowerOptimizer.load(stateDict: part("lower_optimizer."))
         try upperOptimizer.load(stateDict: part("upper_optimizer."))
