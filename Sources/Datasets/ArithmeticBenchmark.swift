@@ -43,6 +43,25 @@ public struct ArithmeticBenchmark: Sendable {
         /// Labels as Monte Carlo step estimation produces them: each instance gets one corruption
         /// kind drawn with the given shares (see `MonteCarloNoise`).
         case monteCarlo(MonteCarloNoise)
+
+        /// The labels this kind gives a solution whose exact labels are `clean` (first wrong step
+        /// `firstError`), and for `.monteCarlo` the corruption drawn ("none" when the labels stayed
+        /// exact; nil for the other kinds). Shared by the built-in benchmarks.
+        public func apply(to clean: [Float], firstError: Int?, rng: inout RandomGenerator) -> (labels: [Float], kind: String?) {
+            var labels = clean
+            switch self {
+            case .clean: return (labels, nil)
+            case .noisy(let rate):
+                for k in labels.indices where rng.uniform() < rate { labels[k] = 1 - labels[k] }
+                return (labels, nil)
+            case .shifted:
+                if let e = firstError { labels[e] = 1 }
+                return (labels, nil)
+            case .monteCarlo(let noise):
+                let (corrupted, name) = noise.corrupt(clean, firstError: firstError, rng: &rng)
+                return (corrupted, name)
+            }
+        }
     }
 
     /// The ways Monte Carlo step labelling goes wrong, and how often, per instance of a
@@ -287,19 +306,7 @@ public struct ArithmeticBenchmark: Sendable {
                 let trap = Self.makeTrap(problem, profile: trainProfile, maxValue: maxValue, rng: &trainRNG)
                 let solution = Self.solve(problem, profile: trainProfile, trap: trap, maxValue: maxValue, rng: &trainRNG)
                 let clean: [Float] = solution.stepCorrect.map { $0 ? 1 : 0 }
-                var labels = clean
-                var kind: String?
-                switch domain.labels {
-                case .clean: break
-                case .noisy(let rate):
-                    for k in labels.indices where trainRNG.uniform() < rate { labels[k] = 1 - labels[k] }
-                case .shifted:
-                    if let e = solution.firstError { labels[e] = 1 }
-                case .monteCarlo(let noise):
-                    let (corrupted, name) = noise.corrupt(clean, firstError: solution.firstError, rng: &trainRNG)
-                    labels = corrupted
-                    kind = name
-                }
+                let (labels, kind) = domain.labels.apply(to: clean, firstError: solution.firstError, rng: &trainRNG)
                 instances.append(Self.instance(solution, domain: domain.name, labels: labels, clean: clean,
                                                corruption: labels == clean ? "none" : kind ?? domain.name, config: config))
             }

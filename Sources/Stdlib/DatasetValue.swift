@@ -65,8 +65,23 @@ public final class DatasetValue: TabledObject {
             + (skipped.isEmpty ? "" : ", \(skipped.count) skipped")
     }
 
-    /// Record `i` as a dict.
+    /// Record `i` as a dict (with an `image` key when the record names a picture).
     func record(_ i: Int) -> Value {
+        let value = plainRecord(i)
+        guard case .dict(let d) = value, let image = images[i] else { return value }
+        return .dict(DictRef(d.pairs + [("image", .string(image))]))
+    }
+
+    /// Each record's image path (nil when it has none).
+    var images: [String?] {
+        switch content {
+        case .train(let x): return x.map(\.image)
+        case .meta(let x): return x.map(\.image)
+        case .candidates(let x): return x.map(\.image)
+        }
+    }
+
+    private func plainRecord(_ i: Int) -> Value {
         switch content {
         case .train(let x):
             let r = x[i]

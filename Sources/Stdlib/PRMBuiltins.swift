@@ -74,6 +74,93 @@ enum PRMBuiltins {
         return { interpreter.output("warning: \($0.message(caller, unit: unit))\n") }
     }
 
+    /// The PRM `prm_new` describes (a `PRMValue`), before any vision path.
+    static func makePRM(_ args: Arguments) throws -> Value {
+        if let backbone = args.optional(nil, "backbone") {
+            let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
+            let trainableLayers = args.optional(nil, "trainable_layers") == nil ? nil : try args.int(nil, "trainable_layers")
+            let loraRank = args.optional(nil, "lora_rank") == nil ? nil : try args.int(nil, "lora_rank")
+            if case .native(let lm as LanguageModelValue) = backbone {
+                let cacheMB = try args.number(nil, "cache_mb")
+                guard cacheMB >= 0 else { throw DprmError.runtime("prm_new: cache_mb must not be negative, got \(cacheMB)") }
+                guard cacheMB <= Double(1 << 30) else { throw DprmError.runtime("prm_new: cache_mb must be at most \(1 << 30) (a petabyte), got \(cacheMB)") }
+                let cachePath = args.optional(nil, "cache_path") == nil ? nil : try args.string(nil, "cache_path")
+                if cachePath != nil, trainableLayers == nil { throw DprmError.runtime("prm_new: cache_path needs trainable_layers (only frozen blocks' outputs are cached)") }
+                let loraAlpha = Float(try args.number(nil, "lora_alpha"))
+                let seed = UInt64(try args.int(nil, "seed"))
+                return .native(PRMValue(try Convert.library("prm_new") {
+                    let prm = try ProcessRewardModel(languageModel: lm.model, maxLength: maxLength, trainableLayers: trainableLayers)
+                    if trainableLayers != nil, let llama = prm.network as? LlamaPRMBackbone {
+                        try llama.useFrozenCache(limitBytes: Int(cacheMB * 1_048_576), path: cachePath)
+                    }
+                    if let loraRank, let llama = prm.network as? LlamaPRMBackbone {
+                        try llama.attachLoRA(rank: loraRank, alpha: loraAlpha, seed: seed)
+                    }
+                    return prm
+                }))
+            }
+            if loraRank != nil { throw DprmError.runtime("prm_new: lora_rank needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
+            if trainableLayers != nil { throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
+            let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
+            let seed = UInt64(try args.int(nil, "seed"))
+            return .native(PRMValue(try Convert.library("prm_new") { try ProcessRewardModel(pretrained: model.model, seed: seed, maxLength: maxLength) }))
+        }
+        if args.optional(nil, "trainable_layers") != nil {
+            throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder); a preset PRM trains every parameter")
+        }
+        let preset = try args.string(0, "preset")
+        let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
+        let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab"),
+                                            required: ChatTemplate.templateTexts)
+        var config = try Convert.library("prm_new") { try PRMConfig.preset(preset) }
+        if args.optional(nil, "positions") != nil {
+            let name = try args.string(nil, "positions")
+            guard let type = PositionEmbeddingType(rawValue: name) else {
+                throw DprmError.runtime("prm_new: unknown positions '\(name)'; valid: \(PositionEmbeddingType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.positionEmbeddingType = type
+        }
+        if args.optional(nil, "label_inputs") != nil {
+            let name = try args.string(nil, "label_inputs")
+            guard let inputs = ChatTemplate.LabelInputs(rawValue: name) else {
+                throw DprmError.runtime("prm_new: unknown label_inputs '\(name)'; valid: \(ChatTemplate.LabelInputs.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.labelInputs = inputs
+        }
+        let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed")))
+        return .native(PRMValue(prm))
+    }
+
+    /// A vision config from a preset name or a dict of sizes (the PRM sets its output width).
+    static func visionConfig(_ value: Value) throws -> VisionConfig {
+        switch value {
+        case .string(let name):
+            return try Convert.library("prm_new") { try VisionConfig.preset(name, outputSize: 1) }
+        case .dict(let d):
+            var c = VisionConfig()
+            for (key, v) in d.pairs {
+                guard let x = v.asNumber else { throw DprmError.type("prm_new: vision.\(key) must be a number, got \(v.typeName)") }
+                func whole() throws -> Int {
+                    guard x == x.rounded(), abs(x) < 1e9 else { throw DprmError.runtime("prm_new: vision.\(key) must be a whole number, got \(x)") }
+                    return Int(x)
+                }
+                switch key {
+                case "image_size": c.imageSize = try whole()
+                case "patch_size": c.patchSize = try whole()
+                case "hidden_size": c.hiddenSize = try whole()
+                case "num_hidden_layers": c.numHiddenLayers = try whole()
+                case "num_attention_heads": c.numAttentionHeads = try whole()
+                case "intermediate_size": c.intermediateSize = try whole()
+                case "downsample_ratio": c.downsampleRatio = x
+                default: throw DprmError.runtime("prm_new: unknown vision key '\(key)' (image_size, patch_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, downsample_ratio)")
+                }
+            }
+            return c
+        default:
+            throw DprmError.type("prm_new: vision must be a preset name (tiny, small) or a dict of sizes, got \(value.typeName)")
+        }
+    }
+
     /// The library's defaults, which the declarations of `coldstart` show and fall back to.
     static let coldStartDefaults = ColdStartOptions()
 
@@ -92,62 +179,19 @@ enum PRMBuiltins {
             .keyword("cache_path", "string", shown: "none", "with trainable_layers: keep the frozen blocks' outputs in this memory-mapped file instead of the heap (reused by a later run with the same model and settings; safe to delete)"),
             .keyword("lora_rank", "number", shown: "none", "with a language model as backbone: LoRA adapters of this rank on the q/k/v/o/gate/up/down projections of the trainable blocks (the top trainable_layers, or all); only the adapters train"),
             .keyword("lora_alpha", "number", default: 8, "with lora_rank: the adapters add (lora_alpha / lora_rank) B A to each adapted weight"),
+            .keyword("vision", "string or dict", shown: "none", "a vision path (multimodal PRM): a preset name (\"tiny\", \"small\") or a dict of VisionConfig sizes (image_size, patch_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, downsample_ratio)"),
+            .keyword("max_tiles", "number", default: 6, "with vision: most tiles of InternVL's dynamic tiling per image (plus a thumbnail when more than one)"),
         ], "A new generative PRM with a tokenizer fitted to the corpus, or a PRM on a pretrained model.",
                 help: "The word-level tokenizer is trained on every text of the given datasets (system prompts, questions, steps); always include the data the PRM will see. positions: \"rotary\" (the presets' default, RoPE as in Qwen) or \"absolute\" (learned position embeddings). label_inputs: \"labels\" (teacher forcing, as the reference) or \"placeholder\" (+ everywhere, as when scoring).\nWith backbone: a model from load_model (BERT family), the PRM copies its weights (the model is left unchanged), uses its WordPiece tokenizer ([CLS]/[SEP] as the chat markers), runs it with a causal attention mask and scores with a head tied to its word embeddings; corpus, preset and max_vocab are not used, max_length defaults to the model's 512.\nWith a language model as backbone (load_model of a GGUF file, a llama/Qwen2 folder or a cache name such as \"smollm2-135m-instruct\"): the PRM is a copy of the model with its own tokenizer and LM head, p(+) is its next-token probability at each label position (the DreamPRM-1.5 setting). trainable_layers: K freezes the embeddings and the lower blocks (a tied head too: it is the embedding matrix); their outputs for each training or meta instance are computed once and kept in memory up to cache_mb megabytes (beyond that they are recomputed on every visit); with cache_path they go to that memory-mapped file instead (at most cache_mb megabytes on disk, paged in and out by the kernel, keyed by a checksum of the frozen weights and settings so a later run with the same model reuses it and a file from another model is rebuilt, never read). lora_rank: r trains LoRA adapters (rank r, scale lora_alpha / r) on the attention and FFN projections of the trainable blocks instead of the blocks themselves; a checkpoint holds the merged weights, a plain model folder. See docs/prm.md and docs/models.md.",
-                example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
-            if let backbone = args.optional(nil, "backbone") {
-                let maxLength = args.optional(nil, "max_length") == nil ? nil : try args.int(nil, "max_length")
-                let trainableLayers = args.optional(nil, "trainable_layers") == nil ? nil : try args.int(nil, "trainable_layers")
-                let loraRank = args.optional(nil, "lora_rank") == nil ? nil : try args.int(nil, "lora_rank")
-                if case .native(let lm as LanguageModelValue) = backbone {
-                    let cacheMB = try args.number(nil, "cache_mb")
-                    guard cacheMB >= 0 else { throw DprmError.runtime("prm_new: cache_mb must not be negative, got \(cacheMB)") }
-                    guard cacheMB <= Double(1 << 30) else { throw DprmError.runtime("prm_new: cache_mb must be at most \(1 << 30) (a petabyte), got \(cacheMB)") }
-                    let cachePath = args.optional(nil, "cache_path") == nil ? nil : try args.string(nil, "cache_path")
-                    if cachePath != nil, trainableLayers == nil { throw DprmError.runtime("prm_new: cache_path needs trainable_layers (only frozen blocks' outputs are cached)") }
-                    let loraAlpha = Float(try args.number(nil, "lora_alpha"))
-                    let seed = UInt64(try args.int(nil, "seed"))
-                    return .native(PRMValue(try Convert.library("prm_new") {
-                        let prm = try ProcessRewardModel(languageModel: lm.model, maxLength: maxLength, trainableLayers: trainableLayers)
-                        if trainableLayers != nil, let llama = prm.network as? LlamaPRMBackbone {
-                            try llama.useFrozenCache(limitBytes: Int(cacheMB * 1_048_576), path: cachePath)
-                        }
-                        if let loraRank, let llama = prm.network as? LlamaPRMBackbone {
-                            try llama.attachLoRA(rank: loraRank, alpha: loraAlpha, seed: seed)
-                        }
-                        return prm
-                    }))
-                }
-                if loraRank != nil { throw DprmError.runtime("prm_new: lora_rank needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
-                if trainableLayers != nil { throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder)") }
-                let model = try args.native(nil, "backbone", as: PretrainedModelValue.self, expected: "a pretrained model (load_model)")
+                example: "let b = benchmark(seed: 1, train_size: 20, meta: 4, test: 3)\nlet prm = prm_new(preset: \"tiny\", seed: 1, corpus: [b.train, b.meta, b.test])\nprint(prm.parameter_count > 0)\nlet mm = prm_new(preset: \"tiny\", corpus: [b.train], vision: \"tiny\", max_tiles: 2)\nprint(mm.vision.tokens_per_tile)\nlet bert = prm_new(backbone: load_model(\"minilm-l6-v2\"), seed: 0)\nprint(bert.score(\"What is 2 + 3?\", [\"2 + 3 = 5\", \"The answer is 5\"]))") { args in
+            let value = try makePRM(args)
+            if args.optional(nil, "vision") != nil, case .native(let p as PRMValue) = value {
+                let config = try visionConfig(try args.value(nil, "vision"))
+                let maxTiles = try args.int(nil, "max_tiles")
                 let seed = UInt64(try args.int(nil, "seed"))
-                return .native(PRMValue(try Convert.library("prm_new") { try ProcessRewardModel(pretrained: model.model, seed: seed, maxLength: maxLength) }))
+                try Convert.library("prm_new") { try p.prm.attachVision(config, seed: seed &+ 0x5649_5349, maxTiles: maxTiles) }
             }
-            if args.optional(nil, "trainable_layers") != nil {
-                throw DprmError.runtime("prm_new: trainable_layers needs a language model as backbone (load_model of a GGUF file or a llama/Qwen2 folder); a preset PRM trains every parameter")
-            }
-            let preset = try args.string(0, "preset")
-            let corpus = try datasets(try args.value(nil, "corpus"), "corpus").flatMap(\.texts)
-            let tokenizer = WordTokenizer.train(corpus: corpus, maxVocabulary: try args.int(nil, "max_vocab"),
-                                                required: ChatTemplate.templateTexts)
-            var config = try Convert.library("prm_new") { try PRMConfig.preset(preset) }
-            if args.optional(nil, "positions") != nil {
-                let name = try args.string(nil, "positions")
-                guard let type = PositionEmbeddingType(rawValue: name) else {
-                    throw DprmError.runtime("prm_new: unknown positions '\(name)'; valid: \(PositionEmbeddingType.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                config.positionEmbeddingType = type
-            }
-            if args.optional(nil, "label_inputs") != nil {
-                let name = try args.string(nil, "label_inputs")
-                guard let inputs = ChatTemplate.LabelInputs(rawValue: name) else {
-                    throw DprmError.runtime("prm_new: unknown label_inputs '\(name)'; valid: \(ChatTemplate.LabelInputs.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                config.labelInputs = inputs
-            }
-            let prm = ProcessRewardModel(config: config, tokenizer: tokenizer, seed: UInt64(try args.int(nil, "seed")))
-            return .native(PRMValue(prm))
+            return value
         },
         Builtin("prm_load", parameters: [.positional("path", "string", "the checkpoint directory")], "Loads a PRM checkpoint directory written by prm.save(path).",
                 help: "The directory holds model.safetensors, config.json and tokenizer.json. A missing or corrupt file is an error naming it.",
@@ -226,6 +270,7 @@ enum PRMBuiltins {
             let stop = interrupted(args)
             let tokensPerBatch = try args.int(nil, "tokens_per_batch")
             guard tokensPerBatch >= 1 else { throw DprmError.runtime("best_of_n: tokens_per_batch must be >= 1, got \(tokensPerBatch)") }
+            try Convert.library("best_of_n") { try prm.prm.loadImages(sets.map(\.image)) }
             guard let result = bestOfN(prm.prm, sets: sets, aggregation: agg, tokensPerBatch: tokensPerBatch, shouldStop: stop) else {
                 try args.interpreter.checkInterrupt()
                 return .nil

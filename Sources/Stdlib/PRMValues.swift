@@ -12,7 +12,8 @@ public final class PRMValue: TabledObject {
         let c = prm.config
         let kind = prm.isPretrainedBackbone ? "prm (pretrained BERT backbone, causal)"
             : prm.isLanguageModelBackbone ? "prm (pretrained \((prm.network as! LlamaPRMBackbone).config.architecture.rawValue) language model)" : "prm"
-        return "\(kind): \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
+        let vision = prm.vision.map { v in ", vision \(v.config.numHiddenLayers)-block ViT (\(v.config.tokensPerTile) tokens per \(v.config.imageSize)-pixel tile)" } ?? ""
+        return "\(kind)\(vision): \(c.numLayers) layers, hidden \(c.hiddenSize), \(c.numHeads) heads, vocab \(prm.vocabularySize), \(prm.parameterCount) parameters"
     }
 
     public static let members = MemberTable<PRMValue>([
@@ -24,6 +25,21 @@ public final class PRMValue: TabledObject {
                                  ("intermediate_size", .int(c.intermediateSize)), ("max_length", .int(c.maxLength)),
                                  ("dropout", .number(Double(c.dropout)))])
         },
+        .field("vision", "the vision path's sizes as a dict (nil for a text PRM)") { p in
+            guard let v = p.prm.vision?.config, let tiles = p.prm.images?.tiling.maxTiles else { return .nil }
+            return Convert.dict([("image_size", .int(v.imageSize)), ("patch_size", .int(v.patchSize)), ("hidden_size", .int(v.hiddenSize)),
+                                 ("num_hidden_layers", .int(v.numHiddenLayers)), ("num_attention_heads", .int(v.numAttentionHeads)),
+                                 ("intermediate_size", .int(v.intermediateSize)), ("downsample_ratio", .number(v.downsampleRatio)),
+                                 ("tokens_per_tile", .int(v.tokensPerTile)), ("max_tiles", .int(tiles)),
+                                 ("parameter_count", .int(p.prm.vision!.parameterCount))])
+        },
+        .field("image_mode", "what a multimodal PRM is shown of each picture: \"images\", \"blanked\" (blank pictures, same tokens) or \"text_only\" (no image tokens, as a text PRM); settable",
+               get: { .string($0.prm.imageMode.rawValue) }) { p, value in
+            guard case .string(let name) = value, let mode = ImageMode(rawValue: name) else {
+                throw DprmError.runtime("image_mode must be one of \(ImageMode.allCases.map(\.rawValue).joined(separator: ", ")), got \(value)")
+            }
+            p.prm.imageMode = mode
+        },
         .field("recommended_cold_start", "the cold-start settings coldstart uses when not told (a preset's), or nil") { p in
             guard let r = p.prm.config.recommendedColdStart else { return .nil }
             return Convert.dict([("lr", .number(r.lr)), ("batch_size", .int(r.batchSize)), ("lm_loss_weight", .number(Double(r.languageModelWeight)))])
@@ -32,16 +48,20 @@ public final class PRMValue: TabledObject {
             .positional("question", "string", "the question"),
             .positional("steps", "list of strings", "the solution steps (a list of strings)"),
             .keyword("system_prompt", "string", shown: "the reference's", "the system prompt of the template"),
-        ], "p(+) of each step (system_prompt: the reference's unless given)") { p, args in
+            .keyword("image", "string", shown: "none", "a PNG shown with the question (a multimodal PRM)"),
+        ], "p(+) of each step (system_prompt: the reference's unless given; image: the question's picture)") { p, args in
             let question = try args.string(0, "question")
             let steps = try Convert.strings(try args.value(1, "steps"), "steps")
             let system = args.optional(nil, "system_prompt") == nil ? Datasets.defaultSystemPrompt : try args.string(nil, "system_prompt")
-            return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps, systemPrompt: system)])[0])
+            let image = args.optional(nil, "image") == nil ? nil : try args.string(nil, "image")
+            try Convert.library("score") { try p.prm.loadImages([image]) }
+            return Convert.numbers(p.prm.stepScores([p.prm.template(question: question, steps: steps, systemPrompt: system, image: image)])[0])
         },
         .method("step_scores", parameters: [.positional("dataset", "dataset", "a training (step-labelled) dataset")], "p(+) of every step of every instance of a training (step-labelled) dataset, scored in batches with + placeholders: a list of lists, aligned with the dataset's labels (steps cut by max_length get no score)") { p, args in
             let d = try args.native(0, "dataset", as: DatasetValue.self, expected: "a training dataset")
             guard case .train(let instances) = d.content else { throw DprmError.type("step_scores() needs a training (step-labelled) dataset, got a \(d.kind) dataset") }
-            let templated = instances.map { p.prm.template(question: $0.question, steps: $0.steps, systemPrompt: $0.systemPrompt) }
+            try Convert.library("step_scores") { try p.prm.loadImages(instances.map(\.image)) }
+            let templated = instances.map { p.prm.template(question: $0.question, steps: $0.steps, systemPrompt: $0.systemPrompt, image: $0.image) }
             guard let scores = p.prm.stepScores(templated, tokensPerBatch: 4096, shouldStop: PRMBuiltins.interrupted(args)) else {
                 throw DprmError.runtime("step_scores() interrupted")
             }

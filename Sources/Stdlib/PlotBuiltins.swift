@@ -347,6 +347,19 @@ public enum PlotBuiltins {
                 let figure = try figureArgument(a, 0)
                 return try save(figure.figure, try a.string(1, "path"), a)
             },
+            Builtin("show_image", parameters: [
+                    .positional("path", "string", "a .png or .svg file"),
+                ],
+                    "Lists an image file among the current cell's figures (notebook reports embed it); returns the path.",
+                    help: "For pictures not drawn by the plot builtins, e.g. a multimodal benchmark's question images. A missing file or another format is an error naming it.",
+                    example: "savefig(plot([1, 2]), \"/tmp/dprm-show-image.png\")\nprint(show_image(\"/tmp/dprm-show-image.png\"))") { a in
+                let path = try a.string(0, "path")
+                let lower = path.lowercased()
+                guard lower.hasSuffix(".png") || lower.hasSuffix(".svg") else { throw DprmError.runtime("show_image: \(path) is not a .png or .svg file") }
+                guard FileManager.default.fileExists(atPath: path) else { throw DprmError.runtime("show_image: no such file \(path)") }
+                FigureLog.record(path: URL(fileURLWithPath: path).standardizedFileURL.path)
+                return .string(path)
+            },
             Builtin("show", parameters: [
                     .positional("fig", "figure", "the figure"),
                     .positional("width", "whole number", default: 80, "columns of the text plot"),

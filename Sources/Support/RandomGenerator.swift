@@ -84,6 +84,12 @@ public struct RandomGenerator: RandomNumberGenerator {
         return radius * _cos(angle)
     }
 
+    /// A uniformly drawn element of a non-empty array (one `int(below:)` draw).
+    public mutating func pick<T>(_ items: [T]) -> T {
+        precondition(!items.isEmpty, "pick from an empty array")
+        return items[int(below: items.count)]
+    }
+
     /// Fisher-Yates shuffle of `array` in place.
     public mutating func shuffle<T>(_ array: inout [T]) {
         if array.count < 2 { return }

@@ -13,7 +13,9 @@ final class NoisyDigitsTests: XCTestCase {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// `$DPRM_SHARED/data/digits/digits.csv.gz`, else `../shared` beside the repo; skips naming the path when absent.
-    func digits() throws -> NoisyDigits.Dataset {
+    func digits() throws -> NoisyDigits.Dataset { try Self.digits() }
+
+    static func digits() throws -> NoisyDigits.Dataset {
         var shared = Self.repoRoot.deletingLastPathComponent().appendingPathComponent("shared").standardizedFileURL.path
         if let env = ProcessInfo.processInfo.environment["DPRM_SHARED"], !env.isEmpty {
             shared = env.hasSuffix("/data") ? String(env.dropLast(5)) : env
