@@ -60,7 +60,9 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
     /// Chooses the trainable set: nil trains everything, K in 0...numLayers the top K blocks, the
     /// final norm and an untied head. Frozen parameters get `requiresGrad` false, so no op on
     /// them records a graph and optimizers built from `trainableNamedParameters` never see them.
-    /// Clears the frozen-output cache (its entries depend on which blocks are frozen).
+    /// Empties the frozen-output cache and keys it to the new frozen set (its entries depend on
+    /// which blocks are frozen); a cache shared with a copy is left to the copy and replaced here
+    /// by an empty in-memory one.
     public func setTrainableLayers(_ k: Int?) throws {
         guard adapters.isEmpty else { throw PRMError.invalidOption("trainable_layers cannot change once LoRA adapters are attached (they sit on the trainable blocks)") }
         if let k, k < 0 || k > config.numHiddenLayers {
@@ -69,6 +71,9 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
         trainableLayers = k
         let trainable = Set(trainableNamedParameters.map { ObjectIdentifier($0.1) })
         for (_, p) in namedParameters() { p.requiresGrad = trainable.contains(ObjectIdentifier(p)) }
+        // A cache shared with a copy (`copy()`) is left to the copy, which still has the old
+        // frozen set: this backbone continues with an empty one of its own.
+        if !isKnownUniquelyReferenced(&frozenCache) { frozenCache = frozenCache?.emptyCopy() }
         frozenCache?.reset(key: frozenFingerprint())
     }
 
@@ -234,7 +239,12 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
     public func copy() throws -> any PRMBackbone {
         let twin = try LlamaPRMBackbone(copying: try languageModel(), source: source, maxLength: maxPositions, trainableLayers: trainableLayers)
         try copyAdapters(to: twin)
-        twin.frozenCache = frozenCache?.emptyCopy()   // in memory: a cache file has one owner
+        // Shared, not copied: the twin's frozen blocks are bit-identical copies that neither
+        // side ever writes, so a row's frozen outputs are the same for both, and the methods a
+        // comparison continues from one PRM (vanilla, Instance Table, ...) fill the cache once.
+        // A twin that changes its trainable set gets its own cache (`setTrainableLayers`). The
+        // object is shared in this process, so a cache file keeps its one owner.
+        twin.frozenCache = frozenCache
         if isTraining { twin.train() }
         return twin
     }

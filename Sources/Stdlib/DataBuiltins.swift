@@ -116,27 +116,7 @@ enum DataBuiltins {
             let seed = try args.int(0, "seed")
             let trainSize = try args.int(nil, "train_size")
             let noise = try args.number(nil, "noise")
-            var shares = ArithmeticBenchmark.MonteCarloNoise()
-            let sharesValue = try args.value(nil, "mc_shares")
-            switch sharesValue {
-            case .nil: break
-            case .dict(let d):
-                for (key, value) in d.pairs {
-                    guard case .number(let x) = value, x >= 0 else {
-                        throw DprmError.runtime("benchmark(): mc_shares.\(key) must be a number >= 0, got \(value)")
-                    }
-                    switch key {
-                    case "late": shares.late = x
-                    case "early": shares.early = x
-                    case "all_positive": shares.allPositive = x
-                    case "flips": shares.flips = x
-                    case "flip_rate": shares.flipRate = x
-                    default: throw DprmError.runtime("benchmark(): unknown mc_shares key '\(key)' (late, early, all_positive, flips, flip_rate)")
-                    }
-                }
-            default:
-                throw DprmError.runtime("benchmark(): mc_shares must be a dict, got \(sharesValue)")
-            }
+            let shares = try monteCarloNoise(try args.value(nil, "mc_shares"), "benchmark")
             let coldStartSize = try args.int(nil, "coldstart_size")
             var config = ArithmeticBenchmark.Config(seed: UInt64(seed), trainSize: trainSize, noiseRate: noise,
                                                     coldStartSize: coldStartSize, monteCarlo: shares)
@@ -167,15 +147,41 @@ enum DataBuiltins {
                 ("config", Convert.dict([
                     ("seed", .number(Double(seed))), ("train_size", .number(Double(trainSize))), ("noise", .number(noise)),
                     ("coldstart_size", .number(Double(coldStartSize))),
-                    ("mc_shares", Convert.dict([("late", .number(shares.late)), ("early", .number(shares.early)),
-                                                ("all_positive", .number(shares.allPositive)), ("flips", .number(shares.flips)),
-                                                ("flip_rate", .number(shares.flipRate))])),
+                    ("mc_shares", sharesValue(shares)),
                     ("meta", .number(Double(config.metaCount))), ("test", .number(Double(config.testQuestions))),
                     ("candidates", .number(Double(config.candidatesPerQuestion))), ("error_rate", .number(config.solverErrorRate)),
                     ("max_value", .number(Double(config.maxValue))), ("max_operations", .number(Double(maxOperations))),
                     ("trap_factor", .number(trapFactor)), ("trap_consistency", .number(trapConsistency)),
                 ])),
             ])
+        },
+        Builtin("mc_corrupt", parameters: [
+                .positional("dataset", "dataset", "a dataset of step-labelled training instances"),
+                .keyword("share", "number", default: .number(ArithmeticBenchmark.Config.defaultNoiseRate), "share of the instances given Monte Carlo-like labels (rounded to a count)"),
+                .keyword("seed", "whole number", default: 0, "seeds which instances are chosen and what is done to them"),
+                .keyword("mc_shares", "dict", default: .nil, "relative shares of the corruptions {late, early, all_positive, flips} and flip_rate (nil: the benchmark's defaults)"),
+            ], "The dataset with a share of its instances labelled as Monte Carlo estimation might, the exact labels kept in metadata.",
+                help: """
+                The corruptions of the built-in benchmark's mc domain, applied to any step-labelled dataset (PRMBench, \
+                BIG-Bench-Mistake, ...): each chosen instance gets one kind drawn with the shares: the first error \
+                (its first label below 0.5) marked a step late or early, a wrong solution labelled all `+`, or random \
+                flips at flip_rate. A kind that cannot change an instance (a late mark on a correct solution) leaves \
+                it exact. Every record gets `metadata.clean_labels` (the labels before) and `metadata.corruption` \
+                (the kind applied, "none" when its labels are exact), as the benchmark's records have, so \
+                is_corrupted and weight_separation (stdlib dreamprm) score weights against them.
+                """,
+                example: "let b = benchmark(seed: 1, train_size: 10, noise: 0, meta: 2, test: 2)\nlet c = mc_corrupt(b.train, share: 0.5, seed: 0)\nprint(c[0].metadata.corruption)") { args in
+            let data = try args.native(0, "dataset", as: DatasetValue.self, expected: "a dataset")
+            guard case .train(let instances) = data.content else {
+                throw DprmError.type("mc_corrupt() needs a training dataset (step labels), got a \(data.kind) dataset")
+            }
+            let share = try args.number(nil, "share")
+            guard share.isFinite, (0...1).contains(share) else {
+                throw DprmError.runtime("mc_corrupt(): share must be between 0 and 1, got \(share)")
+            }
+            let noise = try monteCarloNoise(try args.value(nil, "mc_shares"), "mc_corrupt")
+            let out = noise.corrupting(instances, share: share, seed: UInt64(try args.int(nil, "seed")))
+            return .native(DatasetValue(.train(out), source: data.source, skipped: data.skipped))
         },
         Builtin("split_steps", parameters: [
                 .positional("text", "string", "a solution's text"),
@@ -200,6 +206,39 @@ enum DataBuiltins {
             return .string(dir)
         },
     ])
+
+    /// The Monte Carlo corruption shares of an `mc_shares` argument (nil: the defaults); `callee`
+    /// names the builtin in errors.
+    static func monteCarloNoise(_ value: Value, _ callee: String) throws -> ArithmeticBenchmark.MonteCarloNoise {
+        var shares = ArithmeticBenchmark.MonteCarloNoise()
+        switch value {
+        case .nil: break
+        case .dict(let d):
+            for (key, value) in d.pairs {
+                guard case .number(let x) = value, x >= 0 else {
+                    throw DprmError.runtime("\(callee)(): mc_shares.\(key) must be a number >= 0, got \(value)")
+                }
+                switch key {
+                case "late": shares.late = x
+                case "early": shares.early = x
+                case "all_positive": shares.allPositive = x
+                case "flips": shares.flips = x
+                case "flip_rate": shares.flipRate = x
+                default: throw DprmError.runtime("\(callee)(): unknown mc_shares key '\(key)' (late, early, all_positive, flips, flip_rate)")
+                }
+            }
+        default:
+            throw DprmError.runtime("\(callee)(): mc_shares must be a dict, got \(value)")
+        }
+        return shares
+    }
+
+    /// The shares as a dict, as results record them.
+    static func sharesValue(_ shares: ArithmeticBenchmark.MonteCarloNoise) -> Value {
+        Convert.dict([("late", .number(shares.late)), ("early", .number(shares.early)),
+                      ("all_positive", .number(shares.allPositive)), ("flips", .number(shares.flips)),
+                      ("flip_rate", .number(shares.flipRate))])
+    }
 
     static func save(_ args: Arguments, _ write: (DatasetValue.Content, String) throws -> Bool) throws -> Value {
         let data = try args.native(0, "dataset", as: DatasetValue.self, expected: "a dataset")

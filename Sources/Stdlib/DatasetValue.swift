@@ -150,6 +150,15 @@ public final class DatasetValue: TabledObject {
             let f = try args.function(0, "f"), interp = args.interpreter
             return .native(d.subset(try (0..<(d.length ?? 0)).filter { try interp.call(f, [d.record($0)]).isTruthy }))
         },
+        .method("as_meta", parameters: [], "a training dataset as a meta set: whole-solution labels only (correct when every step is +), placeholder + turns") { d, _ in
+            guard case .train(let x) = d.content else {
+                throw DprmError.type("as_meta() needs a training dataset, got a \(d.kind) dataset")
+            }
+            // The step labels are dropped, so nothing downstream can read more than the reference's
+            // meta files give (loss_target "steps" then refuses the set, naming an instance).
+            let meta = x.map { r -> MetaInstance in var m = MetaInstance(stepLabelled: r); m.stepLabels = nil; return m }
+            return .native(DatasetValue(.meta(meta), source: d.source, skipped: d.skipped))
+        },
         .method("filter_domain", parameters: [.positional("domain", "string", "the domain kept")], "the records of one domain as a new dataset") { d, args in
             let name = try args.string(0, "domain")
             return .native(d.subset(d.domains.indices.filter { d.domains[$0] == name }))

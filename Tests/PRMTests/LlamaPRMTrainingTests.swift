@@ -142,4 +142,31 @@ final class LlamaPRMTrainingTests: XCTestCase {
         XCTAssertEqual(loss, reference, accuracy: 1e-5)
         XCTAssertEqual([backbone.frozenCache!.count, backbone.frozenCache!.skipped], [0, 3])
     }
+    /// A copy shares the frozen-output cache (its frozen blocks are bit-identical copies that are
+    /// never written), so the continuations a comparison runs from one PRM fill it once; a copy
+    /// that changes its trainable set gets a cache of its own and leaves the shared one alone.
+    func testCopiesShareTheFrozenCacheUntilTheirTrainableSetChanges() throws {
+        let prm = try LlamaPRMTests.tinyPRM(trainableLayers: 1)
+        let backbone = prm.network as! LlamaPRMBackbone
+        backbone.frozenCache = FrozenPrefixCache(width: backbone.hiddenSize, limitBytes: 1 << 20)
+        let batch = Self.instances().map { prm.template($0) }
+        let before = prm.stepScores(batch)
+        let cache = backbone.frozenCache!
+        XCTAssertEqual(cache.count, 3)
+        let twin = try prm.copy()
+        let twinBackbone = twin.network as! LlamaPRMBackbone
+        XCTAssertTrue(twinBackbone.frozenCache === cache)
+        let hits = cache.hits
+        // Exact: the twin reads the same cached rows and runs bit-identical trainable weights.
+        XCTAssertEqual(twin.stepScores(batch), before)
+        XCTAssertEqual(cache.hits, hits + 3, "the twin's rows came from the shared cache")
+        XCTAssertEqual(cache.count, 3)
+        try twinBackbone.setTrainableLayers(2)
+        XCTAssertFalse(twinBackbone.frozenCache === cache)
+        XCTAssertEqual(twinBackbone.frozenCache?.count, 0)
+        XCTAssertEqual(twinBackbone.frozenCache?.limitBytes, cache.limitBytes)
+        _ = twin.stepScores(batch)
+        XCTAssertEqual(cache.count, 3, "the original's cache is untouched")
+        XCTAssertEqual(prm.stepScores(batch), before)
+    }
 }
