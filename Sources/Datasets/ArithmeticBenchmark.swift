@@ -6,8 +6,9 @@ import Support
 /// A problem is a start value and a chain of operations, asked as "Compute ((7+5)-3)*2." and
 /// solved one operation per step ("7+5=12", "12-3=9", "9*2=18") followed by "Final answer: 18".
 /// Every number is small on purpose: operands are 1...`maxOperand` (9), `*` only multiplies by 2
-/// or 3, and every intermediate value of the correct solution stays in 0...`maxValue` (20). The
-/// arithmetic facts a PRM must know to check a step are then a table of a few hundred entries
+/// or 3, every intermediate value of the correct solution stays in 0...`maxValue` (10), and a
+/// problem has 2 or 3 operations. The arithmetic facts a PRM must know to check a step are then a
+/// table of about a hundred entries
 /// (each number is one token of the word tokenizer, and the PRM presets give number tokens their
 /// value as a feature). The measurements behind these sizes are in docs/prm.md.
 ///
@@ -175,16 +176,18 @@ public struct ArithmeticBenchmark: Sendable {
         /// The solver's other settings (its `errorRate` is replaced by `solverErrorRate`).
         public var solver = SolverProfile(errorRate: 0.2)
         /// Every intermediate value of a correct solution (and of a wrong one) lies in 0...maxValue.
-        public var maxValue = 20
+        /// (10 and 2...3 operations: the `small` PRM then learns to check steps in a 1000-step cold
+        /// start on every seed, where 20 and 2...4 needed about 2000; docs/prm.md.)
+        public var maxValue = 10
         /// Operations per problem in the meta and test sets.
-        public var testOperations: ClosedRange<Int> = 2...4
+        public var testOperations: ClosedRange<Int> = 2...3
         public var testMaxOperand = 9
         public var systemPrompt = "Check each step."
 
         /// Exact-labelled solutions in the cold-start set (`ArithmeticBenchmark.coldStart`).
         public var coldStartCount = defaultColdStartSize
         /// Operations per problem in the cold-start set.
-        public var coldStartOperations: ClosedRange<Int> = 2...4
+        public var coldStartOperations: ClosedRange<Int> = 2...3
 
         /// The default size of the reweighting pool (`train`).
         public static let defaultTrainSize = 1200
@@ -205,8 +208,8 @@ public struct ArithmeticBenchmark: Sendable {
             coldStartCount = max(0, coldStartSize)
             let mc = min(max(0, trainSize), max(0, Int((Double(trainSize) * noiseRate).rounded())))
             domains = [
-                TrainDomain(name: "clean", count: max(0, trainSize - mc), labels: .clean, operations: 2...4, maxOperand: 9),
-                TrainDomain(name: "mc", count: mc, labels: .monteCarlo(monteCarlo), operations: 2...4, maxOperand: 9),
+                TrainDomain(name: "clean", count: max(0, trainSize - mc), labels: .clean, operations: 2...3, maxOperand: 9),
+                TrainDomain(name: "mc", count: mc, labels: .monteCarlo(monteCarlo), operations: 2...3, maxOperand: 9),
             ]
         }
 

@@ -65,7 +65,8 @@ final class ArithmeticBenchmarkTests: XCTestCase {
                 ok = ok && c == truth
                 XCTAssertEqual(cleanLabels(i)[k], ok ? 1 : 0, "\(i.id) step \(k)")
                 // Small numbers: every value and operand in range.
-                XCTAssertTrue((0...20).contains(a) && (1...9).contains(b) && (0...20).contains(c), step)
+                let top = Self.bench.config.maxValue
+                XCTAssertTrue((0...top).contains(a) && (1...9).contains(b) && (0...top).contains(c), step)
             }
             XCTAssertEqual(cleanLabels(i).last, ok ? 1 : 0)
             XCTAssertEqual(i.metadata["final_answer"] == i.metadata["answer"], ok)
