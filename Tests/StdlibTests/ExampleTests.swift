@@ -115,6 +115,34 @@ final class ExampleTests: XCTestCase {
         }
     }
 
+    /// Issue 17's targets read accuracies as fractions and margins as points: a 3-point gain
+    /// from 74.5 (0.745 + 0.03 is not exactly 0.775 in floating point) counts, 2.5 points do not.
+    func testRegimeTargetsUsePoints() throws {
+        let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(searchPaths: [], output: { _ in }))
+        func targets(_ table: Double, _ net: Double) throws -> [String: Bool] {
+            let source = """
+            import "dreamprm"
+            regime_targets({accuracies: {first: 0.32, self_consistency: 0.47, vanilla: 0.745, oracle_drop: 0.825,
+                                         instance_table: \(table), instance_net: \(net)},
+                            visits_per_instance: 17.07, table_weight_auroc: 0.75, table_weight_clean: 1.4,
+                            table_weight_corrupted: 0.7})
+            """
+            guard case .dict(let d) = try interpreter.evaluate(source, name: "targets.dprm") else { throw ExampleFailure(message: "not a dict") }
+            return Dictionary(uniqueKeysWithValues: d.pairs.map { pair -> (String, Bool) in
+                if case .bool(let b) = pair.1 { return (pair.0, b) }
+                return (pair.0, false)
+            })
+        }
+        let met = try targets(0.775, 0.75)
+        XCTAssertEqual(met, ["visits_at_least_15": true, "vanilla_above_first": true, "oracle_drop_8_above_vanilla": true,
+                             "table_3_above_vanilla": true, "table_at_least_self_consistency": true,
+                             "corrupted_weight_below_half_clean": false, "table_weight_auroc_at_least_075": true,
+                             "net_above_vanilla": true])
+        let missed = try targets(0.77, 0.745)
+        XCTAssertEqual(missed["table_3_above_vanilla"], false)
+        XCTAssertEqual(missed["net_above_vanilla"], false)
+    }
+
     func testNoisyDigitsExample() throws {
         guard let data = ProcessInfo.processInfo.environment["DPRM_SHARED"].map({ $0 + "/data" }) ?? Optional("../shared/data"),
               FileManager.default.fileExists(atPath: data + "/digits/digits.csv.gz") else {
