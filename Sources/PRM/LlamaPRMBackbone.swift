@@ -96,7 +96,8 @@ public final class LlamaPRMBackbone: Module, PRMBackbone {
 
     /// Bumped whenever the computation of the frozen blocks changes its results (a kernel
     /// rewritten), so cache files written by an older build are rebuilt, not read.
-    static let frozenComputationVersion: UInt64 = 1
+    /// 2: causal attention by query blocks (`LlamaAttention.causalBlockedContext`).
+    static let frozenComputationVersion: UInt64 = 2
 
     /// A checksum of everything a frozen output depends on: the computation version, the
     /// architecture and the settings of the blocks (sizes, heads, norm epsilon, RoPE theta), the
