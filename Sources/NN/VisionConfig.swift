@@ -72,6 +72,18 @@ public struct VisionConfig: Codable, Equatable, Sendable {
     /// Values of one flattened patch (channels x patch x patch).
     public var patchDimension: Int { channels * patchSize * patchSize }
 
+    /// Products of config fields that are certainly parameters (`ConfigBounds.check` compares
+    /// them with a weights file before a tower is built).
+    public var parameterLowerBound: [ConfigBounds.Term] {
+        let k = shuffleFactor
+        return [ConfigBounds.Term("num_channels x patch_size^2 x hidden_size", [channels, patchSize, patchSize, hiddenSize]),
+                ConfigBounds.Term("(image_size / patch_size)^2 x hidden_size", [patchesPerSide, patchesPerSide, hiddenSize]),
+                ConfigBounds.Term("num_hidden_layers x 4 x hidden_size^2", [numHiddenLayers, 4, hiddenSize, hiddenSize]),
+                ConfigBounds.Term("num_hidden_layers x 2 x hidden_size x intermediate_size", [numHiddenLayers, 2, hiddenSize, intermediateSize]),
+                ConfigBounds.Term("hidden_size x k^2 x llm_hidden_size", [hiddenSize, k, k, outputSize]),
+                ConfigBounds.Term("llm_hidden_size^2", [outputSize, outputSize])]
+    }
+
     /// Checks that the sizes fit together (errors name the field).
     public func validate() throws {
         func need(_ ok: Bool, _ message: String) throws { if !ok { throw VisionConfigError(message) } }

@@ -143,9 +143,16 @@ extension ProcessRewardModel {
             throw bad("\(Self.visionConfigFile): llm_hidden_size \(meta.vision.outputSize) but the model's hidden size is \(network.hiddenSize)")
         }
         guard meta.maxTiles >= 1 && meta.maxTiles <= 64 else { throw bad("\(Self.visionConfigFile): max_tiles \(meta.maxTiles) outside 1...64") }
+        let weights: SafetensorsFile
+        do {
+            weights = try SafetensorsFile(path: directory + "/" + Self.visionWeightsFile)
+            // Sizes against the weights before anything is allocated (a hostile config cannot
+            // ask for a huge tower).
+            try ConfigBounds.check(meta.vision.parameterLowerBound, configPath: metaPath, weightsPath: weights.path,
+                                   held: ConfigBounds.elements(of: weights))
+        } catch { throw bad("\(Self.visionWeightsFile): \(error)") }
         let tower = VisionTower(config: meta.vision, seed: 0)
-        do { try tower.load(safetensors: SafetensorsFile(path: directory + "/" + Self.visionWeightsFile)) }
-        catch { throw bad("\(Self.visionWeightsFile): \(error)") }
+        do { try tower.load(safetensors: weights) } catch { throw bad("\(Self.visionWeightsFile): \(error)") }
         setVision(tower, maxTiles: meta.maxTiles)
     }
 }

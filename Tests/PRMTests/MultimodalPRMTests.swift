@@ -131,6 +131,12 @@ final class MultimodalPRMTests: XCTestCase {
         XCTAssertEqual(back.stepScores(x), prm.stepScores(x))
         let copy = try prm.copy()
         XCTAssertEqual(copy.stepScores(x), prm.stepScores(x))
+        // A vision config far larger than its weights is refused before the tower is built.
+        let meta = try String(contentsOfFile: dir + "/ckpt/vision.json", encoding: .utf8)
+        try meta.replacingOccurrences(of: "\"hidden_size\" : 48", with: "\"hidden_size\" : 48000")
+            .replacingOccurrences(of: "\"num_attention_heads\" : 4", with: "\"num_attention_heads\" : 1")
+            .write(toFile: dir + "/ckpt/vision.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ProcessRewardModel.load(from: dir + "/ckpt")) { XCTAssertTrue("\($0)".contains("hidden_size"), "\($0)") }
         // A broken vision file is an error naming it.
         try "{\"format\": \"other\"}".write(toFile: dir + "/ckpt/vision.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ProcessRewardModel.load(from: dir + "/ckpt")) { XCTAssertTrue("\($0)".contains("vision.json"), "\($0)") }
