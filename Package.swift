@@ -139,12 +139,17 @@ let executable: [Target] = needed == nil ? [
         "REPL", "Stdlib", "Lang", "Support", "Distributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimized),
+    // The in-process fuzz targets (readers, parsers): built with libFuzzer and AddressSanitizer
+    // by `scripts/fuzz --libfuzzer`, a replay tool otherwise. Only the layers it fuzzes.
+    .executableTarget(name: "dprm-fuzz", dependencies: ["Support", "Tensors", "NN", "Datasets", "Lang"],
+                      path: "Sources/dprm-fuzz", swiftSettings: optimized),
 ] : []
 
 let package = Package(
     name: "dprm",
     products: needed == nil ? [
         .executable(name: "dprm", targets: ["dprm"]),
+        .executable(name: "dprm-fuzz", targets: ["dprm-fuzz"]),
         .library(name: "DPRMKit", targets: layers.map(\.name)),
     ] : [],
     dependencies: [

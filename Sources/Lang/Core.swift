@@ -35,7 +35,17 @@ extension Interpreter {
                 print("no newline", end: "")
                 """#) { a in
                 let sep = try a.string(nil, "sep"), end = try a.string(nil, "end")
-                a.interpreter.output(a.positional.map { $0.description }.joined(separator: sep) + end)
+                let parts = a.positional.map(\.description)
+                // A huge print is written piece by piece: joining would copy it once more.
+                if parts.reduce(0, { $0 + $1.utf8.count }) > 1 << 20 {
+                    for (i, part) in parts.enumerated() {
+                        if i > 0 { a.interpreter.output(sep) }
+                        a.interpreter.output(part)
+                    }
+                    a.interpreter.output(end)
+                } else {
+                    a.interpreter.output(parts.joined(separator: sep) + end)
+                }
                 return .nil
             },
             Builtin("format", parameters: [

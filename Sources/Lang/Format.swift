@@ -110,7 +110,7 @@ public func formatValue(_ v: Value, spec: String) throws -> String {
     var width = 0
     // Checked: a long digit string would overflow (and wrap, in release builds).
     while let c = chars.first, let d = c.wholeNumberValue { width = min(width, 1 << 40) * 10 + d; chars.removeFirst() }
-    try Limits.check(width, bytesEach: 1, "format '\(spec)' width")
+    try Limits.check(width, bytesEach: fill.utf8.count, "format '\(spec)' width")
     var grouping = false
     if chars.first == "," { grouping = true; chars.removeFirst() }
     var precision: Int? = nil
@@ -150,7 +150,7 @@ public func formatValue(_ v: Value, spec: String) throws -> String {
             let neg = body.hasPrefix("-") || body.hasPrefix("+")
             let sign = neg ? String(body.first!) : ""
             let rest = neg ? String(body.dropFirst()) : body
-            body = sign + String(repeating: "0", count: width - body.count) + rest
+            body = sign + repeatedString("0", width - body.count) + rest
         }
         if align == nil { align = ">" }
     default:
@@ -160,9 +160,11 @@ public func formatValue(_ v: Value, spec: String) throws -> String {
         if align == nil { align = "<" }
     }
     let pad = max(0, width - body.count)
+    guard pad > 0 else { return body }
+    let fillText = String(fill)
     switch align {
-    case ">": return String(repeating: fill, count: pad) + body
-    case "^": return String(repeating: fill, count: pad / 2) + body + String(repeating: fill, count: pad - pad / 2)
-    default: return body + String(repeating: fill, count: pad)
+    case ">": return repeatedString(fillText, pad) + body
+    case "^": return repeatedString(fillText, pad / 2) + body + repeatedString(fillText, pad - pad / 2)
+    default: return body + repeatedString(fillText, pad)
     }
 }

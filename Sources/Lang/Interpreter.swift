@@ -63,7 +63,7 @@ public final class Interpreter {
 
     public init(options: Options = Options()) {
         self.options = options
-        self.output = options.output ?? { s in FileHandle.standardOutput.write(s.data(using: .utf8)!) }
+        self.output = options.output ?? { StandardOutput.write($0) }
         self.rt = Runtime(interp: self, maxDepth: options.maxCallDepth)
         if options.coreBuiltins { register(coreRegistry()) }
     }

@@ -31,7 +31,7 @@ public final class REPLSession {
 
     /// `interpreter` should come from `Stdlib.makeInterpreter`; its output is routed to `write`.
     public init(interpreter: Interpreter, reader: LineReader,
-                write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+                write: @escaping (String) -> Void = { StandardOutput.write($0) },
                 writeError: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.interpreter = interpreter; self.reader = reader; self.write = write; self.writeError = writeError
         interpreter.output = write

@@ -125,6 +125,26 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(grouped.hasPrefix("ok: \"100,000,000,000,000,001,097,") && !grouped.contains("e+"), grouped)
     }
 
+    /// The fuzzer's three language timeouts (issue 18): `"x" * 2147483648`, `pad("a", 2147483648)`
+    /// and `format(1, ">2147483648")` were within the allocation limit but built their result
+    /// piece by piece (minutes, not interruptible). Repeats now copy bytes: right for every
+    /// count and any UTF-8, and a 256 MB result in well under the old time (which was about 8
+    /// minutes for this size in a debug build; the bound is loose for a loaded machine).
+    func testRepeatsPadsAndFormatWidthsAreRightAndFast() {
+        for unit in ["x", "ab", "é€😀", "a\u{301}"] {
+            for count in [0, 1, 2, 3, 7, 64, 1000] {
+                XCTAssertEqual(repeatedString(unit, count), String(repeating: unit, count: count), "\(unit) x \(count)")
+            }
+        }
+        XCTAssertEqual(outcome(#"[pad("é", 4, "center", fill: "€"), format(7, "😀>3"), format(-5, "05d"), "ab" * 3]"#),
+                       #"ok: ["€é€€", "😀😀7", "-0005", "ababab"]"#)
+        let start = Date()
+        let big = repeatedString("xy", 1 << 27)
+        XCTAssertEqual(big.utf8.count, 1 << 28)
+        XCTAssertTrue(big.utf8.prefix(4).elementsEqual("xyxy".utf8) && big.utf8.suffix(2).elementsEqual("xy".utf8))
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20, "256 MB by byte copies")
+    }
+
     /// Unbounded recursion in a user function is the runtime error it always was (with a trace),
     /// on the evaluation thread's stack.
     func testDeepUserRecursionIsAnError() {
