@@ -14,13 +14,7 @@ final class ReweightRealExampleTests: XCTestCase {
     func testExampleRunsOnATinyLlama() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dprm-reweight-real-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let model = tmp + "/tiny-llama"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Self.repo.appendingPathComponent("Tests/NNTests/Fixtures/llama/tiny-llama").path, toPath: model)
-        let config = try String(contentsOfFile: model + "/config.json", encoding: .utf8)
-        XCTAssertTrue(config.contains("\"max_position_embeddings\": 128"))
-        try config.replacingOccurrences(of: "\"max_position_embeddings\": 128", with: "\"max_position_embeddings\": 4096")
-            .write(toFile: model + "/config.json", atomically: true, encoding: .utf8)
+        let model = try tinyLlamaWithLongContext(in: tmp, repo: Self.repo)
         var printed = ""
         let interpreter = Stdlib.makeInterpreter(options: Interpreter.Options(searchPaths: [], output: { printed += $0 }))
         let args: [(String, Value)] = [
