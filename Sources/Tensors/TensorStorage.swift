@@ -10,8 +10,9 @@ public final class TensorStorage {
     /// Number of floats allocated.
     public let count: Int
 
-    /// True when `pointer` came from `posix_memalign` (large buffers: freed with `free`).
-    private let hugePageAligned: Bool
+    /// The bytes of the mapping when `pointer` came from `posix_memalign` (large buffers: given
+    /// back to `RetainedBuffers` or freed with `free`); 0 for the ordinary allocation.
+    private let hugePageMappingBytes: Int
 
     /// Allocates `count` floats, uninitialised. Callers must write every element before reading.
     public init(uninitializedCount count: Int) {
@@ -28,19 +29,25 @@ public final class TensorStorage {
             // for that head product (1.19-1.25 s instead of 1.49-1.53 s single-threaded, the
             // bare sgemm into a reused buffer 1.16-1.20 s). Not for heap-sized buffers: marking
             // reused heap blocks made a SwiGLU block 50% slower (compaction on every fault).
+            // A freed one is kept mapped for the next of its size (`RetainedBuffers`).
             let page = TensorStorage.hugePageBytes
             let rounded = (bytes + page - 1) / page * page
+            if let (raw, mapped) = RetainedBuffers.take(bytes: rounded) {
+                pointer = raw.bindMemory(to: Float.self, capacity: count)
+                hugePageMappingBytes = mapped
+                return
+            }
             var raw: UnsafeMutableRawPointer?
             if posix_memalign(&raw, page, rounded) == 0, let raw {
                 _ = madvise(raw, rounded, 14)   // MADV_HUGEPAGE (not exported by the Glibc module); advisory
                 pointer = raw.bindMemory(to: Float.self, capacity: count)
-                hugePageAligned = true
+                hugePageMappingBytes = rounded
                 return
             }
         }
         #endif
         pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        hugePageAligned = false
+        hugePageMappingBytes = 0
     }
 
     /// Size of a transparent huge page on x86-64 and arm64 Linux.
@@ -60,7 +67,7 @@ public final class TensorStorage {
 
     deinit {
         #if canImport(Glibc)
-        if hugePageAligned { free(pointer); return }
+        if hugePageMappingBytes > 0 { RetainedBuffers.give(UnsafeMutableRawPointer(pointer), bytes: hugePageMappingBytes); return }
         #endif
         pointer.deallocate()
     }
