@@ -20,13 +20,21 @@ public final class Dropout: Module {
     }
 
     public func callAsFunction(_ x: Variable) -> Variable {
-        if !isTraining || p == 0 { return x }
-        let mask = Tensor(uninitializedShape: x.shape)
+        guard let mask = mask(x.shape) else { return x }
+        return x * Variable(mask)
+    }
+
+    /// The multiplier the next call on an input of `shape` would apply (0 or 1/(1-p) per element,
+    /// drawn in row-major order from `rng`, which it advances), or nil in eval mode or with p = 0.
+    /// For fused kernels that apply dropout themselves (the attention primitive).
+    public func mask(_ shape: [Int]) -> Tensor? {
+        if !isTraining || p == 0 { return nil }
+        let mask = Tensor(uninitializedShape: shape)
         let scale = 1 / (1 - p)
         let keep = Double(1 - p)
         mask.withMutablePointer { m in
             for i in 0..<mask.count { m[i] = rng.uniform() < keep ? scale : 0 }
         }
-        return x * Variable(mask)
+        return mask
     }
 }

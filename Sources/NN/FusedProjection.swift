@@ -23,13 +23,13 @@ struct FusedProjection {
         let inFeatures = layers[0].inFeatures
         precondition(layers.allSatisfy { $0.inFeatures == inFeatures }, "FusedProjection: layers read inputs of different widths")
         // Parameters colocated by `colocate(_:)` and not replaced since: read them in place.
-        if let weight = Self.adjacent(layers.map { $0.weight.value }) {
+        if let weight = Tensor.adjacentRows(layers.map { $0.weight.value }) {
             let biases = layers.compactMap { $0.bias?.value }
             if biases.isEmpty {
                 (self.weight, self.bias) = (weight, nil)
                 return
             }
-            if biases.count == layers.count, let bias = Self.adjacent(biases) {
+            if biases.count == layers.count, let bias = Tensor.adjacentRows(biases) {
                 (self.weight, self.bias) = (weight, bias)
                 return
             }
@@ -53,21 +53,6 @@ struct FusedProjection {
             }
             row += layer.outFeatures
         }
-    }
-
-    /// `tensors` as one [sum of rows, columns] view when they are contiguous and lie back to back,
-    /// in order, in one storage; else nil.
-    private static func adjacent(_ tensors: [Tensor]) -> Tensor? {
-        let first = tensors[0]
-        guard tensors.allSatisfy({ $0.isContiguous && $0.storage === first.storage && $0.rank == first.rank && $0.rank >= 1 }),
-              tensors.allSatisfy({ Array($0.shape.dropFirst()) == Array(first.shape.dropFirst()) }) else { return nil }
-        var next = first.offset
-        for t in tensors {
-            guard t.offset == next else { return nil }
-            next += t.count
-        }
-        let rows = tensors.reduce(0) { $0 + $1.shape[0] }
-        return Tensor(storage: first.storage, shape: [rows] + Array(first.shape.dropFirst()), offset: first.offset)
     }
 
     /// Copies of the layers' weights stacked along the output axis, and of their biases

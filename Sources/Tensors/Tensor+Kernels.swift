@@ -22,14 +22,25 @@ extension Tensor {
     /// Softmax over the last axis (max-subtracted). One pass for the max, one writing the
     /// exponentials, one summing them (the row is in L1 by then), one scaling; all vectorised.
     public func softmax() -> Tensor {
-        mapRows { s, d, n in
-            if n == 0 { return }
-            var m = Tensor.extremeRun(.max, s, n)
-            if !m.isFinite { m = 0 }
-            for i in 0..<n { d[i] = FastMath.exp(s[i] - m) }
-            let inv = Float(1 / Tensor.sumRun(d, n))
-            for i in 0..<n { d[i] *= inv }
+        mapRows { s, d, n in Tensor.softmaxRow(s, d, n) }
+    }
+
+    /// Softmax of the `n` floats at `s` into `d` (which may be `s`), adding the row `mask` first
+    /// when given: the row kernel of `softmax()` and of the fused attention.
+    @inline(__always)
+    static func softmaxRow(_ s: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int,
+                           mask: UnsafePointer<Float>? = nil) {
+        if n == 0 { return }
+        var src = s
+        if let mask {
+            for i in 0..<n { d[i] = s[i] + mask[i] }
+            src = d
         }
+        var m = Tensor.extremeRun(.max, src, n)
+        if !m.isFinite { m = 0 }
+        for i in 0..<n { d[i] = FastMath.exp(src[i] - m) }
+        let inv = Float(1 / Tensor.sumRun(d, n))
+        for i in 0..<n { d[i] *= inv }
     }
 
     /// Log-softmax over the last axis.

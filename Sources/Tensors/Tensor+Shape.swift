@@ -80,6 +80,28 @@ extension Tensor {
     }
 
     /// Tensors joined along an existing axis. Other dimensions must agree.
+    /// `tensors` (equal shapes after the first axis) stacked along axis 0: a view when they lie
+    /// back to back (`adjacentRows`), else a copy (`concat`).
+    public static func stackingRows(_ tensors: [Tensor]) -> Tensor {
+        adjacentRows(tensors) ?? concat(tensors, axis: 0)
+    }
+
+    /// `tensors` as one [sum of first dims, ...] view when they are contiguous and lie back to
+    /// back, in order, in one storage (parameters moved into one buffer, such as NN's colocated
+    /// query/key/value projections); else nil.
+    public static func adjacentRows(_ tensors: [Tensor]) -> Tensor? {
+        guard let first = tensors.first else { return nil }
+        guard tensors.allSatisfy({ $0.isContiguous && $0.storage === first.storage && $0.rank == first.rank && $0.rank >= 1 }),
+              tensors.allSatisfy({ Array($0.shape.dropFirst()) == Array(first.shape.dropFirst()) }) else { return nil }
+        var next = first.offset
+        for t in tensors {
+            guard t.offset == next else { return nil }
+            next += t.count
+        }
+        let rows = tensors.reduce(0) { $0 + $1.shape[0] }
+        return Tensor(storage: first.storage, shape: [rows] + Array(first.shape.dropFirst()), offset: first.offset)
+    }
+
     public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concat needs at least one tensor")
         let first = tensors[0]

@@ -11,6 +11,11 @@ func ropeTable(phase: Float) -> Tensor {
     Tensor(shape: [3, 6], scalars: (0..<18).map { Float(sin(Double($0) * 0.7 + Double(phase))) })
 }
 
+/// An additive causal mask [1, 1, 3, 3] and a fixed dropout multiplier [2, 2, 3, 3] (0 or 1.25)
+/// for the attention cases.
+let attentionCausalMask = Tensor(shape: [1, 1, 3, 3], scalars: [0, -1e9, -1e9, 0, 0, -1e9, 0, 0, 0])
+let attentionDropout = Tensor(shape: [2, 2, 3, 3], scalars: (0..<36).map { $0 % 5 == 2 ? 0 : 1.25 })
+
 final class FiniteDifferenceTests: XCTestCase {
     struct Case {
         let name: String
@@ -87,6 +92,20 @@ final class FiniteDifferenceTests: XCTestCase {
         },
         Case(name: "softmax adding a broadcast mask", shapes: [[2, 3, 5]]) {
             ($0[0] * 2).softmax(addingMask: Tensor(shape: [3, 5], scalars: (0..<15).map { $0 % 4 == 3 ? -30 : Float($0 % 3) * 0.5 }))
+        },
+        // The fused attention and the stacked projection (after the llama primitives, likewise).
+        Case(name: "attention, causal mask and dropout", shapes: [[2, 3, 12]]) {
+            ($0[0] * 2).attention(heads: 2, scale: 0.6, mask: attentionCausalMask, dropout: attentionDropout)
+        },
+        Case(name: "attention, padding mask", shapes: [[2, 4, 6]]) {
+            ($0[0] * 2).attention(heads: 1, scale: 0.8,
+                                   mask: Tensor(shape: [2, 1, 1, 4], scalars: [0, 0, 0, -30, 0, -30, -30, -30]), dropout: nil)
+        },
+        Case(name: "linear with stacked weights", shapes: [[3, 4], [2, 4], [3, 4], [2], [3]]) {
+            $0[0].linear(stackedWeights: [$0[1], $0[2]], biases: [$0[3], $0[4]])
+        },
+        Case(name: "linear with stacked weights, no bias", shapes: [[3, 4], [2, 4], [1, 4]]) {
+            $0[0].linear(stackedWeights: [$0[1], $0[2]], biases: nil)
         },
     ]
 

@@ -103,7 +103,8 @@ enum TensorBench {
             ("linear[1024x384]x[1536x384]^T", { hidden.matmul(weight.transposed()) }),
             ("linear_grad_w[1024x1536]^Tx[1024x384]", { ffn.transposed().matmul(hidden) }),
         ]
-        for (name, op) in kernels where wanted(name) {
+        // Filtered by the record's full name, so DPRM_BENCH_ONLY=tensor selects them all.
+        for (name, op) in kernels where wanted("tensor.\(name)") {
             record("tensor.\(name)", measure { keep(op()) })
         }
     }

@@ -64,6 +64,6 @@ kernels = [
 ]
 with torch.no_grad():
     for name, fn in kernels:
-        if only and only not in name:
+        if only and only not in "tensor." + name:
             continue
         record("tensor." + name, measure(fn), "torch-2t")
