@@ -37,9 +37,8 @@ extension Tensor {
         let lx = Tensor.blasLayout(x)!, lw = Tensor.blasLayout(w)!
         // W^T: the weight's own layout with the transpose flag flipped.
         let wTrans = lw.trans == CblasNoTrans ? CblasTrans : CblasNoTrans
-        cblas_sgemm(CblasRowMajor, lx.trans, wTrans, Int32(n), Int32(m), Int32(k), 1,
-                    x.storage.pointer + x.offset, Int32(lx.ld), w.storage.pointer + w.offset, Int32(lw.ld),
-                    beta, d, Int32(m))
+        Tensor.sgemm(lx.trans, wTrans, n, m, k, 1, x.storage.pointer + x.offset, lx.ld, w.storage.pointer + w.offset, lw.ld,
+                     beta, d, m)
         withExtendedLifetime((x, w)) {}
         return out
     }
@@ -59,8 +58,7 @@ extension Tensor {
             let lw = blasLayout(w)!
             let out = Tensor(uninitializedShape: [n, k])
             if n * k > 0 {
-                cblas_sgemm(CblasRowMajor, lg.trans, lw.trans, Int32(n), Int32(k), Int32(m), 1,
-                            pg, Int32(lg.ld), w.storage.pointer + w.offset, Int32(lw.ld), 0, out.storage.pointer, Int32(k))
+                sgemm(lg.trans, lw.trans, n, k, m, 1, pg, lg.ld, w.storage.pointer + w.offset, lw.ld, 0, out.storage.pointer, k)
             }
             withExtendedLifetime(w) {}
             dx = out
@@ -72,8 +70,7 @@ extension Tensor {
             if m * k > 0 {
                 if n == 0 { out.storage.pointer.update(repeating: 0, count: m * k) } else {
                     let gTrans = lg.trans == CblasNoTrans ? CblasTrans : CblasNoTrans
-                    cblas_sgemm(CblasRowMajor, gTrans, lx.trans, Int32(m), Int32(k), Int32(n), 1,
-                                pg, Int32(lg.ld), xx.storage.pointer + xx.offset, Int32(lx.ld), 0, out.storage.pointer, Int32(k))
+                    sgemm(gTrans, lx.trans, m, k, n, 1, pg, lg.ld, xx.storage.pointer + xx.offset, lx.ld, 0, out.storage.pointer, k)
                 }
             }
             withExtendedLifetime(xx) {}

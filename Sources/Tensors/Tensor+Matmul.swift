@@ -87,6 +87,8 @@ extension Tensor {
                 while batch < batches { product(batch); batch += workers }
             }
             openblas_set_num_threads(Int32(threads))
+        } else if batches == 1 {
+            Tensor.sgemm(la.trans, lb.trans, m, n, k, 1, pa + offsetsA[0], la.ld, pb + offsetsB[0], lb.ld, 0, pc, n)
         } else {
             for batch in 0..<batches { product(batch) }
         }
