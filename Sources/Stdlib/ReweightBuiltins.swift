@@ -151,10 +151,11 @@ enum ReweightBuiltins {
             .keyword("layers", "number", default: 0, "extra hidden layers"),
             .keyword("activation", "string", default: "sigmoid", "the output activation"),
             .keyword("detach", "bool", default: false, "cut the PRM's gradient through the weight (the reference does not)"),
+            .keyword("labels", "bool", default: false, "also feed each position's step label to the MLP (the reference does not)"),
             .keyword("seed", "number", default: 0, "seed of the initial weights"),
         ],
                 "A small MLP from [p(+), p(-)] at each label position to an instance weight (mean over positions).",
-                help: "detach: false matches the reference (the PRM also gets a gradient through the weight). layers adds hidden layers.",
+                help: "detach: false matches the reference (the PRM also gets a gradient through the weight). layers adds hidden layers. labels: true makes the input [p(+), p(-), y] with y the instance's own step label, so the net can weigh how the label agrees with the PRM; the reference's net sees the predictions only and cannot tell a corrupted label from a clean one.",
                 example: "let net = instance_net(hidden_dim: 10)\nprint(net.parameter_count)") { args in
             let activation = try Convert.library("instance_net") { try WeightActivation(name: try args.string(nil, "activation")) }
             // Range-checked here: -1 crashed building the layer, 1e9 layers grew memory without end.
@@ -163,7 +164,7 @@ enum ReweightBuiltins {
             guard (0...64).contains(layers) else { throw DprmError.runtime("instance_net(): layers must be between 0 and 64, got \(layers)") }
             return .native(WeightingValue(InstanceNet(hiddenDim: hidden, extraHiddenLayers: layers,
                                                       activation: activation, detachInput: try args.bool(nil, "detach"),
-                                                      seed: UInt64(try args.int(nil, "seed")))))
+                                                      readsLabels: try args.bool(nil, "labels"), seed: UInt64(try args.int(nil, "seed")))))
         },
         Builtin("domain_table", parameters: [
             .positional("train", "training dataset", "its instances' domains (the `dataset` field)"),

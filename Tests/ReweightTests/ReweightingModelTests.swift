@@ -67,6 +67,32 @@ final class ReweightingModelTests: XCTestCase {
         }
     }
 
+    func testInstanceNetWithLabelsReadsEachPositionsStepLabel() {
+        let logits = Variable(Tensor(shape: [3, 4], scalars: [0.1, 2, -1, 0.3, 1, 0, 0.5, -0.2, -1, 1, 0, 2]), requiresGrad: true)
+        let net = InstanceNet(hiddenDim: 5, activation: .sigmoid, readsLabels: true, seed: 3)
+        XCTAssertEqual(net.layers[0].weight.value.shape.reduce(1, *), 15, "Linear(3, 5): [p(+), p(-), y]")
+        // Three positions; the instance's labels have a fourth (a cut solution keeps a prefix).
+        var a = instances(1)[0], b = a
+        a.labels = [1, 0, 1, 1]
+        b.labels = [1, 1, 1, 1]
+        let rows = { (labels: [Float]) -> [Float] in
+            (0..<3).flatMap { r -> [Float] in
+                let zp = logits.value[element: r, 1], zm = logits.value[element: r, 3]
+                let m = max(zp, zm), ep = exp(zp - m), em = exp(zm - m)
+                return [ep / (ep + em), em / (ep + em), labels[r]]
+            }
+        }
+        let w = net.weights(for: [a, b], labelLogits: [logits, logits], plusID: 1, minusID: 3)
+        XCTAssertEqual(w.shape, [2])
+        for (k, inst) in [a, b].enumerated() {
+            let manual = noGrad { net.weight(pairs: Variable(Tensor(shape: [3, 3], scalars: rows(inst.labels)))) }
+            XCTAssertEqual(w.value.toArray()[k], manual.value.item, accuracy: 1e-6)
+        }
+        XCTAssertNotEqual(w.value.toArray()[0], w.value.toArray()[1], "the same predictions with other labels weigh differently")
+        let g = gradients(of: w.sum(), wrt: [logits] + net.parameters)
+        XCTAssertGreaterThan(g[0].abs().sumValue, 0, "not detached: the PRM gets a gradient through the weight")
+    }
+
     func testMetaLossBothAndPlusTargets() {
         // Two solutions, two steps each, vocab of 3: + is id 1, - is id 2.
         let a = Tensor(shape: [2, 3], scalars: [0, 1, 0, 0.5, 0, 1])
