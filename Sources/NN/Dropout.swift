@@ -31,10 +31,15 @@ public final class Dropout: Module {
         if !isTraining || p == 0 { return nil }
         let mask = Tensor(uninitializedShape: shape)
         let scale = 1 / (1 - p)
-        let keep = Double(1 - p)
+        // An element is kept when rng.uniform() < 1 - p. uniform() is (next() >> 11) / 2^53
+        // exactly, so that is the integer test (next() >> 11) < ceil((1 - p) 2^53): the same
+        // draws and the same mask, without a conversion per element.
+        let threshold = UInt64((Double(1 - p) * 9_007_199_254_740_992.0).rounded(.up))
+        var generator = rng
         mask.withMutablePointer { m in
-            for i in 0..<mask.count { m[i] = rng.uniform() < keep ? scale : 0 }
+            for i in 0..<mask.count { m[i] = generator.next() >> 11 < threshold ? scale : 0 }
         }
+        rng = generator
         return mask
     }
 }

@@ -66,8 +66,14 @@ public final class BertPRMBackbone: Module, PRMBackbone {
         return bert.encoder(x, mask: mask)
     }
 
+    /// `h · E^T + b` as one `linear` primitive on rows [n, hidden]: the bias prefilled under the
+    /// sgemm, and the gradient of the tied `E` computed straight in its own [vocab, hidden] layout,
+    /// so it adds in place to the embedding lookup's gradient (through `matmul` it was the
+    /// transpose of a [hidden, vocab] product, which the sum had to read with a vocab-long stride).
     public func stepLogits(_ hidden: Variable) -> Variable {
-        hidden.matmul(bert.embeddings.wordEmbeddings.weight.transposed()) + headBias
+        let e = bert.embeddings.wordEmbeddings.weight
+        if hidden.shape.count == 2 { return hidden.linear(weight: e, bias: headBias) }
+        return hidden.matmul(e.transposed()) + headBias
     }
 
     public func copy() throws -> any PRMBackbone {

@@ -35,7 +35,9 @@ public struct SplitMix64: RandomNumberGenerator {
 /// Drawing a `random()` therefore never shifts a model's initial weights. Both are this type,
 /// so the same n gives both the same raw bits.
 public struct RandomGenerator: RandomNumberGenerator {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Internal (not private) so that `next()` can be inlined into other modules' loops: a dropout
+    // mask draws one number per element, and a call per draw cost as much as the draw.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareNormal: Double?
 
     /// A generator seeded with `seed`.
@@ -45,6 +47,7 @@ public struct RandomGenerator: RandomNumberGenerator {
     }
 
     /// The next 64 random bits.
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
@@ -54,7 +57,8 @@ public struct RandomGenerator: RandomNumberGenerator {
         return result
     }
 
-    /// Uniform in [0, 1) with 53 bits of precision.
+    /// Uniform in [0, 1) with 53 bits of precision: `next() >> 11` divided by 2^53 (exactly).
+    @inlinable
     public mutating func uniform() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }

@@ -100,6 +100,23 @@ extension Tensor {
         withExtendedLifetime(src) {}
     }
 
+    /// `self + b * s` for same-shaped tensors in one pass (no temporary for `b * s`), the same
+    /// bits as the two operators: the product is rounded before the sum, as there. The
+    /// hypergradient's theta + eps v over every parameter of a model uses it.
+    public func addingScaled(_ b: Tensor, by s: Float) -> Tensor {
+        guard shape == b.shape else { return self + b * s }
+        let x = contiguous(), y = b.contiguous()
+        let out = Tensor(uninitializedShape: shape)
+        let px = x.basePointer, py = y.basePointer, d = out.storage.pointer
+        parallelChunks(count) { r in
+            for i in r {
+                let scaled = py[i] * s
+                d[i] = px[i] + scaled
+            }
+        }
+        return withExtendedLifetime((x, y)) { out }
+    }
+
     // MARK: GELU
 
     /// GELU (erf form) and its derivative at every element in one pass, for a forward pass that

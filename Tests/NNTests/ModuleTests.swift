@@ -119,6 +119,23 @@ final class ModuleTests: XCTestCase {
         XCTAssertTrue(d1(x) === x)
     }
 
+    func testDropoutMaskIsTheUniformDrawTestElementByElement() {
+        // The mask's integer threshold against the definition: keep where rng.uniform() < 1 - p.
+        for p: Float in [0.1, 0.25, 0.5, 0.3, 1e-7, 0.999] {
+            let d = Dropout(p, seed: 3)
+            var reference = RandomGenerator(seed: 3)
+            let mask = d.mask([4, 2500])!.toArray()
+            let keep = Double(1 - p)
+            let expected = (0..<mask.count).map { _ in reference.uniform() < keep ? 1 / (1 - p) : 0 }
+            XCTAssertEqual(mask, expected, "p = \(p)")
+            XCTAssertEqual(d.rng.next(), reference.next(), "p = \(p): the generator advanced by one draw per element")
+        }
+        let d = Dropout(0.5, seed: 1)
+        d.eval()
+        XCTAssertNil(d.mask([3]))
+        XCTAssertNil(Dropout(0, seed: 1).mask([3]))
+    }
+
     func testEmbeddingLookupAndPaddingRowGetsNoGradient() {
         var rng = RandomGenerator(seed: 1)
         let e = Embedding(5, 3, paddingIndex: 0, rng: &rng)

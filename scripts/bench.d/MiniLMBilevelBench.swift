@@ -39,6 +39,11 @@ struct MiniLMBilevelBench {
             return
         }
         let prm = try ProcessRewardModel(pretrained: model, seed: 0, maxLength: tokens)
+        // Training mode, as the peer's model (`PRM().train()`): dropout 0.1 on the hidden states
+        // and the attention probabilities in every forward of the iteration. (A PRM starts in eval
+        // mode and ReweightRun leaves the mode as it finds it, so without this the dprm side ran
+        // without dropout while Betty's ran with it.) The copies below keep the mode.
+        prm.network.train()
         let train = try instances(prm, count: 64)
         let meta = train.enumerated().map { k, x -> MetaInstance in
             var m = MetaInstance(stepLabelled: x)
