@@ -67,6 +67,13 @@ extension Variable {
         }
     }
 
+    /// SwiGLU of a packed [..., 2I] gate | up projection (`Tensor.swiglu(packed:)`), one
+    /// primitive; its backward is the packed input's gradient in one buffer.
+    public static func swiglu(packed: Variable) -> Variable {
+        let x = packed.value
+        return result(Tensor.swiglu(packed: x), [packed]) { g in [Tensor.swigluBackward(packed: x, outputGradient: g)] }
+    }
+
     /// Rotary position embedding of [..., T, D] with tables [T, D] (Hugging Face's
     /// `rotate_half` layout), times `scale`, as one primitive; the result is contiguous.
     public func rotaryEmbedding(cos c: Tensor, sin s: Tensor, scale: Float = 1) -> Variable {

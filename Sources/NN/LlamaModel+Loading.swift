@@ -48,6 +48,7 @@ extension LlamaModel {
             throw CheckpointError(path: weights.path, problem: "shape mismatch with the config: " + mismatched.joined(separator: "; "))
         }
         for (name, p) in named { p.value = try weights.tensor(name) }
+        model.colocateProjections()
         model.eval()
         return model
     }

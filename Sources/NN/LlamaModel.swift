@@ -13,6 +13,12 @@ import Support
 /// queries attend over cached + new keys (S = cached + T). Without a cache, passes of 128 tokens
 /// or more are computed by blocks of 64 queries, each against only the keys it can see
 /// (`causalBlockedContext`), so the masked upper triangle of the scores is never computed.
+///
+/// The query, key and value projections are one product (`projections`): their parameters lie
+/// back to back in one buffer (`FusedProjection.colocate`, at construction and after loading),
+/// read in place as the stacked [(H + 2 KV) D, C] weight; the backward computes one stacked
+/// weight gradient whose row blocks (views) are the three parameters' gradients. The parameters
+/// stay three tensors under Hugging Face's names.
 public final class LlamaAttention: Module {
     public let heads: Int
     public let keyValueHeads: Int
@@ -38,6 +44,32 @@ public final class LlamaAttention: Module {
         child("k_proj", kProj)
         child("v_proj", vProj)
         child("o_proj", oProj)
+        colocateProjections()
+    }
+
+    /// Moves the query, key and value parameters into one stacked buffer (as views: same values,
+    /// same shapes), so `projections` reads them as one weight without a copy. A parameter
+    /// replaced since (a state dict loaded) is stacked per pass until this runs again.
+    func colocateProjections() { FusedProjection.colocate([qProj, kProj, vProj]) }
+
+    /// The query, key and value projections of `x` [B, T, C] as [B, n, T, D] views (n = H, KV,
+    /// KV), before RoPE. One product with the stacked weight (`linear(stackedWeights:biases:)`,
+    /// output [B T, (H + 2 KV) D] viewed as [B, T, H + 2 KV, D] and cut along the head axis);
+    /// three products when an adapter is attached to one of them or `LlamaModel.fusesProjections`
+    /// is off (the composite reference of the tests).
+    func projections(_ x: Variable) -> (q: Variable, k: Variable, v: Variable) {
+        let (b, t, d) = (x.shape[0], x.shape[1], headDimension)
+        let layers = [qProj, kProj, vProj]
+        let biases = layers.compactMap(\.bias)
+        guard LlamaModel.fusesProjections && layers.allSatisfy({ $0.adapter == nil }) && (biases.isEmpty || biases.count == 3) else {
+            func split(_ y: Variable, _ n: Int) -> Variable { y.reshaped([b, t, n, d]).permuted([0, 2, 1, 3]) }
+            return (split(qProj(x), heads), split(kProj(x), keyValueHeads), split(vProj(x), keyValueHeads))
+        }
+        let packed = x.reshaped([b * t, x.shape[2]])
+            .linear(stackedWeights: layers.map(\.weight), biases: biases.isEmpty ? nil : biases)
+            .reshaped([b, t, heads + 2 * keyValueHeads, d])
+        func part(_ start: Int, _ n: Int) -> Variable { packed.sliced(axis: 2, start: start, end: start + n).permuted([0, 2, 1, 3]) }
+        return (part(0, heads), part(heads, keyValueHeads), part(heads + keyValueHeads, keyValueHeads))
     }
 
     /// Attention of `x` [B, T, C] at positions offset..<offset + T (`rope` holds their cos/sin
@@ -49,10 +81,10 @@ public final class LlamaAttention: Module {
         let (b, t) = (x.shape[0], x.shape[1])
         let (g, d) = (heads / keyValueHeads, headDimension)
         let scale = 1 / Float(d).squareRoot()
-        func split(_ y: Variable, _ n: Int) -> Variable { y.reshaped([b, t, n, d]).permuted([0, 2, 1, 3]) }
-        let q = rotary.rotate(split(qProj(x), heads), cos: rope.cos, sin: rope.sin, scale: scale)    // [B, H, T, D]
-        var k = rotary.rotate(split(kProj(x), keyValueHeads), cos: rope.cos, sin: rope.sin)          // [B, KV, T, D]
-        var v = split(vProj(x), keyValueHeads)
+        let projected = projections(x)
+        let q = rotary.rotate(projected.q, cos: rope.cos, sin: rope.sin, scale: scale)                // [B, H, T, D]
+        var k = rotary.rotate(projected.k, cos: rope.cos, sin: rope.sin)                              // [B, KV, T, D]
+        var v = projected.v
         if let cache {
             (k, v) = cache.append(keys: k, values: v)
         }
@@ -123,7 +155,8 @@ public final class LlamaAttention: Module {
 }
 
 /// The SwiGLU feed-forward (`LlamaMLP`: `gate_proj`, `up_proj`, `down_proj`):
-/// down(silu(gate(x)) * up(x)).
+/// down(silu(gate(x)) * up(x)). The gate and up projections are one product with their
+/// parameters colocated (as `LlamaAttention`'s q/k/v), and SwiGLU reads its two halves in place.
 public final class LlamaMLP: Module {
     public let gateProj: Linear
     public let upProj: Linear
@@ -137,10 +170,26 @@ public final class LlamaMLP: Module {
         child("gate_proj", gateProj)
         child("up_proj", upProj)
         child("down_proj", downProj)
+        colocateProjections()
     }
 
-    /// The SwiGLU product is one fused primitive (one pass forward and backward).
-    public func callAsFunction(_ x: Variable) -> Variable { downProj(Variable.swiglu(gate: gateProj(x), up: upProj(x))) }
+    /// Moves the gate and up parameters into one stacked buffer (views), as
+    /// `LlamaAttention.colocateProjections`.
+    func colocateProjections() { FusedProjection.colocate([gateProj, upProj]) }
+
+    /// One product for gate and up ([..., 2I], gate | up) and one SwiGLU primitive reading both
+    /// halves (one pass forward and backward, whose gradient is the packed one); two products
+    /// when either has an adapter or `LlamaModel.fusesProjections` is off.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let biases = [gateProj, upProj].compactMap(\.bias)
+        guard LlamaModel.fusesProjections && gateProj.adapter == nil && upProj.adapter == nil && biases.count != 1 else {
+            return downProj(Variable.swiglu(gate: gateProj(x), up: upProj(x)))
+        }
+        let width = x.shape.last!
+        let lead = Array(x.shape.dropLast())
+        let packed = x.reshaped([-1, width]).linear(stackedWeights: [gateProj.weight, upProj.weight], biases: biases.isEmpty ? nil : biases)
+        return downProj(Variable.swiglu(packed: packed).reshaped(lead + [gateProj.outFeatures]))
+    }
 }
 
 /// One pre-norm decoder block (`LlamaDecoderLayer`):
@@ -221,6 +270,28 @@ public final class LlamaModel: Module {
         super.init()
         child("model", model)
         if let h = lmHead { child("lm_head", h) }
+    }
+
+    /// Whether blocks run their query/key/value and gate/up projections as one product each
+    /// (default true); false runs them separately, the composite reference of the tests.
+    nonisolated(unsafe) public static var fusesProjections = true
+
+    /// Loads `stateDict` (`Module.load`) and colocates every block's stacked projections again
+    /// (loading gives each parameter fresh storage).
+    @discardableResult
+    public override func load(stateDict: [String: Tensor], strict: Bool = true) throws -> (missing: [String], unexpected: [String]) {
+        let result = try super.load(stateDict: stateDict, strict: strict)
+        colocateProjections()
+        return result
+    }
+
+    /// Puts each block's q/k/v and gate/up parameters back to back in one buffer per group (after
+    /// their values were replaced), so each group is read as one stacked weight.
+    public func colocateProjections() {
+        for layer in model.layers {
+            layer.selfAttention.colocateProjections()
+            layer.mlp.colocateProjections()
+        }
     }
 
     /// The matrix that maps hidden states to logits, [vocab, hidden]: `lm_head.weight`, or the

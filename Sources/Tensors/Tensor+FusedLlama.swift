@@ -124,6 +124,56 @@ extension Tensor {
         return (dGate, dUp)
     }
 
+    /// SwiGLU of a packed gate/up projection: `x` [..., 2I] holds gate in its first I columns
+    /// and up in the last I (the output of one product with the stacked [gate; up] weight), and
+    /// the result [..., I] is silu(gate) * up, read in place, one pass. Same bits as
+    /// `swiglu(gate:up:)` on the two halves.
+    public static func swiglu(packed x: Tensor) -> Tensor {
+        let width = x.shape.last ?? 0
+        precondition(x.rank >= 1 && width % 2 == 0, "swiglu: packed input \(describe(x.shape)) needs an even last axis (gate | up)")
+        let half = width / 2
+        let src = x.contiguous()
+        let out = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [half])
+        let rows = half == 0 ? 0 : x.count / width
+        let ps = src.basePointer, d0 = out.storage.pointer
+        parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 13) / Swift.max(half, 1))) { r in
+            for row in r {
+                let pg = ps + row * width, pu = pg + half, d = d0 + row * half
+                for i in 0..<half {
+                    let x = pg[i]
+                    d[i] = (x * FastMath.sigmoid(x)) * pu[i]
+                }
+            }
+        }
+        return withExtendedLifetime(src) { out }
+    }
+
+    /// The backward of `swiglu(packed:)` from the output gradient `g` [..., I]: the gradient
+    /// of the packed input [..., 2I] (d gate | d up, as in `swigluBackward(gate:up:...)`), written
+    /// in one pass into one buffer, so the stacked product's backward reads it as it is.
+    public static func swigluBackward(packed x: Tensor, outputGradient g: Tensor) -> Tensor {
+        let width = x.shape.last ?? 0, half = width / 2
+        precondition(Array(g.shape.dropLast()) == Array(x.shape.dropLast()) && g.shape.last == half,
+                     "swigluBackward: packed input \(describe(x.shape)) and gradient \(describe(g.shape)) do not fit")
+        let xs = x.contiguous(), os = g.contiguous()
+        let dx = Tensor(uninitializedShape: x.shape)
+        let rows = half == 0 ? 0 : x.count / width
+        let px = xs.basePointer, po = os.basePointer, pd = dx.storage.pointer
+        parallelChunks(rows, minimumPerChunk: Swift.max(1, (1 << 13) / Swift.max(half, 1))) { r in
+            for row in r {
+                let pg = px + row * width, pu = pg + half, go = po + row * half
+                let dg = pd + row * width, du = dg + half
+                for i in 0..<half {
+                    let v = pg[i], s = FastMath.sigmoid(v), o = go[i]
+                    dg[i] = o * pu[i] * (s * (1 + v * (1 - s)))
+                    du[i] = o * (v * s)
+                }
+            }
+        }
+        withExtendedLifetime((xs, os)) {}
+        return dx
+    }
+
     // MARK: rotary position embedding
 
     /// Rotary position embedding of `self` [..., T, D] (any strides; the usual input is the

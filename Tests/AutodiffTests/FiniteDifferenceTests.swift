@@ -107,6 +107,8 @@ final class FiniteDifferenceTests: XCTestCase {
         Case(name: "linear with stacked weights, no bias", shapes: [[3, 4], [2, 4], [1, 4]]) {
             $0[0].linear(stackedWeights: [$0[1], $0[2]], biases: nil)
         },
+        // The packed SwiGLU of the llama feed-forward (last, likewise).
+        Case(name: "swiglu of a packed gate | up", shapes: [[3, 8]]) { Variable.swiglu(packed: $0[0] * 3) },
     ]
 
     func testEveryOpAgainstCentralDifferences() {

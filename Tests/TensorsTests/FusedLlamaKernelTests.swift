@@ -52,6 +52,19 @@ final class FusedLlamaKernelTests: XCTestCase {
         XCTAssertNil(Tensor.swigluBackward(gate: gate, up: up, outputGradient: g, needGate: false, needUp: true).gate)
     }
 
+    /// SwiGLU of a packed [n, 2I] gate | up product: the same bits as `swiglu(gate:up:)` on its two
+    /// halves (same arithmetic per element), and a backward that equals the two halves' gradients
+    /// side by side (also exact: the same expressions).
+    func testPackedSwiGLUEqualsTheTwoHalves() {
+        let packed = Tensor.randn([2, 150, 600], rng: &rng) * 2, g = Tensor.randn([2, 150, 300], rng: &rng)
+        let (gate, up) = (packed.sliced(axis: 2, start: 0, end: 300), packed.sliced(axis: 2, start: 300, end: 600))
+        XCTAssertEqual(Tensor.swiglu(packed: packed).shape, [2, 150, 300])
+        XCTAssertEqual(Tensor.swiglu(packed: packed).toArray(), Tensor.swiglu(gate: gate, up: up).toArray())
+        let r = Tensor.swigluBackward(gate: gate, up: up, outputGradient: g, needGate: true, needUp: true)
+        XCTAssertEqual(Tensor.swigluBackward(packed: packed, outputGradient: g).toArray(),
+                       Tensor.concat([r.gate!, r.up!], axis: 2).toArray())
+    }
+
     /// The composite the fused rotary kernel replaces (Hugging Face's rotate_half).
     func rotateHalf(_ x: Tensor, _ c: Tensor, _ s: Tensor) -> Tensor {
         let d = x.shape.last!, h = d / 2
