@@ -176,8 +176,9 @@ public struct ArithmeticBenchmark: Sendable {
         /// The solver's other settings (its `errorRate` is replaced by `solverErrorRate`).
         public var solver = SolverProfile(errorRate: 0.2)
         /// Every intermediate value of a correct solution (and of a wrong one) lies in 0...maxValue.
-        /// (10 and 2...3 operations: the `small` PRM then learns to check steps in a 1000-step cold
-        /// start on every seed, where 20 and 2...4 needed about 2000; docs/prm.md.)
+        /// (10 and 2...3 operations: the `small` PRM then learns to check steps within the
+        /// 1500-step cold start of the shipped settings on every seed, where 20 and 2...4 needed
+        /// about 2000; docs/prm.md.)
         public var maxValue = 10
         /// Operations per problem in the meta and test sets.
         public var testOperations: ClosedRange<Int> = 2...3
